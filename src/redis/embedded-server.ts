@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { createConnection } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+import { redisAnswers } from './probe.js';
+
+/** A private redis-server started by this process. */
+export interface EmbeddedRedis {
+  /** `redis://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Process id of the redis-server itself. */
+  readonly pid: number;
+  /** Stops the server and waits for it to exit. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Options of `startEmbeddedRedis`. */
+export interface EmbeddedRedisOptions {
+  /** More `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
+  args?: string[];
+  /** How long to wait for the server to answer. Default 5000 ms. */
+  readyTimeoutMs?: number;
+}
+
+/** Full path of an executable on PATH, or undefined. */
+export function findOnPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+// redis-server runs under a small shell that kills it when our end of its stdin closes. The
+// OS closes that pipe however this process ends (exit, crash, SIGKILL), so the server never
+// outlives us as an orphan, and no exit handler of ours has to run for that to hold.
+const GUARD_SCRIPT = 'redis-server "$@" & pid=$!; read -r _ || true; kill "$pid" 2>/dev/null; wait "$pid"';
+
+/**
+ * Starts a private redis-server on a free port of 127.0.0.1, with no persistence
+ * (`--save "" --appendonly no`), and resolves once it answers PING. The child is unref'd:
+ * it does not keep this process alive, and it stops when this process ends.
+ */
+export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+  const binary = findOnPath('redis-server');
+  if (binary === undefined) throw new Error('redis-server is not on PATH');
+  let lastError: unknown;
+  // A port that was free when probed can be taken before redis binds it; try a few.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    try {
+      return await startOn(port, options);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function startOn(port: number, options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--loglevel',
+    'warning',
+    '--dir',
+    process.env.TMPDIR ?? '/tmp',
+    ...(options.args ?? []),
+  ];
+  const child = spawn('sh', ['-c', GUARD_SCRIPT, 'popoto-ts-redis', ...args], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+  });
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);
+  while (!(await redisAnswers('127.0.0.1', port, 200))) {
+    if (hasExited || Date.now() > deadline) {
+      await stopChild(child, exited);
+      throw new Error(`redis-server did not start on port ${port}${stderr ? `: ${stderr.trim()}` : ''}`);
+    }
+    await sleep(20);
+  }
+  const pid = await serverPid(port);
+  unrefChild(child);
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid,
+    stop: () => (stopping ??= stopChild(child, exited)),
+  };
+}
+
+function unrefChild(child: ChildProcess): void {
+  child.unref();
+  // The pipes are handles too; unref them so the server never keeps this process alive.
+  for (const stream of [child.stdin, child.stderr]) {
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The server's own pid, asked of the server (the child we spawned is the guarding shell). */
+function serverPid(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.once('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+      const match = /process_id:(\d+)/.exec(data);
+      if (match?.[1] !== undefined) {
+        socket.destroy();
+        resolve(Number(match[1]));
+      }
+    });
+    socket.once('error', reject);
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      reject(new Error(`no answer to INFO from redis-server on port ${port}`));
+    });
+  });
+}

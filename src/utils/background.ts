@@ -1,0 +1,240 @@
+import { constants as osConstants } from 'node:os';
+import { stackOf } from './errors.js';
+import { isThenable } from './task-policy.js';
+import { assertFiniteNumber, assertFunction, assertOptionsObject, assertOptionalString } from './validate.js';
+
+// The registry of fire-and-forget work. Python Popoto runs such work on daemon threads and
+// loses it when the program exits; here every task is counted while it runs, so a program
+// can drain it before exiting, and every failure reaches a handler instead of vanishing.
+
+/** What a background-error handler is told about the task that failed. */
+export interface BackgroundTaskInfo {
+  /** The task's name: the `name` option, else the function's name. */
+  name: string;
+  /** The arguments the task was called with. */
+  args: unknown[];
+}
+
+/** Counters of background work since the process started. */
+export interface BackgroundTaskStats {
+  /** Tasks scheduled or running. */
+  pending: number;
+  /** Tasks that finished without error. */
+  completed: number;
+  /** Tasks that threw or rejected. */
+  failed: number;
+}
+
+/** Receives the error of a failed background task. */
+export type BackgroundErrorHandler = (error: unknown, task: BackgroundTaskInfo) => void;
+
+interface QueuedTask {
+  run: () => unknown;
+  info: BackgroundTaskInfo;
+}
+
+const stats: BackgroundTaskStats = { pending: 0, completed: 0, failed: 0 };
+const errorHandlers = new Set<BackgroundErrorHandler>();
+const idleWaiters = new Set<() => void>();
+let queue: QueuedTask[] = [];
+
+/**
+ * Schedules `run` as a tracked background task. It starts on a later turn of the event loop,
+ * never inside the caller; all tasks scheduled in one turn share a single `setImmediate`, so
+ * scheduling 100k of them costs one timer, not 100k.
+ */
+export function scheduleBackgroundTask(run: () => unknown, info: BackgroundTaskInfo): void {
+  stats.pending++;
+  queue.push({ run, info });
+  if (queue.length === 1) setImmediate(runQueued);
+}
+
+/** Tracks work that another component has already started (a worker-thread task, say). */
+export function trackBackgroundPromise(promise: PromiseLike<unknown>, info: BackgroundTaskInfo): void {
+  stats.pending++;
+  promise.then(
+    () => taskCompleted(),
+    (error: unknown) => taskFailed(error, info),
+  );
+}
+
+function runQueued(): void {
+  const batch = queue;
+  queue = [];
+  for (const task of batch) {
+    let result: unknown;
+    try {
+      result = task.run();
+    } catch (error) {
+      taskFailed(error, task.info);
+      continue;
+    }
+    if (isThenable(result)) {
+      result.then(
+        () => taskCompleted(),
+        (error: unknown) => taskFailed(error, task.info),
+      );
+    } else {
+      taskCompleted();
+    }
+  }
+}
+
+function taskCompleted(): void {
+  stats.completed++;
+  taskSettled();
+}
+
+function taskFailed(error: unknown, info: BackgroundTaskInfo): void {
+  stats.failed++;
+  reportBackgroundError(error, info);
+  taskSettled();
+}
+
+function taskSettled(): void {
+  stats.pending--;
+  if (stats.pending === 0) for (const wake of [...idleWaiters]) wake();
+}
+
+function reportBackgroundError(error: unknown, info: BackgroundTaskInfo): void {
+  if (errorHandlers.size === 0) {
+    printBackgroundError(error, info);
+    return;
+  }
+  for (const handler of [...errorHandlers]) {
+    try {
+      handler(error, info);
+    } catch (handlerError) {
+      // A broken handler must not turn into an unhandled exception; both errors are shown.
+      printBackgroundError(error, info);
+      printBackgroundError(handlerError, { name: `onBackgroundError handler for ${info.name}`, args: [] });
+    }
+  }
+}
+
+function printBackgroundError(error: unknown, info: BackgroundTaskInfo): void {
+  process.stderr.write(`Exception in background task ${info.name}: ${stackOf(error)}\n`);
+}
+
+/** Current counters of background work (started with `startNewThread` or `ThreadPool.startNewThread`). */
+export function backgroundTaskStats(): BackgroundTaskStats {
+  return { ...stats };
+}
+
+/**
+ * Registers a handler for failed background tasks and returns a function that removes it.
+ * While at least one handler is registered, failures go to the handlers only; with none they
+ * are printed to stderr as `Exception in background task <name>: <stack>`, as Python does.
+ * Never an unhandled rejection, never a crash.
+ */
+export function onBackgroundError(handler: BackgroundErrorHandler): () => void {
+  assertFunction(handler, 'handler');
+  errorHandlers.add(handler);
+  return () => {
+    errorHandlers.delete(handler);
+  };
+}
+
+/** Options of `drainBackgroundTasks`. */
+export interface DrainOptions {
+  /** Give up waiting after this many ms and report what is still pending. Default: wait as long as it takes. */
+  timeoutMs?: number;
+}
+
+/** What a drain saw: tasks that settled while it waited, and those still pending when it returned. */
+export interface DrainResult {
+  /** Tasks that completed during the drain. */
+  completed: number;
+  /** Tasks that failed during the drain. */
+  failed: number;
+  /** Tasks still pending (0 unless the timeout was reached). */
+  pending: number;
+}
+
+/**
+ * Waits until no background task is pending, including tasks started while draining, or
+ * until `timeoutMs` has passed. Never rejects: failures go to the error handlers as usual.
+ * Don't await it from inside a background task: that task is itself pending.
+ */
+export async function drainBackgroundTasks(options?: DrainOptions): Promise<DrainResult> {
+  assertOptionsObject(options, 'options');
+  const timeoutMs = options?.timeoutMs;
+  if (timeoutMs !== undefined) assertFiniteNumber(timeoutMs, 'timeoutMs', 0);
+  const before = { completed: stats.completed, failed: stats.failed };
+  if (stats.pending > 0) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        idleWaiters.delete(done);
+        clearTimeout(timer);
+        resolve();
+      };
+      // Referenced on purpose: the caller is waiting for this deadline. Cleared as soon as the drain ends.
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      idleWaiters.add(done);
+    });
+  }
+  return {
+    completed: stats.completed - before.completed,
+    failed: stats.failed - before.failed,
+    pending: stats.pending,
+  };
+}
+
+/** Options of `installShutdownHooks`. */
+export interface ShutdownHookOptions {
+  /** Signals that trigger a drain before exit. Default `['SIGTERM', 'SIGINT']`. */
+  signals?: NodeJS.Signals[];
+  /** Longest wait for background work before exiting anyway. Default 10000 ms. */
+  timeoutMs?: number;
+}
+
+let uninstallCurrentHooks: (() => void) | undefined;
+
+/**
+ * On each of `signals`, drains background tasks (at most `timeoutMs`), then exits with the
+ * conventional code 128 + signal number (SIGTERM 143, SIGINT 130). A second signal while
+ * draining exits at once. Calling it again replaces the previous installation. Returns a
+ * function that removes the hooks. The listeners do not keep the process alive.
+ */
+export function installShutdownHooks(options?: ShutdownHookOptions): () => void {
+  assertOptionsObject(options, 'options');
+  const signals = options?.signals ?? (['SIGTERM', 'SIGINT'] as NodeJS.Signals[]);
+  const timeoutMs = options?.timeoutMs ?? 10_000;
+  assertFiniteNumber(timeoutMs, 'timeoutMs', 0);
+  if (!Array.isArray(signals) || signals.length === 0) {
+    throw new TypeError(`signals must be a non-empty array of signal names, got ${String(signals)}`);
+  }
+  for (const signal of signals) {
+    assertOptionalString(signal, 'signals[]');
+    if (!(signal in osConstants.signals) || signal === 'SIGKILL' || signal === 'SIGSTOP') {
+      throw new RangeError(`signals must name catchable signals, got ${JSON.stringify(signal)}`);
+    }
+  }
+  uninstallCurrentHooks?.();
+
+  let draining = false;
+  const listeners = signals.map((signal) => {
+    const exitCode = 128 + osConstants.signals[signal];
+    const listener = (): void => {
+      if (draining) process.exit(exitCode);
+      draining = true;
+      void drainBackgroundTasks({ timeoutMs }).then(({ pending }) => {
+        if (pending > 0) {
+          process.stderr.write(
+            `popoto-ts: exiting on ${signal} with ${pending} background task(s) still pending after ${timeoutMs} ms\n`,
+          );
+        }
+        process.exit(exitCode);
+      });
+    };
+    process.on(signal, listener);
+    return { signal, listener };
+  });
+
+  const uninstall = (): void => {
+    for (const { signal, listener } of listeners) process.removeListener(signal, listener);
+    if (uninstallCurrentHooks === uninstall) uninstallCurrentHooks = undefined;
+  };
+  uninstallCurrentHooks = uninstall;
+  return uninstall;
+}

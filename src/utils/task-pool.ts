@@ -1,0 +1,228 @@
+import { describeValue } from './errors.js';
+import type { NormalizedRunOptions } from './run-options.js';
+import { isThenable, withTaskPolicy, type TaskFn } from './task-policy.js';
+
+/** What a consumer of the pool (the array collector or the ordered stream) is told. */
+export interface PoolSink {
+  /** A task finished, in completion order; `ok` false means `value` is the error (after retries). */
+  settled(index: number, ok: boolean, value: unknown): void;
+  /** Input is exhausted and every task has settled. */
+  ended(total: number): void;
+  /** The run cannot go on: aborted, the input threw, or onProgress threw. The pool has already stopped. */
+  fatal(error: unknown): void;
+  /** Whether the task with this index may start now (the stream's bounded buffer); absent = always. */
+  mayStart?(index: number): boolean;
+}
+
+/** Throws a TypeError unless `params` can be iterated, synchronously or asynchronously. */
+export function assertIterable(params: unknown): asserts params is Iterable<unknown> | AsyncIterable<unknown> {
+  const candidate = params as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null | undefined;
+  if (
+    candidate === null ||
+    candidate === undefined ||
+    (typeof candidate[Symbol.asyncIterator] !== 'function' && typeof candidate[Symbol.iterator] !== 'function')
+  ) {
+    throw new TypeError(`params must be an Iterable or AsyncIterable, got ${describeValue(params)}`);
+  }
+}
+
+/** Number of inputs when it is known without consuming them (arrays, typed arrays, Sets, Maps). */
+function knownSize(params: unknown): number | undefined {
+  if (Array.isArray(params) || ArrayBuffer.isView(params)) return (params as ArrayLike<unknown>).length;
+  if (params instanceof Set || params instanceof Map) return params.size;
+  return undefined;
+}
+
+/**
+ * The engine under runAllMultithreaded and streamAllMultithreaded: pulls params lazily,
+ * keeps at most `concurrency` tasks in flight, and reports each settlement with its index.
+ *
+ * It is written as a loop over a synchronous iterator where it can be (arrays, Sets,
+ * generators), because an `await` per input item is measurable at Redis speeds; async
+ * iterables are pulled one `next()` at a time, as their protocol requires.
+ */
+export class TaskPool<P, R> {
+  private readonly run: TaskFn<P, R>;
+  private readonly stopController = new AbortController();
+  private syncInput: Iterator<P> | undefined;
+  private asyncInput: AsyncIterator<P> | undefined;
+  private active = 0;
+  private nextIndex = 0;
+  private done = 0;
+  private failed = 0;
+  private total: number | undefined;
+  private inputDone = false;
+  private halted = false;
+  private abandoned = false;
+  private ended = false;
+  private pumping = false;
+  private pulling = false;
+  private readonly onAbort = (): void => this.fatal(this.options.signal?.reason);
+
+  constructor(
+    fn: TaskFn<P, R>,
+    private readonly params: Iterable<P> | AsyncIterable<P>,
+    private readonly options: NormalizedRunOptions,
+    private readonly sink: PoolSink,
+  ) {
+    this.run = withTaskPolicy(fn, options.timeoutMs, options.retry, this.stopController.signal);
+    this.total = knownSize(params);
+  }
+
+  /** Starts pulling input and running tasks. */
+  begin(): void {
+    const { signal } = this.options;
+    if (signal?.aborted) {
+      this.fatal(signal.reason);
+      return;
+    }
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    try {
+      const asyncFactory = (this.params as AsyncIterable<P>)[Symbol.asyncIterator];
+      if (typeof asyncFactory === 'function') this.asyncInput = asyncFactory.call(this.params);
+      else this.syncInput = (this.params as Iterable<P>)[Symbol.iterator]();
+    } catch (error) {
+      this.fatal(error);
+      return;
+    }
+    this.pump();
+  }
+
+  /** Starts tasks while there is room; called again whenever room may have appeared. */
+  pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (
+        !this.halted &&
+        !this.inputDone &&
+        this.active < this.options.concurrency &&
+        (this.sink.mayStart?.(this.nextIndex) ?? true)
+      ) {
+        if (this.syncInput !== undefined) {
+          let step: IteratorResult<P>;
+          try {
+            step = this.syncInput.next();
+          } catch (error) {
+            this.fatal(error);
+            return;
+          }
+          if (step.done === true) this.inputExhausted();
+          else this.launch(step.value);
+        } else {
+          this.pullAsync();
+          break;
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.checkEnded();
+  }
+
+  /** Stops starting tasks and closes the input; tasks in flight still report. */
+  halt(): void {
+    if (this.halted) return;
+    this.halted = true;
+    if (this.inputDone) return;
+    this.inputDone = true;
+    // Closing the iterator runs the generator's `finally` blocks and releases what it holds.
+    try {
+      if (this.syncInput !== undefined) this.syncInput.return?.();
+      else void Promise.resolve(this.asyncInput?.return?.()).catch(() => undefined);
+    } catch {
+      // The input is being abandoned; an error while closing it changes nothing for the caller.
+    }
+  }
+
+  /** Halts, ignores whatever tasks in flight still report, and cancels retry and timeout timers. */
+  abandon(): void {
+    this.halt();
+    this.abandoned = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.stopController.abort(new Error('run stopped'));
+  }
+
+  private fatal(error: unknown): void {
+    if (this.abandoned) return;
+    this.abandon();
+    this.sink.fatal(error);
+  }
+
+  private pullAsync(): void {
+    if (this.pulling || this.asyncInput === undefined) return;
+    this.pulling = true;
+    let next: Promise<IteratorResult<P>>;
+    try {
+      next = Promise.resolve(this.asyncInput.next());
+    } catch (error) {
+      this.pulling = false;
+      this.fatal(error);
+      return;
+    }
+    next.then(
+      (step) => {
+        this.pulling = false;
+        if (this.halted) return;
+        if (step.done === true) this.inputExhausted();
+        else this.launch(step.value);
+        this.pump();
+      },
+      (error: unknown) => {
+        this.pulling = false;
+        this.fatal(error);
+      },
+    );
+  }
+
+  private inputExhausted(): void {
+    this.inputDone = true;
+    this.total = this.nextIndex;
+  }
+
+  private launch(param: P): void {
+    const index = this.nextIndex++;
+    this.active++;
+    let result: R | PromiseLike<R>;
+    try {
+      result = this.run(param, index);
+    } catch (error) {
+      this.settle(index, false, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.settle(index, true, value),
+        (error: unknown) => this.settle(index, false, error),
+      );
+    } else {
+      this.settle(index, true, result);
+    }
+  }
+
+  private settle(index: number, ok: boolean, value: unknown): void {
+    if (this.abandoned) return;
+    this.active--;
+    this.done++;
+    if (!ok) this.failed++;
+    this.sink.settled(index, ok, value);
+    if (this.abandoned) return;
+    const { onProgress } = this.options;
+    if (onProgress !== undefined) {
+      try {
+        onProgress({ done: this.done, failed: this.failed, total: this.total });
+      } catch (error) {
+        this.fatal(error);
+        return;
+      }
+    }
+    this.pump();
+  }
+
+  private checkEnded(): void {
+    if (this.ended || this.halted || !this.inputDone || this.active > 0 || this.pulling) return;
+    this.ended = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.sink.ended(this.total ?? this.nextIndex);
+  }
+}

@@ -1,0 +1,69 @@
+import { describeValue } from './errors.js';
+
+// Every public entry point checks its arguments up front, so a mistake surfaces at the call
+// site with the parameter's name and the value received, not deep inside a running pool.
+
+/** Throws a TypeError unless `value` is a function. */
+export function assertFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') {
+    throw new TypeError(`${name} must be a function, got ${describeValue(value)}`);
+  }
+}
+
+/** Throws a TypeError unless `value` is undefined or a function. */
+export function assertOptionalFunction(
+  value: unknown,
+  name: string,
+): asserts value is ((...args: never[]) => unknown) | undefined {
+  if (value !== undefined) assertFunction(value, name);
+}
+
+/** Throws a TypeError unless `value` is undefined or a plain options object. */
+export function assertOptionsObject(value: unknown, name: string): asserts value is object | undefined {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new TypeError(`${name} must be an object, got ${describeValue(value)}`);
+  }
+}
+
+/** Throws a TypeError unless `value` is undefined or a boolean. */
+export function assertOptionalBoolean(value: unknown, name: string): asserts value is boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${name} must be a boolean, got ${describeValue(value)}`);
+  }
+}
+
+/** Throws a TypeError unless `value` is undefined or a string. */
+export function assertOptionalString(value: unknown, name: string): asserts value is string | undefined {
+  if (value !== undefined && typeof value !== 'string') {
+    throw new TypeError(`${name} must be a string, got ${describeValue(value)}`);
+  }
+}
+
+/** Throws unless `value` is an integer >= `min`, or Infinity when `allowInfinity`. */
+export function assertInteger(
+  value: unknown,
+  name: string,
+  min: number,
+  allowInfinity = false,
+): asserts value is number {
+  const ok =
+    typeof value === 'number' && value >= min && (Number.isInteger(value) || (allowInfinity && value === Infinity));
+  if (ok) return;
+  const expected = `an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}`;
+  const message = `${name} must be ${expected}, got ${describeValue(value)}`;
+  throw typeof value === 'number' && !Number.isNaN(value) ? new RangeError(message) : new TypeError(message);
+}
+
+/** Throws unless `value` is a finite number >= `min` (a duration in milliseconds, say). */
+export function assertFiniteNumber(value: unknown, name: string, min: number): asserts value is number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= min) return;
+  const message = `${name} must be a finite number >= ${min}, got ${describeValue(value)}`;
+  throw typeof value === 'number' && !Number.isNaN(value) ? new RangeError(message) : new TypeError(message);
+}
+
+/** Throws a TypeError unless `value` is undefined or an AbortSignal. */
+export function assertOptionalSignal(value: unknown, name: string): asserts value is AbortSignal | undefined {
+  if (value !== undefined && !(value instanceof AbortSignal)) {
+    throw new TypeError(`${name} must be an AbortSignal, got ${describeValue(value)}`);
+  }
+}

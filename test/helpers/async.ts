@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
+
+/** A promise with its resolve and reject exposed. */
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets every queued microtask and one macrotask run. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Counts tasks in flight and remembers the highest count seen. */
+export function inFlightGauge(): { enter(): void; leave(): void; readonly current: number; readonly peak: number } {
+  let current = 0;
+  let peak = 0;
+  return {
+    enter() {
+      current++;
+      peak = Math.max(peak, current);
+    },
+    leave() {
+      current--;
+    },
+    get current() {
+      return current;
+    },
+    get peak() {
+      return peak;
+    },
+  };
+}

@@ -1,0 +1,267 @@
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import {
+  backgroundTaskStats,
+  drainBackgroundTasks,
+  installShutdownHooks,
+  onBackgroundError,
+  start_new_thread,
+  startNewThread,
+  type BackgroundTaskInfo,
+} from '../../src/utils/multithreading.js';
+import { deferred, nextTurn, sleep } from '../helpers/async.js';
+
+afterEach(async () => {
+  const { pending } = await drainBackgroundTasks({ timeoutMs: 2000 });
+  expect(pending).toBe(0);
+  vi.restoreAllMocks();
+});
+
+/** Collects stderr writes while `body` runs. */
+async function captureStderr(body: () => Promise<void>): Promise<string> {
+  let text = '';
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  });
+  try {
+    await body();
+  } finally {
+    spy.mockRestore();
+  }
+  return text;
+}
+
+describe('startNewThread', () => {
+  it('returns undefined at once and runs fn on a later event-loop turn, with its arguments', async () => {
+    const calls: unknown[][] = [];
+    const publishEvent = startNewThread((channel: string, message: string) => {
+      calls.push([channel, message]);
+    });
+    const returned = publishEvent('updates', 'model_saved');
+    expect(returned).toBeUndefined();
+    await Promise.resolve();
+    // Not even in a microtask: a later turn of the loop.
+    expect(calls).toEqual([]);
+    await nextTurn();
+    expect(calls).toEqual([['updates', 'model_saved']]);
+  });
+
+  it('keeps `this` when the wrapper is called as a method', async () => {
+    const target = {
+      label: 'me',
+      seen: '',
+      record: startNewThread(function (this: { label: string; seen: string }) {
+        this.seen = this.label;
+      }),
+    };
+    target.record();
+    await drainBackgroundTasks();
+    expect(target.seen).toBe('me');
+  });
+
+  it('counts pending, completed and failed tasks', async () => {
+    const before = backgroundTaskStats();
+    const gate = deferred();
+    const ok = startNewThread(() => gate.promise);
+    const bad = startNewThread(async () => {
+      await gate.promise;
+      throw new Error('counted');
+    });
+    const stopHandler = onBackgroundError(() => undefined);
+    ok();
+    ok();
+    bad();
+    expect(backgroundTaskStats().pending - before.pending).toBe(3);
+    gate.resolve();
+    await drainBackgroundTasks();
+    stopHandler();
+    const after = backgroundTaskStats();
+    expect(after.pending).toBe(0);
+    expect(after.completed - before.completed).toBe(2);
+    expect(after.failed - before.failed).toBe(1);
+  });
+
+  it('sends failures (sync throw and rejection) to onBackgroundError handlers with name and args', async () => {
+    const seen: [unknown, BackgroundTaskInfo][] = [];
+    const remove = onBackgroundError((error, task) => seen.push([error, task]));
+    const syncFailure = new Error('sync failure');
+    const asyncFailure = new Error('async failure');
+    const throwsNow = startNewThread(
+      (_id: number) => {
+        throw syncFailure;
+      },
+      { name: 'throwsNow' },
+    );
+    async function rejectsLater(_id: number): Promise<void> {
+      await sleep(1);
+      throw asyncFailure;
+    }
+    startNewThread(rejectsLater)(7);
+    throwsNow(1);
+    const stderr = await captureStderr(async () => {
+      await drainBackgroundTasks();
+    });
+    remove();
+    expect(stderr).toBe('');
+    expect(seen).toEqual([
+      [syncFailure, { name: 'throwsNow', args: [1] }],
+      [asyncFailure, { name: 'rejectsLater', args: [7] }],
+    ]);
+  });
+
+  it('prints `Exception in background task <name>: <stack>` to stderr when no handler is registered', async () => {
+    const failure = new Error('nobody listens');
+    const stderr = await captureStderr(async () => {
+      startNewThread(async function saveUser() {
+        throw failure;
+      })();
+      await drainBackgroundTasks();
+    });
+    expect(stderr).toBe(`Exception in background task saveUser: ${failure.stack}\n`);
+  });
+
+  it('never produces an unhandled rejection, even when a handler throws', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    const remove = onBackgroundError(() => {
+      throw new Error('handler broke');
+    });
+    try {
+      const stderr = await captureStderr(async () => {
+        startNewThread(() => Promise.reject(new Error('task broke')), { name: 'fragile' })();
+        await drainBackgroundTasks();
+        await sleep(10);
+      });
+      expect(stderr).toContain('Exception in background task fragile: Error: task broke');
+      expect(stderr).toContain(
+        'Exception in background task onBackgroundError handler for fragile: Error: handler broke',
+      );
+      expect(unhandled).toEqual([]);
+    } finally {
+      remove();
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('works as a stage 3 method decorator, naming the task Class.method', async () => {
+    const seen: string[] = [];
+    const errors: string[] = [];
+    const remove = onBackgroundError((_error, task) => errors.push(task.name));
+    class Notifier {
+      constructor(private readonly prefix: string) {}
+
+      @startNewThread
+      async publish(message: string): Promise<void> {
+        await sleep(1);
+        seen.push(`${this.prefix}${message}`);
+      }
+
+      @startNewThread
+      fail(): void {
+        throw new Error('decorated failure');
+      }
+    }
+    const notifier = new Notifier('> ');
+    expect(notifier.publish('hello')).toBeUndefined();
+    notifier.fail();
+    expect(seen).toEqual([]);
+    await drainBackgroundTasks();
+    remove();
+    expect(seen).toEqual(['> hello']);
+    expect(errors).toEqual(['Notifier.fail']);
+  });
+
+  it('types the wrapper with the parameters of fn and a void result', () => {
+    const publishEvent = startNewThread(async (channel: string, count: number) => `${channel}${count}`);
+    expectTypeOf(publishEvent).toEqualTypeOf<(channel: string, count: number) => void>();
+    // @ts-expect-error: arguments are checked against fn's parameters
+    expectTypeOf(publishEvent).toBeCallableWith('updates', 'not a number');
+  });
+
+  it('has the Python-style alias', () => {
+    expect(start_new_thread).toBe(startNewThread);
+  });
+
+  it('rejects bad input, naming the parameter and the value', () => {
+    expect(() => startNewThread(undefined as never)).toThrow(new TypeError('fn must be a function, got undefined'));
+    expect(() => startNewThread(() => 1, { name: 5 } as never)).toThrow(
+      new TypeError('options.name must be a string, got 5'),
+    );
+    expect(() => startNewThread(() => 1, 'name' as never)).toThrow(
+      new TypeError("options must be an object, got 'name'"),
+    );
+    expect(() => onBackgroundError('log' as never)).toThrow(new TypeError("handler must be a function, got 'log'"));
+  });
+});
+
+describe('drainBackgroundTasks', () => {
+  it('resolves at once with zeros when nothing is pending', async () => {
+    expect(await drainBackgroundTasks()).toEqual({ completed: 0, failed: 0, pending: 0 });
+  });
+
+  it('also waits for tasks started while draining', async () => {
+    const order: string[] = [];
+    const child = startNewThread(async () => {
+      await sleep(20);
+      order.push('child');
+    });
+    const parent = startNewThread(async () => {
+      await sleep(10);
+      order.push('parent');
+      child();
+    });
+    parent();
+    const result = await drainBackgroundTasks();
+    expect(order).toEqual(['parent', 'child']);
+    expect(result).toEqual({ completed: 2, failed: 0, pending: 0 });
+  });
+
+  it('reports what is still pending when the timeout is reached', async () => {
+    const gate = deferred();
+    startNewThread(() => gate.promise)();
+    const result = await drainBackgroundTasks({ timeoutMs: 20 });
+    expect(result).toEqual({ completed: 0, failed: 0, pending: 1 });
+    gate.resolve();
+    expect(await drainBackgroundTasks()).toEqual({ completed: 1, failed: 0, pending: 0 });
+  });
+
+  it('rejects a bad timeout', async () => {
+    await expect(drainBackgroundTasks({ timeoutMs: -1 })).rejects.toThrow(
+      new RangeError('timeoutMs must be a finite number >= 0, got -1'),
+    );
+  });
+});
+
+describe('installShutdownHooks', () => {
+  it('adds a listener per signal and removes it again', () => {
+    const before = process.listenerCount('SIGTERM');
+    const uninstall = installShutdownHooks({ signals: ['SIGTERM', 'SIGHUP'] });
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    expect(process.listenerCount('SIGHUP')).toBe(1);
+    uninstall();
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    expect(process.listenerCount('SIGHUP')).toBe(0);
+  });
+
+  it('replaces an earlier installation instead of stacking a second drain', () => {
+    const before = process.listenerCount('SIGINT');
+    const first = installShutdownHooks();
+    installShutdownHooks()();
+    expect(process.listenerCount('SIGINT')).toBe(before);
+    first();
+  });
+
+  it('rejects unknown or uncatchable signals and bad timeouts', () => {
+    expect(() => installShutdownHooks({ signals: ['SIGNOPE' as NodeJS.Signals] })).toThrow(
+      new RangeError('signals must name catchable signals, got "SIGNOPE"'),
+    );
+    expect(() => installShutdownHooks({ signals: ['SIGKILL'] })).toThrow(RangeError);
+    expect(() => installShutdownHooks({ signals: [] })).toThrow(TypeError);
+    expect(() => installShutdownHooks({ timeoutMs: Infinity })).toThrow(
+      new RangeError('timeoutMs must be a finite number >= 0, got Infinity'),
+    );
+  });
+});

@@ -1,0 +1,101 @@
+// Process-level behaviour: background work survives SIGTERM/SIGINT when the hooks are
+// installed, and the library never keeps a finished program alive.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { newRedis, redisUrl, useKeyPrefix } from '../helpers/redis.js';
+
+const redis = newRedis();
+const prefix = useKeyPrefix(redis);
+
+interface ChildOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a TypeScript fixture in a child Node; `onReady` runs once it prints `ready`. */
+function runFixture(
+  name: string,
+  args: string[],
+  options: { ready?: string; onReady?: (pid: number) => void; killAfterMs?: number } = {},
+): Promise<ChildOutcome> {
+  const file = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    env: { ...process.env, REDIS_URL: redisUrl() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let readySeen = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (!readySeen && options.ready !== undefined && stdout.includes(options.ready)) {
+      readySeen = true;
+      options.onReady?.(child.pid!);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // A hang detector, not a speed bound: a child still alive after this long is stuck.
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 45_000);
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+async function countKeys(pattern: string): Promise<number> {
+  let count = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    count += keys.length;
+  } while (cursor !== '0');
+  return count;
+}
+
+describe('installShutdownHooks in a real process', () => {
+  it('SIGTERM during 2000 background writes: all 2000 land, then exit code 143', async () => {
+    const p = prefix();
+    const outcome = await runFixture('background-writer.ts', [p, '2000', 'hooks'], {
+      ready: 'fired',
+      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+    });
+    expect(outcome.stderr).toBe('');
+    expect(outcome.code).toBe(143);
+    expect(await countKeys(`${p}*`)).toBe(2000);
+  });
+
+  it('SIGINT drains too and exits with 130', async () => {
+    const p = prefix();
+    const outcome = await runFixture('background-writer.ts', [p, '300', 'hooks'], {
+      ready: 'fired',
+      onReady: (pid) => process.kill(pid, 'SIGINT'),
+    });
+    expect(outcome.code).toBe(130);
+    expect(await countKeys(`${p}*`)).toBe(300);
+  });
+
+  it('without the hooks, SIGTERM loses the pending writes (what Python daemon threads do)', async () => {
+    const p = prefix();
+    const outcome = await runFixture('background-writer.ts', [p, '2000', 'no-hooks'], {
+      ready: 'fired',
+      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+    });
+    expect(outcome.signal).toBe('SIGTERM');
+    expect(await countKeys(`${p}*`)).toBeLessThan(2000);
+  });
+});
+
+describe('no referenced handles', () => {
+  it('a program that used every feature and finished its work exits on its own', async () => {
+    const outcome = await runFixture('exits-on-its-own.ts', [], { killAfterMs: 20_000 });
+    expect(outcome.stderr).toBe('');
+    expect(outcome.stdout).toBe('done\n');
+    expect(outcome.code).toBe(0);
+  });
+});

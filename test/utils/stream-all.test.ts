@@ -1,0 +1,207 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { TaskError, streamAllMultithreaded } from '../../src/utils/multithreading.js';
+import { inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
+}
+
+describe('streamAllMultithreaded', () => {
+  it('yields every result in input order', async () => {
+    const stream = streamAllMultithreaded(
+      async (n: number) => {
+        await sleep((n * 5) % 7);
+        return `#${n}`;
+      },
+      range(100),
+      { concurrency: 8 },
+    );
+    expectTypeOf(stream).toEqualTypeOf<AsyncIterableIterator<string, undefined>>();
+    expect(await collect(stream)).toEqual(range(100).map((n) => `#${n}`));
+  });
+
+  it('yields nothing for empty input', async () => {
+    expect(await collect(streamAllMultithreaded((n: number) => n, []))).toEqual([]);
+  });
+
+  it('runs nothing until iteration starts', async () => {
+    let calls = 0;
+    const stream = streamAllMultithreaded(() => ++calls, [1, 2, 3]);
+    await sleep(10);
+    expect(calls).toBe(0);
+    expect(await collect(stream)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps at most highWaterMark results ahead of a slow reader', async () => {
+    let pulled = 0;
+    function* numbers(): Generator<number> {
+      for (let i = 0; i < 300; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    const gauge = inFlightGauge();
+    let read = 0;
+    for await (const n of streamAllMultithreaded(
+      async (x: number) => {
+        gauge.enter();
+        await sleep(0);
+        gauge.leave();
+        return x;
+      },
+      numbers(),
+      { concurrency: 4, highWaterMark: 10 },
+    )) {
+      expect(n).toBe(read);
+      read++;
+      // A slow reader: tasks finish long before they are read, yet nothing runs far ahead.
+      await sleep(1);
+      expect(pulled - read).toBeLessThanOrEqual(10);
+    }
+    expect(read).toBe(300);
+    expect(gauge.peak).toBeLessThanOrEqual(4);
+  });
+
+  it('defaults the buffer to twice the concurrency', async () => {
+    let pulled = 0;
+    function* numbers(): Generator<number> {
+      for (let i = 0; i < 100; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    const stream = streamAllMultithreaded((n: number) => n, numbers(), { concurrency: 5 });
+    await stream.next();
+    await nextTurn();
+    // One read, ten ahead at most.
+    expect(pulled).toBeLessThanOrEqual(11);
+    await stream.return?.();
+  });
+
+  it('break stops pulling input, closes it, and starts no new task', async () => {
+    let closed = false;
+    let pulled = 0;
+    function* forever(): Generator<number> {
+      try {
+        for (let i = 0; ; i++) {
+          pulled++;
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    let started = 0;
+    for await (const n of streamAllMultithreaded(
+      async (x: number) => {
+        started++;
+        await sleep(1);
+        return x;
+      },
+      forever(),
+      { concurrency: 3 },
+    )) {
+      if (n === 20) break;
+    }
+    expect(closed).toBe(true);
+    const startedAtBreak = started;
+    const pulledAtBreak = pulled;
+    await sleep(30);
+    expect(started).toBe(startedAtBreak);
+    expect(pulled).toBe(pulledAtBreak);
+  });
+
+  it('stopOnError: yields the results before the failed item, then throws its error, starting nothing new', async () => {
+    const failure = new Error('item 5 is bad');
+    const started: number[] = [];
+    const seen: number[] = [];
+    const run = async (): Promise<void> => {
+      for await (const n of streamAllMultithreaded(
+        async (x: number) => {
+          started.push(x);
+          await sleep(x === 5 ? 1 : 10);
+          if (x === 5) throw failure;
+          return x;
+        },
+        range(50),
+        { concurrency: 3 },
+      )) {
+        seen.push(n);
+      }
+    };
+    await expect(run()).rejects.toBe(failure);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    await sleep(30);
+    expect(Math.max(...started)).toBeLessThanOrEqual(7);
+  });
+
+  it('stopOnError false: skips failed items and throws an AggregateError after the last result', async () => {
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const n of streamAllMultithreaded(
+        async (x: number) => {
+          if (x % 4 === 1) throw new Error(`bad ${x}`);
+          return x;
+        },
+        range(10),
+        { stopOnError: false },
+      )) {
+        seen.push(n);
+      }
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([0, 2, 3, 4, 6, 7, 8]);
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors.map((e: TaskError) => e.index)).toEqual([1, 5, 9]);
+  });
+
+  it('throws signal.reason on abort', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop streaming');
+    const seen: number[] = [];
+    const run = async (): Promise<void> => {
+      for await (const n of streamAllMultithreaded(
+        async (x: number) => {
+          await sleep(1);
+          return x;
+        },
+        range(1000),
+        { signal: controller.signal, concurrency: 2 },
+      )) {
+        seen.push(n);
+        if (n === 10) controller.abort(reason);
+      }
+    };
+    await expect(run()).rejects.toBe(reason);
+    expect(seen.at(-1)).toBe(10);
+  });
+
+  it('applies timeoutMs and retries like runAllMultithreaded', async () => {
+    let attempts = 0;
+    const results = await collect(
+      streamAllMultithreaded(
+        async (x: number) => {
+          if (x === 1 && ++attempts === 1) await sleep(300);
+          return x;
+        },
+        [0, 1, 2],
+        { timeoutMs: 20, retries: { retries: 1, minDelayMs: 1 } },
+      ),
+    );
+    expect(results).toEqual([0, 1, 2]);
+    expect(attempts).toBe(2);
+  });
+
+  it('validates its arguments when called', () => {
+    expect(() => streamAllMultithreaded((n: number) => n, [1], { highWaterMark: 0 })).toThrow(
+      new RangeError('highWaterMark must be an integer >= 1, got 0'),
+    );
+    expect(() => streamAllMultithreaded('f' as never, [1])).toThrow(new TypeError("fn must be a function, got 'f'"));
+    expect(() => streamAllMultithreaded((n: number) => n, undefined as never)).toThrow(
+      new TypeError('params must be an Iterable or AsyncIterable, got undefined'),
+    );
+  });
+});
