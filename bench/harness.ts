@@ -1,0 +1,121 @@
+// Shared pieces of the benchmark: timing with repeated rounds, the Redis to run against,
+// redis-benchmark as an external peer, and the report.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { findOnPath } from '../src/redis/embedded-server.js';
+
+const execFileAsync = promisify(execFile);
+
+/** One printed row: a contender's throughput, with ratios against named peers. */
+export interface Row {
+  workload: string;
+  contender: string;
+  opsPerSec: number;
+  note?: string;
+}
+
+/** A bar from DESIGN §7: `subject` must reach `min` × `peer`, or stay under `max` ×. */
+export interface Bar {
+  workload: string;
+  description: string;
+  ratio: number;
+  min?: number;
+  max?: number;
+}
+
+/** Everything a workload reports. */
+export interface WorkloadResult {
+  rows: Row[];
+  bars: Bar[];
+  notes?: string[];
+}
+
+/** A benchmark workload: sets up its data, measures, cleans up. */
+export interface Workload {
+  name: string;
+  run(context: BenchContext): Promise<WorkloadResult>;
+}
+
+/** What every workload gets. */
+export interface BenchContext {
+  url: string;
+  host: string;
+  port: number;
+  /** Rounds per contender; the best round counts. */
+  rounds: number;
+  log: (message: string) => void;
+}
+
+/** Collects garbage between measurements when node runs with --expose-gc, to keep rounds comparable. */
+export function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Runs `body` once and returns operations per second for `ops` operations. */
+export async function opsPerSecond(ops: number, body: () => Promise<unknown>): Promise<number> {
+  settleHeap();
+  const start = process.hrtime.bigint();
+  await body();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return ops / seconds;
+}
+
+/**
+ * Measures every contender `rounds` times, interleaved (A B C, A B C, ...) so that drift in
+ * the machine's load hits all of them alike, and keeps each contender's best round.
+ */
+export async function bestOfRounds(
+  rounds: number,
+  contenders: { name: string; ops: number; run: () => Promise<unknown> }[],
+): Promise<Map<string, number>> {
+  const best = new Map<string, number>();
+  for (let round = 0; round < rounds; round++) {
+    for (const contender of contenders) {
+      const rate = await opsPerSecond(contender.ops, contender.run);
+      best.set(contender.name, Math.max(best.get(contender.name) ?? 0, rate));
+    }
+  }
+  return best;
+}
+
+/** Writes `count` string keys `${prefix}${i}` with `valueBytes`-byte values, pipelined. */
+export async function seedStrings(redis: Redis, prefix: string, count: number, valueBytes: number): Promise<string[]> {
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const value = 'v'.repeat(valueBytes);
+  for (let i = 0; i < count; i += 10_000) {
+    const pipeline = redis.pipeline();
+    for (const key of keys.slice(i, i + 10_000)) pipeline.set(key, value);
+    await pipeline.exec();
+  }
+  return keys;
+}
+
+/** Deletes every key under `prefix`. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+/**
+ * Runs `redis-benchmark -q` with `args` against host:port and returns requests/s of the
+ * first reported test, or undefined when the tool is not installed.
+ */
+export async function redisBenchmark(host: string, port: number, args: string[]): Promise<number | undefined> {
+  if (findOnPath('redis-benchmark') === undefined) return undefined;
+  const { stdout } = await execFileAsync('redis-benchmark', ['-h', host, '-p', String(port), '-q', ...args], {
+    maxBuffer: 1 << 20,
+  });
+  // With -q each test ends in a line like "GET: 1234567.89 requests per second, p50=0.3 msec".
+  const match = /([\d.]+) requests per second/.exec(stdout.replace(/\r/g, '\n'));
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+/** Formats ops/s for the table. */
+export function formatRate(opsPerSec: number): string {
+  return Math.round(opsPerSec).toLocaleString('en-US');
+}

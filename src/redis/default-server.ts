@@ -1,0 +1,38 @@
+import { findOnPath, startEmbeddedRedis, type EmbeddedRedis } from './embedded-server.js';
+import { redisAnswers } from './probe.js';
+
+/** Where the default Redis URL came from. */
+export interface ResolvedRedis {
+  url: string;
+  /** Set when a private redis-server was started for this process: stop it when done. */
+  embedded?: EmbeddedRedis;
+}
+
+/** Raised when no Redis can be found or started; the message names both fixes. */
+export class NoRedisError extends Error {
+  override readonly name = 'NoRedisError';
+}
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 6379;
+
+/**
+ * The Redis to use when the caller names none: `REDIS_URL` if set; else 127.0.0.1:6379 if it
+ * answers; else a private redis-server on a free port if the binary is on PATH (no
+ * persistence; stopped with `embedded.stop()` or when this process ends); else a
+ * NoRedisError that says how to fix it. Answers within about a second when nothing is there.
+ */
+export async function resolveDefaultRedis(env: NodeJS.ProcessEnv = process.env): Promise<ResolvedRedis> {
+  const fromEnv = env.REDIS_URL;
+  if (fromEnv !== undefined && fromEnv !== '') return { url: fromEnv };
+  if (await redisAnswers(DEFAULT_HOST, DEFAULT_PORT)) return { url: `redis://${DEFAULT_HOST}:${DEFAULT_PORT}` };
+  if (findOnPath('redis-server') === undefined) {
+    throw new NoRedisError(
+      `No Redis answers at ${DEFAULT_HOST}:${DEFAULT_PORT} and redis-server is not on PATH. ` +
+        'Either set REDIS_URL (for example REDIS_URL=redis://host:6379) or install redis-server ' +
+        '(for example apt-get install redis-server) so that popoto-ts can start a private one.',
+    );
+  }
+  const embedded = await startEmbeddedRedis();
+  return { url: embedded.url, embedded };
+}
