@@ -16,7 +16,7 @@ export default tseslint.config(
     rules: {
       // Fire-and-forget is this library's subject: every floating promise must be deliberate (`void`).
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // A run rejects with exactly what a task threw or what signal.reason holds, Error or not.
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
     },

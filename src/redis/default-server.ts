@@ -1,5 +1,6 @@
 import { findOnPath, startEmbeddedRedis, type EmbeddedRedis } from './embedded-server.js';
 import { redisAnswers } from './probe.js';
+import { parseRedisUrl } from './url.js';
 
 /** Where the default Redis URL came from. */
 export interface ResolvedRedis {
@@ -13,8 +14,17 @@ export class NoRedisError extends Error {
   override readonly name = 'NoRedisError';
 }
 
-const DEFAULT_HOST = '127.0.0.1';
-const DEFAULT_PORT = 6379;
+/** Options of `resolveDefaultRedis`. */
+export interface DefaultRedisOptions {
+  /** Checked for a server when REDIS_URL is unset. Default `redis://127.0.0.1:6379`. */
+  defaultUrl?: string;
+  /** Start a private redis-server when nothing answers there. Default true. */
+  embedded?: boolean;
+  /** The environment to read REDIS_URL from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
 /**
  * The Redis to use when the caller names none: `REDIS_URL` if set; else 127.0.0.1:6379 if it
@@ -22,13 +32,15 @@ const DEFAULT_PORT = 6379;
  * persistence; stopped with `embedded.stop()` or when this process ends); else a
  * NoRedisError that says how to fix it. Answers within about a second when nothing is there.
  */
-export async function resolveDefaultRedis(env: NodeJS.ProcessEnv = process.env): Promise<ResolvedRedis> {
+export async function resolveDefaultRedis(options: DefaultRedisOptions = {}): Promise<ResolvedRedis> {
+  const { defaultUrl = DEFAULT_URL, embedded: mayStart = true, env = process.env } = options;
   const fromEnv = env.REDIS_URL;
   if (fromEnv !== undefined && fromEnv !== '') return { url: fromEnv };
-  if (await redisAnswers(DEFAULT_HOST, DEFAULT_PORT)) return { url: `redis://${DEFAULT_HOST}:${DEFAULT_PORT}` };
-  if (findOnPath('redis-server') === undefined) {
+  const { host, port } = parseRedisUrl(defaultUrl);
+  if (await redisAnswers(host, port)) return { url: defaultUrl };
+  if (!mayStart || findOnPath('redis-server', env.PATH) === undefined) {
     throw new NoRedisError(
-      `No Redis answers at ${DEFAULT_HOST}:${DEFAULT_PORT} and redis-server is not on PATH. ` +
+      `No Redis answers at ${host}:${port}${mayStart ? ' and redis-server is not on PATH' : ''}. ` +
         'Either set REDIS_URL (for example REDIS_URL=redis://host:6379) or install redis-server ' +
         '(for example apt-get install redis-server) so that popoto-ts can start a private one.',
     );

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './free-port.js';
+import { freePort, freePortWithCompanion } from './free-port.js';
 import { redisAnswers } from './probe.js';
 
 /** A private redis-server started by this process. */
@@ -23,11 +24,15 @@ export interface EmbeddedRedisOptions {
   args?: string[];
   /** How long to wait for the server to answer. Default 5000 ms. */
   readyTimeoutMs?: number;
+  /** Working directory of the server (cluster nodes keep nodes.conf there). Default: the temp dir. */
+  dir?: string;
+  /** Pick a port whose cluster bus port (port + 10000) is free as well. */
+  clusterBus?: boolean;
 }
 
 /** Full path of an executable on PATH, or undefined. */
-export function findOnPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+export function findOnPath(command: string, path = process.env.PATH): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, command);
     try {
@@ -56,7 +61,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
   let lastError: unknown;
   // A port that was free when probed can be taken before redis binds it; try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = options.clusterBus === true ? await freePortWithCompanion(10_000) : await freePort();
     try {
       return await startOn(port, options);
     } catch (error) {
@@ -79,16 +84,19 @@ async function startOn(port: number, options: EmbeddedRedisOptions): Promise<Emb
     '--loglevel',
     'warning',
     '--dir',
-    process.env.TMPDIR ?? '/tmp',
+    options.dir ?? tmpdir(),
     ...(options.args ?? []),
   ];
   const child = spawn('sh', ['-c', GUARD_SCRIPT, 'popoto-ts-redis', ...args], {
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-2000);
-  });
+  // redis-server logs to stdout; keep the tail of both streams to explain a failed start.
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8').on('data', (chunk: string) => {
+      output = (output + chunk).slice(-2000);
+    });
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let hasExited = false;
   void exited.then(() => {
@@ -99,7 +107,7 @@ async function startOn(port: number, options: EmbeddedRedisOptions): Promise<Emb
   while (!(await redisAnswers('127.0.0.1', port, 200))) {
     if (hasExited || Date.now() > deadline) {
       await stopChild(child, exited);
-      throw new Error(`redis-server did not start on port ${port}${stderr ? `: ${stderr.trim()}` : ''}`);
+      throw new Error(`redis-server did not start on port ${port}${output ? `: ${output.trim()}` : ''}`);
     }
     await sleep(20);
   }
@@ -117,7 +125,7 @@ async function startOn(port: number, options: EmbeddedRedisOptions): Promise<Emb
 function unrefChild(child: ChildProcess): void {
   child.unref();
   // The pipes are handles too; unref them so the server never keeps this process alive.
-  for (const stream of [child.stdin, child.stderr]) {
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
     (stream as unknown as { unref?: () => void } | null)?.unref?.();
   }
 }

@@ -1,44 +1,81 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, inject } from 'vitest';
 
-/** URL of the Redis the tests run against (see global-setup.ts). */
+/** URL of the single Redis the tests run against (see global-setup.ts). */
 export function redisUrl(): string {
   return inject('redisUrl');
 }
 
-const clients = new Set<Redis>();
+/** Seed nodes of the local test cluster, `host:port,...`. */
+export function clusterNodes(): string {
+  return inject('clusterNodes');
+}
+
+export type TestClient = Redis | Cluster;
+
+const clients = new Set<TestClient>();
 
 /** A new ioredis client on the test Redis, closed after the file's tests. */
 export function newRedis(): Redis {
-  const client = new Redis(redisUrl(), { lazyConnect: false, maxRetriesPerRequest: 3 });
+  const client = new Redis(redisUrl(), { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   clients.add(client);
   return client;
 }
+
+/** A new ioredis Cluster client on the local test cluster, closed after the file's tests. */
+export function newCluster(): Cluster {
+  const nodes = clusterNodes()
+    .split(',')
+    .map((entry) => {
+      const [host, port] = entry.split(':');
+      return { host: host!, port: Number(port) };
+    });
+  const client = new Cluster(nodes, { enableAutoPipelining: true });
+  clients.add(client);
+  return client;
+}
+
+/** Both deployments every Redis-facing behaviour is tested on. */
+export const targets = [
+  { name: 'single Redis', create: newRedis as () => TestClient },
+  { name: 'Redis Cluster (3 masters)', create: newCluster as () => TestClient },
+] as const;
 
 afterAll(async () => {
   await Promise.all([...clients].map((client) => client.quit().catch(() => client.disconnect())));
   clients.clear();
 });
 
-/** Deletes every key under `prefix` (SCAN, never KEYS). */
-export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+/** Every key matching `pattern`: SCAN on the server, or on every master of a cluster. */
+export async function scanAll(client: TestClient, pattern: string): Promise<string[]> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const keys: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+  }
+  return [...new Set(keys)];
+}
+
+/** Deletes every key under `prefix` (one UNLINK per key, so that no command spans cluster slots). */
+export async function deleteKeysUnder(client: TestClient, prefix: string): Promise<void> {
+  const keys = await scanAll(client, `${prefix}*`);
+  await Promise.all(keys.map((key) => client.unlink(key)));
 }
 
 /**
  * A key prefix unique to the current test, e.g. `popoto-test:3f9a…:`. Keys under it are
  * deleted after the test.
  */
-export function useKeyPrefix(redis: Redis): () => string {
+export function useKeyPrefix(client: TestClient): () => string {
   let current: string | undefined;
   afterEach(async () => {
-    if (current !== undefined) await deleteKeysUnder(redis, current);
+    if (current !== undefined) await deleteKeysUnder(client, current);
     current = undefined;
   });
   return () => (current ??= `popoto-test:${randomBytes(6).toString('hex')}:`);

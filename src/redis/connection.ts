@@ -1,0 +1,223 @@
+import { inspect } from 'node:util';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { describeValue, messageOf } from '../utils/errors.js';
+import { assertOptionalBoolean, assertOptionalString, assertOptionsObject } from '../utils/validate.js';
+import { resolveDefaultRedis } from './default-server.js';
+import type { EmbeddedRedis } from './embedded-server.js';
+import { RedisClosedError, RedisConnectionError } from './errors.js';
+import { parseClusterNodes, parseRedisUrl, redactUrl } from './url.js';
+
+/** A connection: a single Redis or a Redis Cluster (both ioredis). */
+export type RedisClient = Redis | Cluster;
+
+/** Options of `connect`. Every field is optional; a bare string is taken as `url`. */
+export interface ConnectOptions {
+  /** `redis://[user[:password]@]host[:port][/db]` or `rediss://…` for TLS. Default: `REDIS_URL`. */
+  url?: string;
+  /** Redis Cluster seed nodes, `"host:port,host:port"` or an array. Default: `REDIS_CLUSTER_NODES`. */
+  clusterNodes?: string | string[];
+  /** Where to look when neither a URL nor cluster nodes are given. Default `redis://127.0.0.1:6379`. */
+  defaultUrl?: string;
+  /** When nothing answers at `defaultUrl`, start a private redis-server if one is on PATH. Default true. */
+  embedded?: boolean;
+  /** Extra ioredis options (timeouts, `tls: { ca }`, ...), applied to every node. */
+  redisOptions?: RedisOptions;
+  /** Extra ioredis Cluster options. */
+  clusterOptions?: ClusterOptions;
+}
+
+type State =
+  | { kind: 'idle' }
+  | { kind: 'connecting'; promise: Promise<RedisClient> }
+  | { kind: 'open'; client: RedisClient; embedded: EmbeddedRedis | undefined; target: string }
+  | { kind: 'closed' };
+
+let state: State = { kind: 'idle' };
+
+/**
+ * Opens the shared connection (ioredis, auto-pipelined) and resolves once it is ready.
+ *
+ * Where it connects, first match wins: `url` / `clusterNodes` given here; `REDIS_CLUSTER_NODES`
+ * (a Cluster client); `REDIS_URL`; `defaultUrl` (127.0.0.1:6379) if it answers; else a private
+ * redis-server on a free port when `redis-server` is on PATH (no persistence, stopped by
+ * `disconnect()` and when the process ends); else a `NoRedisError` naming both fixes.
+ *
+ * Calling it again while connected returns the same client when called without arguments,
+ * and throws with arguments (call `disconnect()` first). Errors never contain the password.
+ */
+export function connect(urlOrOptions?: string | ConnectOptions): Promise<RedisClient> {
+  const hasArguments = urlOrOptions !== undefined;
+  if (state.kind === 'open' || state.kind === 'connecting') {
+    if (!hasArguments) return state.kind === 'open' ? Promise.resolve(state.client) : state.promise;
+    const where = state.kind === 'open' ? `connected to ${state.target}` : 'connecting';
+    return Promise.reject(new Error(`already ${where}; call disconnect() before connecting elsewhere`));
+  }
+  let options: ConnectOptions;
+  try {
+    options = normalizeConnectOptions(urlOrOptions);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const promise = open(options).then(
+    (opened) => {
+      state = { kind: 'open', ...opened };
+      return opened.client;
+    },
+    (error: unknown) => {
+      state = { kind: 'idle' };
+      throw error;
+    },
+  );
+  state = { kind: 'connecting', promise };
+  return promise;
+}
+
+/**
+ * The shared connection opened by `connect()`. Throws when there is none: before `connect()`
+ * (call it first) and after `disconnect()` (a `RedisClosedError`).
+ */
+export function getRedis(): RedisClient {
+  switch (state.kind) {
+    case 'open':
+      return state.client;
+    case 'closed':
+      throw new RedisClosedError();
+    case 'connecting':
+      throw new Error('the Redis connection is still opening: await connect() before getRedis()');
+    default:
+      throw new Error('not connected to Redis: call `await connect()` first');
+  }
+}
+
+/**
+ * The connection bulk operations use: `client` if given (it must not be closed), else the shared
+ * one, opened with the defaults on first use. After `disconnect()` it is a `RedisClosedError`.
+ */
+export async function useRedis(client?: RedisClient): Promise<RedisClient> {
+  if (client !== undefined) {
+    if (!(client instanceof Redis) && !(client instanceof Cluster)) {
+      throw new TypeError(`redis must be an ioredis Redis or Cluster client, got ${describeValue(client)}`);
+    }
+    if (client.status === 'end' || client.status === 'close') throw new RedisClosedError();
+    return client;
+  }
+  if (state.kind === 'closed') throw new RedisClosedError();
+  return connect();
+}
+
+/** Closes the shared connection (waiting for replies in flight) and stops a private server if one was started. */
+export async function disconnect(): Promise<void> {
+  if (state.kind === 'connecting') await state.promise.catch(() => undefined);
+  if (state.kind !== 'open') {
+    if (state.kind === 'idle') return;
+    state = { kind: 'closed' };
+    return;
+  }
+  const { client, embedded } = state;
+  state = { kind: 'closed' };
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+/** True for a Redis Cluster client. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
+}
+
+function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefined): ConnectOptions {
+  if (typeof urlOrOptions === 'string') return { url: urlOrOptions };
+  assertOptionsObject(urlOrOptions, 'options');
+  const options = urlOrOptions ?? {};
+  assertOptionalString(options.url, 'url');
+  assertOptionalString(options.defaultUrl, 'defaultUrl');
+  assertOptionalBoolean(options.embedded, 'embedded');
+  assertOptionsObject(options.redisOptions, 'redisOptions');
+  assertOptionsObject(options.clusterOptions, 'clusterOptions');
+  return options;
+}
+
+async function open(options: ConnectOptions): Promise<{
+  client: RedisClient;
+  embedded: EmbeddedRedis | undefined;
+  target: string;
+}> {
+  const clusterNodes =
+    options.clusterNodes ?? (options.url === undefined ? nonEmpty(process.env.REDIS_CLUSTER_NODES) : undefined);
+  if (clusterNodes !== undefined) {
+    const { nodes, redisOptions } = parseClusterNodes(clusterNodes);
+    const target = `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+    const client = new Cluster(nodes, {
+      enableAutoPipelining: true,
+      lazyConnect: true,
+      ...options.clusterOptions,
+      redisOptions: { ...redisOptions, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
+    });
+    return {
+      client: await ready(client, target, secretsOf(redisOptions, options.redisOptions)),
+      embedded: undefined,
+      target,
+    };
+  }
+
+  let url = options.url ?? nonEmpty(process.env.REDIS_URL);
+  let embedded: EmbeddedRedis | undefined;
+  if (url === undefined) {
+    const resolved = await resolveDefaultRedis({ defaultUrl: options.defaultUrl, embedded: options.embedded });
+    url = resolved.url;
+    embedded = resolved.embedded;
+  }
+  const target = redactUrl(url);
+  const fromUrl = parseRedisUrl(url);
+  const client = new Redis({ enableAutoPipelining: true, ...fromUrl, ...options.redisOptions, lazyConnect: true });
+  try {
+    return { client: await ready(client, target, secretsOf(fromUrl, options.redisOptions)), embedded, target };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function secretsOf(...sources: (RedisOptions | undefined)[]): string[] {
+  return sources.map((s) => s?.password).filter((p): p is string => typeof p === 'string' && p !== '');
+}
+
+/**
+ * Connects, then makes the client safe to print: `util.inspect` shows the redacted target,
+ * not ioredis's options (which hold the password). On failure the client is shut down and
+ * the error is rebuilt from its message alone, since ioredis attaches the failed command, whose
+ * arguments include the password of an AUTH.
+ */
+async function ready<C extends RedisClient>(client: C, target: string, secrets: string[]): Promise<C> {
+  let lastError: unknown;
+  // Without a listener ioredis prints every connection error to the console, unredacted.
+  client.on('error', (error: unknown) => {
+    lastError = error;
+  });
+  Object.defineProperty(client, inspect.custom, {
+    value: () =>
+      `${client.constructor.name} { target: ${JSON.stringify(target)}, status: ${JSON.stringify(client.status)} }`,
+  });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    client.disconnect();
+    // The rejection is often just "Connection is closed."; the cause (WRONGPASS, a TLS
+    // certificate error, ECONNREFUSED) arrived on the 'error' event.
+    const message = scrub(messageOf(lastError ?? error), secrets);
+    throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}`);
+  }
+}
+
+function scrub(text: string, secrets: string[]): string {
+  return secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}

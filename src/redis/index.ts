@@ -1,0 +1,16 @@
+/**
+ * popoto-ts/redis: the connection every other part uses, and bulk operations that are
+ * ordered, concurrent (built on runAllMultithreaded) and correct on a Redis Cluster.
+ */
+export { connect, disconnect, getRedis, isCluster, type ConnectOptions, type RedisClient } from './connection.js';
+export { BulkOperationError, RedisClosedError, RedisConnectionError } from './errors.js';
+export { NoRedisError } from './default-server.js';
+export { DEFAULT_BATCH_SIZE, type BulkOptions } from './batches.js';
+export { getMany } from './get-many.js';
+export { setMany, type SetManyOptions } from './set-many.js';
+export { deleteMany } from './delete-many.js';
+export { publishMany } from './publish-many.js';
+export { scanKeys, type ScanKeysOptions } from './scan-keys.js';
+export { escapeGlob } from './escape-glob.js';
+export type { RedisValue } from './inputs.js';
+export { redactUrl } from './url.js';

@@ -1,0 +1,39 @@
+import { runBulk, type BulkOptions } from './batches.js';
+import { collectEntries, type RedisValue } from './inputs.js';
+
+/**
+ * Publishes many messages at once: `[channel, message]` pairs sent as pipelined `PUBLISH`
+ * batches, concurrently; the messages of one channel are delivered in input order. Resolves
+ * with what Redis answers for each message, in input order:
+ * the number of subscribers that received it. On a cluster any node may publish and the
+ * cluster bus delivers to subscribers on every node, but (Redis semantics) the count only
+ * covers the subscribers connected to the node that published. If some messages fail, the
+ * others are still sent and the promise rejects with a BulkOperationError.
+ *
+ * @example
+ * const receivers = await publishMany([['prices', 'AAPL 189.2'], ['prices', 'MSFT 402.1']]);
+ */
+export async function publishMany(
+  entries: Iterable<readonly [string, RedisValue]>,
+  options?: BulkOptions,
+): Promise<number[]> {
+  const { keys: channels, values: messages } = collectEntries(entries, 'entries', 'channel');
+  const receivers = new Array<number>(channels.length).fill(0);
+  // Planned by channel as if it were a key: on a cluster each channel's messages leave from
+  // the master of its slot, one connection, so they arrive in the order given.
+  await runBulk(
+    'publishMany',
+    channels,
+    channels.length,
+    'per-item',
+    options,
+    (target, { indexes: [i] }) => target.publish(channels[i!]!, asPayload(messages[i!]!)),
+    ({ indexes: [i] }, reply) => (receivers[i!] = Number(reply)),
+    'slot-owner',
+  );
+  return receivers;
+}
+
+function asPayload(message: RedisValue): string | Buffer {
+  return typeof message === 'number' ? String(message) : message;
+}

@@ -1,0 +1,115 @@
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster, Redis } from 'ioredis';
+import { AsyncQueue } from '../utils/async-queue.js';
+import { describeValue } from '../utils/errors.js';
+import { runAllMultithreaded } from '../utils/multithreading.js';
+import { assertInteger, assertOptionalSignal, assertOptionalString, assertOptionsObject } from '../utils/validate.js';
+import { masterForSlot } from './cluster-nodes.js';
+import { isCluster, useRedis, type RedisClient } from './connection.js';
+
+/** Options of `scanKeys`. */
+export interface ScanKeysOptions {
+  /** SCAN's COUNT hint: keys examined per call. Default 1000. */
+  count?: number;
+  /** Only keys of this Redis type (`string`, `hash`, `zset`, ...): SCAN's TYPE filter. */
+  type?: string;
+  /** Aborting stops scanning; iteration throws `signal.reason`. */
+  signal?: AbortSignal;
+  /** The client to use. Default: the shared connection. */
+  redis?: RedisClient;
+}
+
+/**
+ * Every key matching any of `patterns`, as an async iterable: SCAN (never KEYS, so Redis is
+ * never blocked), all patterns and, on a cluster, every master concurrently, each key once
+ * (SCAN may return a key twice, and patterns may overlap). Keys come in no particular order.
+ * Memory grows with the number of distinct keys (they are remembered to de-duplicate).
+ * On a cluster a pattern whose hash tag is literal (`user:{42}:*`) is scanned only on the
+ * master that owns that slot. `break` stops every scan.
+ *
+ * Put user text inside a pattern through `escapeGlob`.
+ *
+ * @example
+ * for await (const key of scanKeys(['user:*', 'session:*'])) console.log(key);
+ */
+export function scanKeys(
+  patterns: string | Iterable<string>,
+  options?: ScanKeysOptions,
+): AsyncIterableIterator<string> {
+  const list = validatePatterns(patterns);
+  assertOptionsObject(options, 'options');
+  const count = options?.count ?? 1000;
+  assertInteger(count, 'count', 1);
+  assertOptionalString(options?.type, 'type');
+  assertOptionalSignal(options?.signal, 'signal');
+  return scan(list, count, options);
+}
+
+async function* scan(patterns: string[], count: number, options: ScanKeysOptions | undefined): AsyncGenerator<string> {
+  const client = await useRedis(options?.redis);
+  const sources = isCluster(client)
+    ? patterns.flatMap((pattern) => mastersFor(client, pattern).map((node) => ({ node, pattern })))
+    : patterns.map((pattern) => ({ node: client, pattern }));
+  const extra = options?.type === undefined ? [] : ['TYPE', options.type];
+  const queue = new AsyncQueue<string[]>(Math.max(4, sources.length * 2));
+  runAllMultithreaded(
+    async ({ node, pattern }: { node: Redis; pattern: string }) => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count, ...(extra as []));
+        cursor = next;
+        if (keys.length > 0 && !(await queue.push(keys))) return;
+      } while (cursor !== '0' && !queue.isCancelled);
+    },
+    sources,
+    { concurrency: Infinity, signal: options?.signal },
+  ).then(
+    () => queue.end(),
+    (error: unknown) => queue.fail(error),
+  );
+  const seen = new Set<string>();
+  for await (const keys of queue) {
+    for (const key of keys) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield key;
+    }
+  }
+}
+
+function validatePatterns(patterns: string | Iterable<string>): string[] {
+  const list =
+    typeof patterns === 'string'
+      ? [patterns]
+      : patterns !== null && typeof patterns === 'object' && Symbol.iterator in patterns
+        ? [...patterns]
+        : undefined;
+  if (list === undefined) {
+    throw new TypeError(`patterns must be a string or an iterable of strings, got ${describeValue(patterns)}`);
+  }
+  if (list.length === 0) throw new RangeError('patterns must hold at least one pattern, got none');
+  list.forEach((pattern, i) => {
+    if (typeof pattern !== 'string')
+      throw new TypeError(`patterns[${i}] must be a string, got ${describeValue(pattern)}`);
+    if (pattern === '') throw new RangeError(`patterns[${i}] must not be empty (use '*' for every key)`);
+  });
+  return [...new Set(list)];
+}
+
+/**
+ * The masters that can hold keys matching `pattern`: all of them, unless everything up to the
+ * pattern's hash tag is literal, in which case every matching key hashes to that tag's slot.
+ */
+function mastersFor(cluster: Cluster, pattern: string): Redis[] {
+  const slot = literalHashTagSlot(pattern);
+  const owner = slot === undefined ? undefined : masterForSlot(cluster, slot);
+  return owner === undefined ? cluster.nodes('master') : [owner];
+}
+
+function literalHashTagSlot(pattern: string): number | undefined {
+  const open = pattern.indexOf('{');
+  const close = pattern.indexOf('}', open + 1);
+  if (open === -1 || close === -1 || close === open + 1) return undefined;
+  if (/[*?[\]\\]/.test(pattern.slice(0, close + 1))) return undefined;
+  return calculateSlot(pattern.slice(0, close + 1));
+}

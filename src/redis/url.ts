@@ -1,0 +1,85 @@
+import type { RedisOptions } from 'ioredis';
+import { describeValue } from '../utils/errors.js';
+
+/** Host and port of one server. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/**
+ * Turns a `redis://` or `rediss://` URL into ioredis options: user and password (ACL),
+ * database index from the path (`/3`), TLS for `rediss://`. Done here rather than by ioredis
+ * so that errors about a bad URL never echo the password.
+ */
+export function parseRedisUrl(url: string): RedisOptions & HostPort {
+  if (typeof url !== 'string' || url === '') {
+    throw new TypeError(`url must be a non-empty redis:// or rediss:// URL, got ${describeValue(url)}`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`url must be a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(url))}`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new TypeError(`url must use redis:// or rediss://, got ${JSON.stringify(redactUrl(url))}`);
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const options: RedisOptions & HostPort = { host, port };
+  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  const path = parsed.pathname.replace(/^\//, '');
+  if (path !== '') {
+    const db = Number(path);
+    if (!Number.isInteger(db) || db < 0) {
+      throw new RangeError(`the database index in the URL must be an integer >= 0, got ${JSON.stringify(path)}`);
+    }
+    options.db = db;
+  }
+  if (parsed.protocol === 'rediss:') options.tls = { servername: host };
+  return options;
+}
+
+/** `redis://user:secret@host` → `redis://user:***@host`; anything else unchanged. For messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_match, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
+  });
+}
+
+/**
+ * Parses `REDIS_CLUSTER_NODES`-style lists: `host:port,host:port` (or an array of them).
+ * Entries may also be redis:// URLs; the credentials and TLS of the first URL apply to all nodes.
+ */
+export function parseClusterNodes(nodes: string | string[]): { nodes: HostPort[]; redisOptions: RedisOptions } {
+  const entries = (Array.isArray(nodes) ? nodes : String(nodes).split(','))
+    .map((entry) => (typeof entry === 'string' ? entry.trim() : entry))
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) {
+    throw new RangeError(`clusterNodes must list at least one host:port, got ${describeValue(nodes)}`);
+  }
+  let redisOptions: RedisOptions = {};
+  let credentialsTaken = false;
+  const parsedNodes = entries.map((entry, i) => {
+    if (typeof entry !== 'string') {
+      throw new TypeError(`clusterNodes[${i}] must be a "host:port" string, got ${describeValue(entry)}`);
+    }
+    if (/^rediss?:\/\//i.test(entry)) {
+      const { host, port, ...rest } = parseRedisUrl(entry);
+      if (!credentialsTaken) {
+        redisOptions = rest;
+        credentialsTaken = true;
+      }
+      return { host, port };
+    }
+    const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(entry);
+    if (match === null) {
+      throw new TypeError(`clusterNodes[${i}] must be "host:port", got ${JSON.stringify(redactUrl(entry))}`);
+    }
+    return { host: match[1]!, port: Number(match[2]) };
+  });
+  return { nodes: parsedNodes, redisOptions };
+}

@@ -1,0 +1,305 @@
+// Bulk operations on a single Redis and on a 3-master cluster: ordered, de-duplicated,
+// never a CROSSSLOT error, and partial failures reported item by item.
+import { randomBytes } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import {
+  BulkOperationError,
+  deleteMany,
+  escapeGlob,
+  getMany,
+  publishMany,
+  scanKeys,
+  setMany,
+} from '../../src/redis/index.js';
+import { TaskError } from '../../src/utils/errors.js';
+import { deferred } from '../helpers/async.js';
+import { clusterNodes, targets, useKeyPrefix, type TestClient } from '../helpers/redis.js';
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** The master ("host:port") that serves each key, as the cluster itself reports it. */
+function mastersOf(client: TestClient, keys: string[]): Set<string> {
+  if (!(client instanceof Cluster)) return new Set(['single']);
+  return new Set(keys.map((key) => client.slots[calculateSlot(key)]![0]!));
+}
+
+describe.each(targets)('bulk operations on $name', ({ create }) => {
+  const redis = create();
+  const prefix = useKeyPrefix(redis);
+
+  describe('getMany', () => {
+    it('reads keys spread over every master in input order, null for missing ones', async () => {
+      const p = prefix();
+      const keys = Array.from({ length: 3000 }, (_, i) => `${p}k${i}`);
+      if (redis instanceof Cluster) expect(mastersOf(redis, keys).size).toBe(3);
+      await Promise.all(keys.filter((_, i) => i % 3 !== 0).map((key) => redis.set(key, `v:${key}`)));
+      const shuffled = [...keys].reverse();
+      const values = await getMany(shuffled, { redis, batchSize: 100 });
+      expect(values).toEqual(shuffled.map((key) => (Number(key.slice(p.length + 1)) % 3 === 0 ? null : `v:${key}`)));
+    });
+
+    it('reads hash-tagged keys (one slot) and mixed keys alike', async () => {
+      const p = prefix();
+      const tagged = Array.from({ length: 700 }, (_, i) => `${p}{user:7}:${i}`);
+      const loose = Array.from({ length: 300 }, (_, i) => `${p}loose:${i}`);
+      const keys = [...loose.slice(0, 150), ...tagged, ...loose.slice(150)];
+      await Promise.all(keys.map((key) => redis.set(key, key.toUpperCase())));
+      expect(await getMany(keys, { redis })).toEqual(keys.map((key) => key.toUpperCase()));
+    });
+
+    it('accepts any iterable and returns [] for none', async () => {
+      const p = prefix();
+      await redis.set(`${p}a`, '1');
+      expect(await getMany(new Set([`${p}a`, `${p}b`]), { redis })).toEqual(['1', null]);
+      expect(await getMany([], { redis })).toEqual([]);
+    });
+  });
+
+  describe('setMany', () => {
+    it('writes pairs, Maps and objects over every master; values may be strings, numbers, Buffers', async () => {
+      const p = prefix();
+      const pairs = Array.from({ length: 2000 }, (_, i) => [`${p}s${i}`, `value-${i}`] as const);
+      await setMany(pairs, { redis, batchSize: 128 });
+      expect(await Promise.all(pairs.map(([key]) => redis.get(key)))).toEqual(pairs.map(([, v]) => v));
+
+      await setMany(
+        new Map<string, string | number | Buffer>([
+          [`${p}n`, 42],
+          [`${p}b`, Buffer.from('bytes')],
+        ]),
+        { redis },
+      );
+      await setMany({ [`${p}o1`]: 'x', [`${p}{t}o2`]: 'y' }, { redis });
+      expect([await redis.get(`${p}n`), await redis.get(`${p}b`)]).toEqual(['42', 'bytes']);
+      expect([await redis.get(`${p}o1`), await redis.get(`${p}{t}o2`)]).toEqual(['x', 'y']);
+    });
+
+    it('sets a TTL in seconds, or in milliseconds for a fraction', async () => {
+      const p = prefix();
+      const keys = Array.from({ length: 600 }, (_, i) => `${p}ttl${i}`);
+      await setMany(
+        keys.map((key) => [key, 'v'] as const),
+        { redis, expire: 3600 },
+      );
+      const ttls = await Promise.all(keys.map((key) => redis.ttl(key)));
+      expect(ttls.every((ttl) => ttl > 3590 && ttl <= 3600)).toBe(true);
+      await setMany([[`${p}short`, 'v']], { redis, expire: 2.5 });
+      const pttl = await redis.pttl(`${p}short`);
+      expect(pttl).toBeGreaterThan(2000);
+      expect(pttl).toBeLessThanOrEqual(2500);
+    });
+  });
+
+  describe('deleteMany', () => {
+    it('deletes keys over every master and counts those that existed', async () => {
+      const p = prefix();
+      const keys = Array.from({ length: 1500 }, (_, i) => `${p}d${i}`);
+      await Promise.all(keys.slice(0, 1000).map((key) => redis.set(key, '1')));
+      expect(await deleteMany(keys, { redis })).toBe(1000);
+      expect(await getMany(keys, { redis })).toEqual(keys.map(() => null));
+      expect(await deleteMany([], { redis })).toBe(0);
+    });
+  });
+
+  describe('publishMany', () => {
+    it('publishes every message and returns receiver counts in input order', async () => {
+      // On a cluster PUBLISH counts only the subscribers on the publishing node (Redis semantics).
+      const exactCounts = !(redis instanceof Cluster);
+      const p = prefix();
+      const subscriber = redis instanceof Cluster ? redis.duplicate() : redis.duplicate();
+      const received: string[] = [];
+      const all = deferred();
+      subscriber.on('message', (_channel: string, message: string) => {
+        received.push(message);
+        if (received.length === 1000) all.resolve();
+      });
+      await subscriber.subscribe(`${p}watched`);
+      try {
+        const entries = Array.from(
+          { length: 2000 },
+          (_, i) => [i % 2 === 0 ? `${p}watched` : `${p}nobody`, `m${i}`] as [string, string],
+        );
+        const receivers = await publishMany(entries, { redis, batchSize: 64 });
+        if (exactCounts) expect(receivers).toEqual(entries.map((_, i) => (i % 2 === 0 ? 1 : 0)));
+        else expect(receivers.every((n, i) => n === 0 || (n === 1 && i % 2 === 0))).toBe(true);
+        await all.promise;
+        expect(received).toEqual(entries.filter((_, i) => i % 2 === 0).map(([, m]) => m));
+      } finally {
+        subscriber.disconnect();
+      }
+    });
+  });
+
+  describe('scanKeys', () => {
+    it('finds every key of several overlapping patterns across all masters, each once', async () => {
+      const p = prefix();
+      const users = Array.from({ length: 800 }, (_, i) => `${p}user:${i}`);
+      const orders = Array.from({ length: 400 }, (_, i) => `${p}order:${i}`);
+      await setMany(
+        [...users, ...orders, `${p}other`].map((key) => [key, '1'] as const),
+        { redis },
+      );
+      if (redis instanceof Cluster) expect(mastersOf(redis, users).size).toBe(3);
+      const found = await collect(scanKeys([`${p}user:*`, `${p}order:*`, `${p}user:1*`], { redis, count: 50 }));
+      expect(found).toHaveLength(users.length + orders.length);
+      expect(new Set(found)).toEqual(new Set([...users, ...orders]));
+    });
+
+    it('scans a literal hash tag on its own slot and still finds every key', async () => {
+      const p = prefix();
+      const tagged = Array.from({ length: 300 }, (_, i) => `${p}{acct:9}:${i}`);
+      await setMany(
+        tagged.map((key) => [key, '1'] as const),
+        { redis },
+      );
+      expect(new Set(await collect(scanKeys(`${p}{acct:9}:*`, { redis })))).toEqual(new Set(tagged));
+    });
+
+    it('filters by type', async () => {
+      const p = prefix();
+      await redis.set(`${p}str`, '1');
+      await redis.hset(`${p}hash`, 'f', '1');
+      expect(await collect(scanKeys(`${p}*`, { redis, type: 'hash' }))).toEqual([`${p}hash`]);
+    });
+
+    it('matches user text literally through escapeGlob', async () => {
+      const p = prefix();
+      const odd = 'a*b?[c]\\d';
+      await setMany(
+        [
+          [`${p}${odd}`, '1'],
+          [`${p}aXXb?[c]\\d`, '1'],
+          [`${p}a*bZc\\d`, '1'],
+        ],
+        { redis },
+      );
+      expect(await collect(scanKeys(`${p}${escapeGlob(odd)}`, { redis }))).toEqual([`${p}${odd}`]);
+    });
+
+    it('stops scanning on break, and throws signal.reason on abort', async () => {
+      const p = prefix();
+      await setMany(
+        Array.from({ length: 2000 }, (_, i) => [`${p}x${i}`, '1'] as const),
+        { redis },
+      );
+      let seen = 0;
+      for await (const _key of scanKeys(`${p}*`, { redis, count: 10 })) {
+        if (++seen === 5) break;
+      }
+      expect(seen).toBe(5);
+
+      const controller = new AbortController();
+      const reason = new Error('enough scanning');
+      const run = async (): Promise<void> => {
+        for await (const _key of scanKeys(`${p}*`, { redis, count: 10, signal: controller.signal })) {
+          controller.abort(reason);
+        }
+      };
+      await expect(run()).rejects.toBe(reason);
+    });
+  });
+
+  describe('partial failures', () => {
+    it('writes what it may and names exactly the items that failed', async () => {
+      const p = prefix();
+      const user = `popoto-test-${randomBytes(4).toString('hex')}`;
+      const password = randomBytes(12).toString('hex');
+      const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+      // A user that may only write keys under `${p}ok:`: every other key fails with NOPERM.
+      await Promise.all(
+        nodes.map((node) => node.call('ACL', 'SETUSER', user, 'on', `>${password}`, `~${p}ok:*`, '+@all', '&*')),
+      );
+      const restricted =
+        redis instanceof Cluster
+          ? new Cluster(
+              clusterNodes()
+                .split(',')
+                .map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })),
+              { redisOptions: { username: user, password } },
+            )
+          : new Redis({ ...(redis).options, username: user, password, enableAutoPipelining: true });
+      try {
+        const entries = Array.from(
+          { length: 300 },
+          (_, i) => [i % 7 === 0 ? `${p}denied:${i}` : `${p}ok:${i}`, String(i)] as [string, string],
+        );
+        const error = await setMany(entries, { redis: restricted, expire: 60, batchSize: 50 }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(BulkOperationError);
+        const expectedFailures = entries.map((_, i) => i).filter((i) => i % 7 === 0);
+        expect((error as BulkOperationError).failedIndexes).toEqual(expectedFailures);
+        expect((error as BulkOperationError).errors.every((e: TaskError) => /NOPERM/.test(String(e.cause)))).toBe(true);
+        expect((error as BulkOperationError).message).toMatch(
+          /^setMany: 43 of 300 items failed \(first: task 0 failed: /,
+        );
+        const written = await getMany(
+          entries.map(([key]) => key),
+          { redis },
+        );
+        expect(written).toEqual(entries.map(([, value], i) => (i % 7 === 0 ? null : value)));
+      } finally {
+        restricted.disconnect();
+        await Promise.all(nodes.map((node) => node.call('ACL', 'DELUSER', user)));
+      }
+    });
+  });
+});
+
+describe('bad input', () => {
+  const redis = targets[0].create();
+
+  it('names non-string keys, empty patterns, bad expiries and malformed entries', async () => {
+    await expect(getMany(['a', 5 as never], { redis })).rejects.toThrow(
+      new TypeError('keys[1] must be a string, got 5'),
+    );
+    await expect(getMany('abc' as never, { redis })).rejects.toThrow(
+      new TypeError("keys must be an iterable (an array, say), got 'abc'"),
+    );
+    await expect(deleteMany([null as never], { redis })).rejects.toThrow(
+      new TypeError('keys[0] must be a string, got null'),
+    );
+    expect(() => scanKeys([], { redis })).toThrow(new RangeError('patterns must hold at least one pattern, got none'));
+    expect(() => scanKeys('', { redis })).toThrow(
+      new RangeError("patterns[0] must not be empty (use '*' for every key)"),
+    );
+    expect(() => scanKeys(['a*', 3 as never], { redis })).toThrow(new TypeError('patterns[1] must be a string, got 3'));
+    expect(() => scanKeys('a*', { redis, count: 0 })).toThrow(new RangeError('count must be an integer >= 1, got 0'));
+    await expect(setMany([['k', 'v']], { redis, expire: -5 })).rejects.toThrow(
+      new RangeError('expire must be a finite number >= 0, got -5'),
+    );
+    await expect(setMany([['k', 'v']], { redis, expire: 0 })).rejects.toThrow(
+      new RangeError('expire must be > 0 seconds, got 0'),
+    );
+    await expect(setMany([['k']] as never, { redis })).rejects.toThrow(
+      new TypeError("entries[0] must be a [key, value] pair, got [ 'k' ]"),
+    );
+    await expect(setMany([['k', { a: 1 }]] as never, { redis })).rejects.toThrow(
+      new TypeError('entries[0][1] (value) must be a string, Buffer or finite number, got { a: 1 }'),
+    );
+    await expect(publishMany([[7, 'm']] as never, { redis })).rejects.toThrow(
+      new TypeError('entries[0][0] (channel) must be a string, got 7'),
+    );
+    await expect(getMany(['a'], { redis, batchSize: 0 })).rejects.toThrow(
+      new RangeError('batchSize must be an integer >= 1, got 0'),
+    );
+    await expect(getMany(['a'], { redis: {} as never })).rejects.toThrow(
+      new TypeError('redis must be an ioredis Redis or Cluster client, got {}'),
+    );
+    expect(() => escapeGlob(5 as never)).toThrow(new TypeError('text must be a string, got 5'));
+  });
+
+  it('says the connection is closed when the given client has quit', async () => {
+    const closed = targets[0].create();
+    await closed.quit();
+    await expect(getMany(['a'], { redis: closed })).rejects.toMatchObject({
+      name: 'RedisClosedError',
+      message: expect.stringContaining('connection is closed'),
+    });
+    await expect(setMany([['a', '1']], { redis: closed })).rejects.toMatchObject({ name: 'RedisClosedError' });
+  });
+});

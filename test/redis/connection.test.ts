@@ -1,0 +1,175 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect, promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  connect,
+  disconnect,
+  getMany,
+  getRedis,
+  isCluster,
+  RedisClosedError,
+  RedisConnectionError,
+  redactUrl,
+} from '../../src/redis/index.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
+import { freePort } from '../../src/redis/free-port.js';
+import { clusterNodes, newRedis, redisUrl } from '../helpers/redis.js';
+
+const execFileAsync = promisify(execFile);
+const admin = newRedis();
+
+afterEach(async () => {
+  await disconnect();
+  vi.unstubAllEnvs();
+});
+
+/** `redis://host:port` of the test Redis with `userinfo` and `/db` spliced in. */
+function urlWith(userinfo: string, db = ''): string {
+  const { hostname, port } = new URL(redisUrl());
+  return `redis://${userinfo}${hostname}:${port || 6379}${db}`;
+}
+
+describe('connect / getRedis / disconnect', () => {
+  it('connects to a URL, shares one client, and refuses a second target while open', async () => {
+    const client = await connect(redisUrl());
+    expect(await client.ping()).toBe('PONG');
+    expect(getRedis()).toBe(client);
+    expect(await connect()).toBe(client);
+    await expect(connect('redis://127.0.0.1:1')).rejects.toThrow(
+      /already connected to redis:\/\/.*call disconnect\(\)/,
+    );
+  });
+
+  it('reads REDIS_URL when called without arguments', async () => {
+    vi.stubEnv('REDIS_CLUSTER_NODES', '');
+    vi.stubEnv('REDIS_URL', urlWith('', '/4'));
+    const client = await connect();
+    expect((client as Redis).options.db).toBe(4);
+    expect(await client.call('CLIENT', 'INFO')).toMatch(/ db=4 /);
+  });
+
+  it('is closed after disconnect(): getRedis and bulk operations say so, connect() opens again', async () => {
+    await connect(redisUrl());
+    await disconnect();
+    expect(() => getRedis()).toThrow(RedisClosedError);
+    expect(() => getRedis()).toThrow('the Redis connection is closed (disconnect() was called)');
+    await expect(getMany(['a'])).rejects.toBeInstanceOf(RedisClosedError);
+    const again = await connect(redisUrl());
+    expect(await again.ping()).toBe('PONG');
+  });
+
+  it('asks for connect() when getRedis is called first', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/redis/connection.js');
+    expect(() => fresh.getRedis()).toThrow('not connected to Redis: call `await connect()` first');
+  });
+
+  it('rejects URLs it cannot use, without echoing a password', async () => {
+    await expect(connect('http://user:hunter2@example.com')).rejects.toThrow(
+      new TypeError('url must use redis:// or rediss://, got "http://user:***@example.com"'),
+    );
+    await expect(connect(urlWith('', '/x'))).rejects.toThrow(RangeError);
+    await expect(connect({ url: 5 } as never)).rejects.toThrow(new TypeError('url must be a string, got 5'));
+  });
+
+  it('connects to a cluster from REDIS_CLUSTER_NODES', async () => {
+    vi.stubEnv('REDIS_CLUSTER_NODES', clusterNodes());
+    const client = await connect();
+    expect(isCluster(client)).toBe(true);
+    expect(client).toBeInstanceOf(Cluster);
+    expect(await client.set('popoto-test:cluster-connect', '1')).toBe('OK');
+    expect(await client.del('popoto-test:cluster-connect')).toBe(1);
+  });
+});
+
+describe('credentials', () => {
+  const user = `popoto-test-${randomBytes(4).toString('hex')}`;
+  const password = `pw-${randomBytes(12).toString('hex')}`;
+
+  beforeAll(async () => {
+    await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '+@all', '&*');
+  });
+  afterAll(async () => {
+    await admin.call('ACL', 'DELUSER', user);
+  });
+
+  it('logs in with user and password (ACL) and a db index from the URL', async () => {
+    const client = await connect(urlWith(`${user}:${password}@`, '/2'));
+    expect(await client.call('ACL', 'WHOAMI')).toBe(user);
+    expect(await client.call('CLIENT', 'INFO')).toMatch(/ db=2 /);
+  });
+
+  it('never shows the password: not in util.inspect of the client, nor in a failed login', async () => {
+    const client = await connect(urlWith(`${user}:${password}@`));
+    expect(inspect(client)).not.toContain(password);
+    expect(inspect(client)).toContain(`${user}:***@`);
+    await disconnect();
+
+    const output: string[] = [];
+    const capture = (chunk: string | Uint8Array): boolean => {
+      output.push(String(chunk));
+      return true;
+    };
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const wrong = `${password}-wrong`;
+    const error = await connect(urlWith(`${user}:${wrong}@`)).catch((e: unknown) => e);
+    vi.restoreAllMocks();
+    expect(error).toBeInstanceOf(RedisConnectionError);
+    const shown = [String(error), (error as Error).stack, inspect(error, { depth: 10 }), output.join('')].join('\n');
+    expect(shown).not.toContain(wrong);
+    expect(shown).not.toContain(password);
+    expect((error as Error).message).toMatch(/could not connect to Redis at redis:\/\/.*:\*\*\*@.*WRONGPASS/);
+  });
+
+  it('redacts URLs for messages', () => {
+    expect(redactUrl('rediss://u:p%40ss@h:1/0')).toBe('rediss://u:***@h:1/0');
+    expect(redactUrl('redis://:secret@h')).toBe('redis://:***@h');
+    expect(redactUrl('redis://h:6379')).toBe('redis://h:6379');
+  });
+});
+
+describe('TLS (rediss://)', () => {
+  let dir: string;
+  let server: EmbeddedRedis;
+  let tlsPort: number;
+  let ca: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'popoto-tls-'));
+    await execFileAsync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ]); // prettier-ignore
+    ca = await readFile(join(dir, 'cert.pem'), 'utf8');
+    tlsPort = await freePort();
+    server = await startEmbeddedRedis({
+      args: [
+        '--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'cert.pem'), '--tls-key-file', join(dir, 'key.pem'),
+        '--tls-ca-cert-file', join(dir, 'cert.pem'), '--tls-auth-clients', 'no',
+      ], // prettier-ignore
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('speaks TLS to a rediss:// URL', async () => {
+    const client = await connect({ url: `rediss://127.0.0.1:${tlsPort}`, redisOptions: { tls: { ca } } });
+    expect(await client.ping()).toBe('PONG');
+    const info = await client.info('server');
+    expect(info).toContain(`tcp_port:${server.port}`);
+  });
+
+  it('fails clearly when the certificate is not trusted', async () => {
+    await expect(connect(`rediss://127.0.0.1:${tlsPort}`)).rejects.toThrow(
+      /could not connect to Redis at rediss:\/\/127\.0\.0\.1:\d+: .*certificate/i,
+    );
+  });
+});
