@@ -5,8 +5,10 @@ import { cpus } from 'node:os';
 import { resolveDefaultRedis } from '../src/redis/default-server.js';
 import { formatRate, type Bar, type Row, type Workload } from './harness.js';
 import { bulkGet } from './workloads/bulk-get.js';
+import { publish } from './workloads/publish.js';
+import { scan } from './workloads/scan.js';
 
-const workloads: Workload[] = [bulkGet];
+const workloads: Workload[] = [bulkGet, publish, scan];
 
 const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -3,12 +3,14 @@
 // awaits, and redis-benchmark as the ceiling of what the server gives one box.
 import { Redis } from 'ioredis';
 import pMap from 'p-map';
+import { DEFAULT_BATCH_SIZE, getMany } from '../../src/redis/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
 import { bestOfRounds, deletePrefix, redisBenchmark, seedStrings, type Workload } from '../harness.js';
 
 const KEYS = 200_000;
 const SEQUENTIAL_KEYS = 20_000;
 const SWEEP = [16, 64, 128, 256, 512, 1024, 2048, 4096];
+const BATCH_SWEEP = [100, 250, 500, 1000, 2000];
 
 const workload = 'bulk GET 200k keys, 100 B values';
 
@@ -26,6 +28,12 @@ export const bulkGet: Workload = {
 
       const contenders = [
         { name: 'runAllMultithreaded (default)', ops: KEYS, run: () => runAllMultithreaded(get, keys) },
+        { name: 'getMany (default)', ops: KEYS, run: () => getMany(keys, { redis }) },
+        ...BATCH_SWEEP.map((batchSize) => ({
+          name: `getMany batch=${batchSize}`,
+          ops: KEYS,
+          run: () => getMany(keys, { redis, batchSize }),
+        })),
         ...SWEEP.map((concurrency) => ({
           name: `p-map c=${concurrency}`,
           ops: KEYS,
@@ -84,6 +92,11 @@ export const bulkGet: Workload = {
           opsPerSec: rate('sequential awaits'),
           note: `${SEQUENTIAL_KEYS} keys`,
         },
+        {
+          workload,
+          contender: `getMany (MGET batches of ${DEFAULT_BATCH_SIZE})`,
+          opsPerSec: rate('getMany (default)'),
+        },
         ...(ceiling === undefined
           ? []
           : [{ workload, contender: 'redis-benchmark -P 16 -c 50 GET', opsPerSec: ceiling, note: 'external process' }]),
@@ -92,9 +105,21 @@ export const bulkGet: Workload = {
         (c) =>
           `c=${c}: runAll ${Math.round(rate(`runAllMultithreaded c=${c}`))}, p-map ${Math.round(rate(`p-map c=${c}`))}`,
       );
+      const getManyRate = rate('getMany (default)');
+      const batchSweep = BATCH_SWEEP.map((b) => `batch=${b}: ${Math.round(rate(`getMany batch=${b}`))}`);
       return {
         rows,
         bars: [
+          ...(ceiling === undefined
+            ? []
+            : [
+                {
+                  workload,
+                  description: 'getMany / redis-benchmark -P 16 -c 50 GET',
+                  ratio: getManyRate / ceiling,
+                  min: 0.5,
+                },
+              ]),
           {
             workload,
             description: 'runAllMultithreaded (default) / p-map at its best concurrency',
@@ -108,7 +133,10 @@ export const bulkGet: Workload = {
             min: 0.9,
           },
         ],
-        notes: [`concurrency sweep (ops/s): ${sweep.join('; ')}`],
+        notes: [
+          `concurrency sweep (ops/s): ${sweep.join('; ')}`,
+          `getMany batch-size sweep (ops/s): ${batchSweep.join('; ')}`,
+        ],
       };
     } finally {
       await deletePrefix(redis, prefix);

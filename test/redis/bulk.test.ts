@@ -223,7 +223,7 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
                 .map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })),
               { redisOptions: { username: user, password } },
             )
-          : new Redis({ ...(redis).options, username: user, password, enableAutoPipelining: true });
+          : new Redis({ ...redis.options, username: user, password, enableAutoPipelining: true });
       try {
         const entries = Array.from(
           { length: 300 },

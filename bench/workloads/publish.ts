@@ -1,0 +1,60 @@
+// DESIGN §7: publish 200k messages. publishMany against a raw ioredis pipeline of the same
+// PUBLISH commands, on the same client, and runAllMultithreaded(publish) for reference.
+import { Redis } from 'ioredis';
+import { publishMany } from '../../src/redis/index.js';
+import { runAllMultithreaded } from '../../src/utils/multithreading.js';
+import { bestOfRounds, type Workload } from '../harness.js';
+
+const MESSAGES = 200_000;
+const workload = 'publish 200k messages';
+
+export const publish: Workload = {
+  name: workload,
+  async run({ url, rounds, log }) {
+    const redis = new Redis(url, { enableAutoPipelining: true });
+    try {
+      const entries = Array.from(
+        { length: MESSAGES },
+        (_, i) =>
+          [`popoto-bench:prices:${i % 10}`, `{"symbol":"S${i % 10}","close":${(i % 977) / 10}}`] as [string, string],
+      );
+      log(`measuring 3 contenders × ${rounds} rounds`);
+      const best = await bestOfRounds(rounds, [
+        { name: 'publishMany', ops: MESSAGES, run: () => publishMany(entries, { redis }) },
+        {
+          name: 'raw pipeline',
+          ops: MESSAGES,
+          run: () => {
+            const pipeline = redis.pipeline();
+            for (const [channel, message] of entries) pipeline.publish(channel, message);
+            return pipeline.exec();
+          },
+        },
+        {
+          name: 'runAllMultithreaded',
+          ops: MESSAGES,
+          run: () =>
+            runAllMultithreaded(([channel, message]: [string, string]) => redis.publish(channel, message), entries),
+        },
+      ]);
+      const rate = (name: string): number => best.get(name) ?? 0;
+      return {
+        rows: [
+          { workload, contender: 'publishMany', opsPerSec: rate('publishMany') },
+          { workload, contender: 'raw ioredis pipeline of the same PUBLISH commands', opsPerSec: rate('raw pipeline') },
+          { workload, contender: 'runAllMultithreaded(publish)', opsPerSec: rate('runAllMultithreaded') },
+        ],
+        bars: [
+          {
+            workload,
+            description: 'publishMany / raw pipeline',
+            ratio: rate('publishMany') / rate('raw pipeline'),
+            min: 0.8,
+          },
+        ],
+      };
+    } finally {
+      redis.disconnect();
+    }
+  },
+};
