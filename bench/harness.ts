@@ -61,22 +61,40 @@ export async function opsPerSecond(ops: number, body: () => Promise<unknown>): P
   return ops / seconds;
 }
 
+/** Throughput of one contender over several rounds. */
+export interface Measured {
+  median: number;
+  min: number;
+  max: number;
+}
+
 /**
- * Measures every contender `rounds` times, interleaved (A B C, A B C, ...) so that drift in
- * the machine's load hits all of them alike, and keeps each contender's best round.
+ * Measures every contender `rounds` times, interleaved and in alternating order (A B C,
+ * C B A, ...) so that drift in the machine's load hits all of them alike, and reports the
+ * median (robust to a stray slow or fast round) with the spread.
  */
-export async function bestOfRounds(
+export async function measureRounds(
   rounds: number,
   contenders: { name: string; ops: number; run: () => Promise<unknown> }[],
-): Promise<Map<string, number>> {
-  const best = new Map<string, number>();
+): Promise<Map<string, Measured>> {
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const contender of contenders) {
-      const rate = await opsPerSecond(contender.ops, contender.run);
-      best.set(contender.name, Math.max(best.get(contender.name) ?? 0, rate));
-    }
+    const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const contender of order) samples.get(contender.name)!.push(await opsPerSecond(contender.ops, contender.run));
   }
-  return best;
+  return new Map(
+    [...samples].map(([name, rates]) => {
+      const sorted = [...rates].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+      return [name, { median, min: sorted[0]!, max: sorted.at(-1)! }];
+    }),
+  );
+}
+
+/** "min–max" of a measurement, for the note column. */
+export function spread(m: Measured | undefined): string {
+  return m === undefined ? '' : `spread ${formatRate(m.min)}–${formatRate(m.max)}`;
 }
 
 /** Writes `count` string keys `${prefix}${i}` with `valueBytes`-byte values, pipelined. */

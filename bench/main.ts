@@ -11,7 +11,7 @@ import { scan } from './workloads/scan.js';
 const workloads: Workload[] = [bulkGet, publish, scan];
 
 const only = process.argv.slice(2);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const { url, embedded } = await resolveDefaultRedis();
 const parsed = new URL(url);
 const context = {
@@ -52,7 +52,7 @@ const barLines = [
     return `| ${b.workload} | ${b.description} | ${b.ratio.toFixed(2)} | ${required} | ${holds ? 'yes' : 'NO'} |`;
   }),
 ];
-const header = `popoto-ts bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} CPUs, best of ${rounds} rounds, Redis ${url.replace(/\/\/[^@]*@/, '//***@')}`;
+const header = `popoto-ts bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} CPUs, median of ${rounds} rounds, Redis ${url.replace(/\/\/[^@]*@/, '//***@')}`;
 const report = [header, '', ...table, '', ...barLines, '', ...notes.map((n) => `- ${n}`), ''].join('\n');
 process.stdout.write(`\n${report}`);
 await mkdir('bench-results', { recursive: true });

@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { publishMany } from '../../src/redis/index.js';
 import { runAllMultithreaded } from '../../src/utils/multithreading.js';
-import { bestOfRounds, type Workload } from '../harness.js';
+import { measureRounds, spread, type Workload } from '../harness.js';
 
 const MESSAGES = 200_000;
 const workload = 'publish 200k messages';
@@ -19,7 +19,7 @@ export const publish: Workload = {
           [`popoto-bench:prices:${i % 10}`, `{"symbol":"S${i % 10}","close":${(i % 977) / 10}}`] as [string, string],
       );
       log(`measuring 3 contenders × ${rounds} rounds`);
-      const best = await bestOfRounds(rounds, [
+      const measured = await measureRounds(rounds, [
         { name: 'publishMany', ops: MESSAGES, run: () => publishMany(entries, { redis }) },
         {
           name: 'raw pipeline',
@@ -37,12 +37,23 @@ export const publish: Workload = {
             runAllMultithreaded(([channel, message]: [string, string]) => redis.publish(channel, message), entries),
         },
       ]);
-      const rate = (name: string): number => best.get(name) ?? 0;
+      const rate = (name: string): number => measured.get(name)?.median ?? 0;
+      const note = (name: string): string => spread(measured.get(name));
       return {
         rows: [
-          { workload, contender: 'publishMany', opsPerSec: rate('publishMany') },
-          { workload, contender: 'raw ioredis pipeline of the same PUBLISH commands', opsPerSec: rate('raw pipeline') },
-          { workload, contender: 'runAllMultithreaded(publish)', opsPerSec: rate('runAllMultithreaded') },
+          { workload, contender: 'publishMany', opsPerSec: rate('publishMany'), note: note('publishMany') },
+          {
+            workload,
+            contender: 'raw ioredis pipeline of the same PUBLISH commands',
+            opsPerSec: rate('raw pipeline'),
+            note: note('raw pipeline'),
+          },
+          {
+            workload,
+            contender: 'runAllMultithreaded(publish)',
+            opsPerSec: rate('runAllMultithreaded'),
+            note: note('runAllMultithreaded'),
+          },
         ],
         bars: [
           {

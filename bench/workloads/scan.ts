@@ -2,7 +2,7 @@
 // one SCAN cursor per pattern, one pattern after the other.
 import { Redis } from 'ioredis';
 import { scanKeys } from '../../src/redis/index.js';
-import { bestOfRounds, deletePrefix, type Workload } from '../harness.js';
+import { measureRounds, spread, deletePrefix, type Workload } from '../harness.js';
 
 const KEYS = 1_000_000;
 const workload = 'scanKeys 1M keys, 3 patterns';
@@ -24,7 +24,7 @@ export const scan: Workload = {
       const matching = (KEYS / 4) * 3;
       log(`measuring 2 contenders × ${rounds} rounds`);
       let found = 0;
-      const best = await bestOfRounds(rounds, [
+      const measured = await measureRounds(rounds, [
         {
           name: 'scanKeys',
           ops: matching,
@@ -48,20 +48,21 @@ export const scan: Workload = {
         },
       ]);
       if (found !== matching) throw new Error(`scanKeys found ${found} keys, expected ${matching}`);
-      const rate = (name: string): number => best.get(name) ?? 0;
+      const rate = (name: string): number => measured.get(name)?.median ?? 0;
+      const note = (name: string): string => spread(measured.get(name));
       return {
         rows: [
           {
             workload,
             contender: 'scanKeys (3 patterns concurrently, de-duplicated)',
             opsPerSec: rate('scanKeys'),
-            note: 'keys/s',
+            note: `keys/s; ${note('scanKeys')}`,
           },
           {
             workload,
             contender: 'one SCAN cursor per pattern, in turn',
             opsPerSec: rate('sequential SCAN'),
-            note: 'keys/s',
+            note: `keys/s; ${note('sequential SCAN')}`,
           },
         ],
         bars: [],

@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os';
-import { stackOf } from './errors.js';
+import { describeValue, stackOf } from './errors.js';
 import { isThenable } from './task-policy.js';
-import { assertFiniteNumber, assertFunction, assertOptionsObject, assertOptionalString } from './validate.js';
+import { assertDuration, assertFunction, assertKnownKeys, assertOptionsObject } from './validate.js';
 
 // The registry of fire-and-forget work. Python Popoto runs such work on daemon threads and
 // loses it when the program exits; here every task is counted while it runs, so a program
@@ -52,10 +52,19 @@ export function scheduleBackgroundTask(run: () => unknown, info: BackgroundTaskI
 /** Tracks work that another component has already started (a worker-thread task, say). */
 export function trackBackgroundPromise(promise: PromiseLike<unknown>, info: BackgroundTaskInfo): void {
   stats.pending++;
-  promise.then(
-    () => taskCompleted(),
-    (error: unknown) => taskFailed(error, info),
-  );
+  settleWhenDone(promise, info);
+}
+
+/** Counts `result` as completed or failed once it settles; a `then` that throws is a failure. */
+function settleWhenDone(result: PromiseLike<unknown>, info: BackgroundTaskInfo): void {
+  try {
+    result.then(
+      () => taskCompleted(),
+      (error: unknown) => taskFailed(error, info),
+    );
+  } catch (error) {
+    taskFailed(error, info);
+  }
 }
 
 function runQueued(): void {
@@ -69,14 +78,8 @@ function runQueued(): void {
       taskFailed(error, task.info);
       continue;
     }
-    if (isThenable(result)) {
-      result.then(
-        () => taskCompleted(),
-        (error: unknown) => taskFailed(error, task.info),
-      );
-    } else {
-      taskCompleted();
-    }
+    if (isThenable(result)) settleWhenDone(result, task.info);
+    else taskCompleted();
   }
 }
 
@@ -158,8 +161,9 @@ export interface DrainResult {
  */
 export async function drainBackgroundTasks(options?: DrainOptions): Promise<DrainResult> {
   assertOptionsObject(options, 'options');
+  assertKnownKeys(options, ['timeoutMs'], 'options');
   const timeoutMs = options?.timeoutMs;
-  if (timeoutMs !== undefined) assertFiniteNumber(timeoutMs, 'timeoutMs', 0);
+  if (timeoutMs !== undefined) assertDuration(timeoutMs, 'timeoutMs', 0);
   const before = { completed: stats.completed, failed: stats.failed };
   if (stats.pending > 0) {
     await new Promise<void>((resolve) => {
@@ -198,18 +202,19 @@ let uninstallCurrentHooks: (() => void) | undefined;
  */
 export function installShutdownHooks(options?: ShutdownHookOptions): () => void {
   assertOptionsObject(options, 'options');
-  const signals = options?.signals ?? (['SIGTERM', 'SIGINT'] as NodeJS.Signals[]);
-  const timeoutMs = options?.timeoutMs ?? 10_000;
-  assertFiniteNumber(timeoutMs, 'timeoutMs', 0);
+  assertKnownKeys(options, ['signals', 'timeoutMs'], 'options');
+  const signals = options?.signals === undefined ? (['SIGTERM', 'SIGINT'] as NodeJS.Signals[]) : options.signals;
+  const timeoutMs = options?.timeoutMs === undefined ? 10_000 : options.timeoutMs;
+  assertDuration(timeoutMs, 'timeoutMs', 0);
   if (!Array.isArray(signals) || signals.length === 0) {
-    throw new TypeError(`signals must be a non-empty array of signal names, got ${String(signals)}`);
+    throw new TypeError(`signals must be a non-empty array of signal names, got ${describeValue(signals)}`);
   }
-  for (const signal of signals) {
-    assertOptionalString(signal, 'signals[]');
+  signals.forEach((signal: unknown, i) => {
+    if (typeof signal !== 'string') throw new TypeError(`signals[${i}] must be a string, got ${describeValue(signal)}`);
     if (!(signal in osConstants.signals) || signal === 'SIGKILL' || signal === 'SIGSTOP') {
       throw new RangeError(`signals must name catchable signals, got ${JSON.stringify(signal)}`);
     }
-  }
+  });
   uninstallCurrentHooks?.();
 
   let draining = false;

@@ -53,7 +53,7 @@ export interface StartNewThreadOptions {
  * const users = await runAllMultithreaded((id) => User.query.get({ id }), [1, 2, 3, 4, 5]);
  */
 export async function runAllMultithreaded<P, R>(
-  fn: (param: P, index: number) => R | PromiseLike<R>,
+  fn: (param: P, index: number) => R,
   params: Iterable<P> | AsyncIterable<P>,
   options?: RunAllOptions,
 ): Promise<Awaited<R>[]> {
@@ -103,10 +103,10 @@ export async function runAllMultithreaded<P, R>(
  * for await (const value of streamAllMultithreaded((key) => redis.get(key), scanKeys('user:*'))) { ... }
  */
 export function streamAllMultithreaded<P, R>(
-  fn: (param: P, index: number) => R | PromiseLike<R>,
+  fn: (param: P, index: number) => R,
   params: Iterable<P> | AsyncIterable<P>,
   options?: StreamAllOptions,
-): AsyncIterableIterator<Awaited<R>, undefined> {
+): AsyncIterableIterator<Awaited<R>> {
   assertFunction(fn, 'fn');
   assertIterable(params);
   return new OrderedStream<P, Awaited<R>>(
@@ -148,7 +148,10 @@ export function startNewThread(
   optionsOrContext?: StartNewThreadOptions | ClassMethodDecoratorContext,
 ): (...args: unknown[]) => void {
   assertFunction(fn, 'fn');
-  if (isMethodDecoratorContext(optionsOrContext)) {
+  if (isDecoratorContext(optionsOrContext)) {
+    if (optionsOrContext.kind !== 'method') {
+      throw new TypeError(`startNewThread decorates methods only, got a ${optionsOrContext.kind} decorator`);
+    }
     const methodName = String(optionsOrContext.name);
     return function backgroundMethod(this: unknown, ...args: unknown[]): void {
       scheduleBackgroundTask(() => fn.apply(this, args), { name: ownerName(this, methodName), args });
@@ -162,11 +165,11 @@ export function startNewThread(
   };
 }
 
-function isMethodDecoratorContext(value: unknown): value is ClassMethodDecoratorContext {
+function isDecoratorContext(value: unknown): value is DecoratorContext {
   return (
     typeof value === 'object' &&
     value !== null &&
-    (value as { kind?: unknown }).kind === 'method' &&
+    typeof (value as { kind?: unknown }).kind === 'string' &&
     typeof (value as { addInitializer?: unknown }).addInitializer === 'function'
   );
 }

@@ -63,15 +63,20 @@ export class OrderedStream<P, R> implements AsyncIterableIterator<R, undefined> 
     });
   }
 
-  /** Called by `break` in `for await`: stop pulling input, start nothing new. */
-  return(): Promise<IteratorResult<R, undefined>> {
+  /**
+   * Called by `break` in `for await`: stop pulling input, start nothing new. Resolves once
+   * the input has been closed, so an async generator's cleanup has run when the loop exits.
+   */
+  async return(): Promise<IteratorResult<R, undefined>> {
     this.finish();
-    return Promise.resolve({ done: true, value: undefined });
+    await this.pool.inputClosed;
+    return { done: true, value: undefined };
   }
 
-  throw(error?: unknown): Promise<IteratorResult<R, undefined>> {
+  async throw(error?: unknown): Promise<IteratorResult<R, undefined>> {
     this.finish();
-    return Promise.reject(error);
+    await this.pool.inputClosed;
+    throw error;
   }
 
   private settled(index: number, ok: boolean, value: unknown): void {
@@ -139,5 +144,7 @@ export class OrderedStream<P, R> implements AsyncIterableIterator<R, undefined> 
     this.pool.abandon();
     this.values.clear();
     this.failures.clear();
+    // A next() still waiting (return() called without awaiting it) ends instead of hanging.
+    queueMicrotask(() => this.flush());
   }
 }

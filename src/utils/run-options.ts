@@ -1,8 +1,9 @@
 import { DEFAULT_CONCURRENCY } from './concurrency.js';
 import { describeValue } from './errors.js';
 import {
-  assertFiniteNumber,
+  assertDuration,
   assertInteger,
+  assertKnownKeys,
   assertOptionalBoolean,
   assertOptionalFunction,
   assertOptionalSignal,
@@ -27,7 +28,7 @@ export interface RetryOptions {
   minDelayMs?: number;
   /** Upper bound of any delay, in ms. Default 5000. */
   maxDelayMs?: number;
-  /** Decides whether an error is worth another attempt. Default: every error is. */
+  /** Decides whether an error is worth another attempt. Default: every error is. If it throws, the task fails with that error. */
   retryIf?: (error: unknown) => boolean;
 }
 
@@ -85,8 +86,19 @@ const DEFAULT_MIN_DELAY_MS = 50;
 const DEFAULT_MAX_DELAY_MS = 5000;
 
 /** Validates the options of a run (TypeError/RangeError naming the option) and fills in defaults. */
+const KNOWN_OPTIONS = [
+  'concurrency',
+  'signal',
+  'stopOnError',
+  'timeoutMs',
+  'retries',
+  'onProgress',
+  'highWaterMark',
+] as const;
+
 export function normalizeRunOptions(options: StreamAllOptions | undefined): NormalizedRunOptions {
   assertOptionsObject(options, 'options');
+  assertKnownKeys(options, KNOWN_OPTIONS, 'options');
   const {
     concurrency = DEFAULT_CONCURRENCY,
     signal,
@@ -98,9 +110,12 @@ export function normalizeRunOptions(options: StreamAllOptions | undefined): Norm
   assertInteger(concurrency, 'concurrency', 1, true);
   assertOptionalSignal(signal, 'signal');
   assertOptionalBoolean(stopOnError, 'stopOnError');
-  if (timeoutMs !== undefined) assertFiniteNumber(timeoutMs, 'timeoutMs', 1);
+  if (timeoutMs !== undefined) assertDuration(timeoutMs, 'timeoutMs', 1);
   assertOptionalFunction(onProgress, 'onProgress');
-  const highWaterMark = options?.highWaterMark ?? 2 * (concurrency === Infinity ? DEFAULT_CONCURRENCY : concurrency);
+  const highWaterMark =
+    options?.highWaterMark === undefined
+      ? 2 * (concurrency === Infinity ? DEFAULT_CONCURRENCY : concurrency)
+      : options.highWaterMark;
   assertInteger(highWaterMark, 'highWaterMark', 1);
   return {
     concurrency,
@@ -130,8 +145,9 @@ function normalizeRetries(retries: RunAllOptions['retries']): RetryPolicy | unde
     retryIf,
   } = retries;
   assertInteger(retries.retries, 'retries.retries', 0);
-  assertFiniteNumber(minDelayMs, 'retries.minDelayMs', 0);
-  assertFiniteNumber(maxDelayMs, 'retries.maxDelayMs', minDelayMs);
+  assertKnownKeys(retries, ['retries', 'minDelayMs', 'maxDelayMs', 'retryIf'], 'retries');
+  assertDuration(minDelayMs, 'retries.minDelayMs', 0);
+  assertDuration(maxDelayMs, 'retries.maxDelayMs', minDelayMs);
   assertOptionalFunction(retryIf, 'retries.retryIf');
   return retries.retries === 0 ? undefined : { retries: retries.retries, minDelayMs, maxDelayMs, retryIf };
 }

@@ -33,6 +33,9 @@ function knownSize(params: unknown): number | undefined {
   return undefined;
 }
 
+/** How long the pump may run in one macrotask before it lets timers, I/O and signals in. */
+const SLICE_MS = 10;
+
 /**
  * The engine under runAllMultithreaded and streamAllMultithreaded: pulls params lazily,
  * keeps at most `concurrency` tasks in flight, and reports each settlement with its index.
@@ -40,6 +43,11 @@ function knownSize(params: unknown): number | undefined {
  * It is written as a loop over a synchronous iterator where it can be (arrays, Sets,
  * generators), because an `await` per input item is measurable at Redis speeds; async
  * iterables are pulled one `next()` at a time, as their protocol requires.
+ *
+ * Tasks that finish without real I/O (sync functions, cache hits) settle in microtasks, and a
+ * pump fed only by microtasks would never let the event loop turn: no timer, no signal, no
+ * SIGINT would get through, and an infinite input would run for ever. So after SLICE_MS of
+ * continuous pumping it continues on the next turn (setImmediate).
  */
 export class TaskPool<P, R> {
   private readonly run: TaskFn<P, R>;
@@ -57,6 +65,11 @@ export class TaskPool<P, R> {
   private ended = false;
   private pumping = false;
   private pulling = false;
+  private yielding = false;
+  private sliceStart = performance.now();
+  private launchesInSlice = 0;
+  private closeDeferred = false;
+  private closing: Promise<void> = Promise.resolve();
   private readonly onAbort = (): void => this.fatal(this.options.signal?.reason);
 
   constructor(
@@ -88,9 +101,14 @@ export class TaskPool<P, R> {
     this.pump();
   }
 
+  /** A promise that settles once the input has been closed (after `halt`), so callers can wait for its cleanup. */
+  get inputClosed(): Promise<void> {
+    return this.closing;
+  }
+
   /** Starts tasks while there is room; called again whenever room may have appeared. */
   pump(): void {
-    if (this.pumping) return;
+    if (this.pumping || this.yielding) return;
     this.pumping = true;
     try {
       while (
@@ -99,6 +117,10 @@ export class TaskPool<P, R> {
         this.active < this.options.concurrency &&
         (this.sink.mayStart?.(this.nextIndex) ?? true)
       ) {
+        if (this.timeToYield()) {
+          this.yieldTurn();
+          break;
+        }
         if (this.syncInput !== undefined) {
           let step: IteratorResult<P>;
           try {
@@ -106,6 +128,13 @@ export class TaskPool<P, R> {
           } catch (error) {
             this.fatal(error);
             return;
+          }
+          // An abort can arrive while the generator runs (it may even cause it): then the item
+          // it produced is not started, and the generator, which could not be closed while
+          // running, is closed now.
+          if (this.halted) {
+            if (this.closeDeferred) this.closeInput();
+            break;
           }
           if (step.done === true) this.inputExhausted();
           else this.launch(step.value);
@@ -126,13 +155,45 @@ export class TaskPool<P, R> {
     this.halted = true;
     if (this.inputDone) return;
     this.inputDone = true;
-    // Closing the iterator runs the generator's `finally` blocks and releases what it holds.
-    try {
-      if (this.syncInput !== undefined) this.syncInput.return?.();
-      else void Promise.resolve(this.asyncInput?.return?.()).catch(() => undefined);
-    } catch {
-      // The input is being abandoned; an error while closing it changes nothing for the caller.
+    this.closeInput();
+  }
+
+  /** Closing the iterator runs the generator's `finally` blocks and releases what it holds. */
+  private closeInput(): void {
+    this.closeDeferred = false;
+    if (this.asyncInput !== undefined) {
+      const input = this.asyncInput;
+      // An async generator queues return() behind a pending next(), so this is safe at any time.
+      this.closing = Promise.resolve()
+        .then(() => input.return?.())
+        .then(
+          () => undefined,
+          () => undefined,
+        );
+      return;
     }
+    try {
+      this.syncInput?.return?.();
+    } catch (error) {
+      // "Generator is already running": we are inside its next(); pump closes it on return.
+      if (this.pumping && error instanceof TypeError) this.closeDeferred = true;
+      // Any other error while abandoning the input changes nothing for the caller.
+    }
+  }
+
+  private timeToYield(): boolean {
+    if ((++this.launchesInSlice & 63) !== 0) return false;
+    return performance.now() - this.sliceStart > SLICE_MS;
+  }
+
+  private yieldTurn(): void {
+    this.yielding = true;
+    setImmediate(() => {
+      this.yielding = false;
+      this.sliceStart = performance.now();
+      this.launchesInSlice = 0;
+      this.pump();
+    });
   }
 
   /** Halts, ignores whatever tasks in flight still report, and cancels retry and timeout timers. */
@@ -190,13 +251,18 @@ export class TaskPool<P, R> {
       this.settle(index, false, error);
       return;
     }
-    if (isThenable(result)) {
+    if (!isThenable(result)) {
+      this.settle(index, true, result);
+      return;
+    }
+    try {
       result.then(
         (value) => this.settle(index, true, value),
         (error: unknown) => this.settle(index, false, error),
       );
-    } else {
-      this.settle(index, true, result);
+    } catch (error) {
+      // A hand-made thenable whose `then` throws: that is this task's failure.
+      this.settle(index, false, error);
     }
   }
 

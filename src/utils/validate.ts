@@ -67,3 +67,23 @@ export function assertOptionalSignal(value: unknown, name: string): asserts valu
     throw new TypeError(`${name} must be an AbortSignal, got ${describeValue(value)}`);
   }
 }
+
+/** setTimeout's largest delay; beyond it Node fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Throws unless `value` is a number of milliseconds in [min, MAX_TIMER_MS] that a timer can honour. */
+export function assertDuration(value: unknown, name: string, min: number): asserts value is number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= min && value <= MAX_TIMER_MS) return;
+  const message = `${name} must be a number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${describeValue(value)}`;
+  throw typeof value === 'number' && !Number.isNaN(value) ? new RangeError(message) : new TypeError(message);
+}
+
+/** Throws a TypeError naming the first key of `options` that is not in `known` (a misspelt option, say). */
+export function assertKnownKeys(options: object | undefined, known: readonly string[], name: string): void {
+  if (options === undefined) return;
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`${name} has no option ${JSON.stringify(key)} (known: ${known.join(', ')})`);
+    }
+  }
+}

@@ -181,6 +181,35 @@ describe('startNewThread', () => {
     expectTypeOf(publishEvent).toBeCallableWith('updates', 'not a number');
   });
 
+  it('counts a thenable whose then() throws as a failure, and keeps running the other tasks', async () => {
+    const before = backgroundTaskStats();
+    const errors: unknown[] = [];
+    const remove = onBackgroundError((error) => errors.push(error));
+    const broken = new Error('then broke');
+    startNewThread(() => ({
+      then(): never {
+        throw broken;
+      },
+    }))();
+    let ranAfter = false;
+    startNewThread(() => {
+      ranAfter = true;
+    })();
+    await drainBackgroundTasks({ timeoutMs: 1000 });
+    remove();
+    expect(errors).toEqual([broken]);
+    expect(ranAfter).toBe(true);
+    const after = backgroundTaskStats();
+    expect(after.pending).toBe(0);
+    expect(after.failed - before.failed).toBe(1);
+  });
+
+  it('refuses to decorate anything but a method', () => {
+    expect(() =>
+      startNewThread(() => 1, { kind: 'getter', name: 'x', addInitializer: () => undefined } as never),
+    ).toThrow(new TypeError('startNewThread decorates methods only, got a getter decorator'));
+  });
+
   it('has the Python-style alias', () => {
     expect(start_new_thread).toBe(startNewThread);
   });
@@ -230,7 +259,7 @@ describe('drainBackgroundTasks', () => {
 
   it('rejects a bad timeout', async () => {
     await expect(drainBackgroundTasks({ timeoutMs: -1 })).rejects.toThrow(
-      new RangeError('timeoutMs must be a finite number >= 0, got -1'),
+      new RangeError('timeoutMs must be a number of milliseconds from 0 to 2147483647, got -1'),
     );
   });
 });
@@ -261,7 +290,15 @@ describe('installShutdownHooks', () => {
     expect(() => installShutdownHooks({ signals: ['SIGKILL'] })).toThrow(RangeError);
     expect(() => installShutdownHooks({ signals: [] })).toThrow(TypeError);
     expect(() => installShutdownHooks({ timeoutMs: Infinity })).toThrow(
-      new RangeError('timeoutMs must be a finite number >= 0, got Infinity'),
+      new RangeError('timeoutMs must be a number of milliseconds from 0 to 2147483647, got Infinity'),
+    );
+    expect(() => installShutdownHooks({ timeoutMs: 3e9 })).toThrow(RangeError);
+    expect(() => installShutdownHooks({ signals: null, timeoutMs: 10 } as never)).toThrow(
+      new TypeError('signals must be a non-empty array of signal names, got null'),
+    );
+    expect(() => installShutdownHooks({ timeoutMs: null } as never)).toThrow(TypeError);
+    expect(() => installShutdownHooks({ signals: [15] } as never)).toThrow(
+      new TypeError('signals[0] must be a string, got 15'),
     );
   });
 });

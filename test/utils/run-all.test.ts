@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   DEFAULT_CONCURRENCY,
@@ -7,6 +8,7 @@ import {
   runAllMultithreaded,
   type Progress,
 } from '../../src/utils/multithreading.js';
+import { backoffMs } from '../../src/utils/task-policy.js';
 import { deferred, inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -72,6 +74,22 @@ describe('runAllMultithreaded: results', () => {
     expectTypeOf(strings).toEqualTypeOf<string[]>();
     const numbers = await runAllMultithreaded((s: string) => s.length, new Set(['a']));
     expectTypeOf(numbers).toEqualTypeOf<number[]>();
+  });
+
+  it('infers a union of a promise and a plain value', async () => {
+    const mixed = await runAllMultithreaded((n: number) => (n > 0 ? Promise.resolve(n) : ('none' as const)), [1, 0]);
+    expectTypeOf(mixed).toEqualTypeOf<(number | 'none')[]>();
+    expect(mixed).toEqual([1, 'none']);
+  });
+
+  it('treats a thenable whose then() throws as that task failing', async () => {
+    const broken = new Error('then broke');
+    const thenable = {
+      then(): never {
+        throw broken;
+      },
+    };
+    await expect(runAllMultithreaded(() => thenable, [1])).rejects.toBe(broken);
   });
 
   it('has the Python-style alias', () => {
@@ -177,6 +195,116 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
     const startedAtAbort = started;
     await sleep(20);
     expect(started).toBe(startedAtAbort);
+  });
+
+  it('lets timers in while tasks finish without I/O, so a timer can abort an infinite input', async () => {
+    let closed = false;
+    function* forever(): Generator<number> {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('timer fired')), 20);
+    try {
+      await expect(
+        runAllMultithreaded(async (n: number) => n, forever(), { signal: controller.signal }),
+      ).rejects.toThrow('timer fired');
+      await expect(
+        runAllMultithreaded((n: number) => n, forever(), { signal: AbortSignal.timeout(20) }),
+      ).rejects.toMatchObject({
+        name: 'TimeoutError',
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(closed).toBe(true);
+  });
+
+  it('pulls an async iterable lazily and bounds its concurrency too', async () => {
+    let pulled = 0;
+    async function* numbers(): AsyncGenerator<number> {
+      for (let i = 0; i < 50; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    const gauge = inFlightGauge();
+    const gate = deferred();
+    const run = runAllMultithreaded(
+      async (n: number) => {
+        gauge.enter();
+        await gate.promise;
+        await sleep(n % 2);
+        gauge.leave();
+        return n;
+      },
+      numbers(),
+      { concurrency: 4 },
+    );
+    await sleep(10);
+    expect(pulled).toBe(4);
+    gate.resolve();
+    expect(await run).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(gauge.peak).toBe(4);
+  });
+
+  it('closes an async generator input when the run stops early, with no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    let closed = false;
+    async function* numbers(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; ; i++) {
+          await sleep(0);
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    try {
+      await expect(
+        runAllMultithreaded(
+          async (n: number) => {
+            if (n === 5) throw new Error('stop here');
+          },
+          numbers(),
+          { concurrency: 2 },
+        ),
+      ).rejects.toThrow('stop here');
+      await sleep(20);
+      expect(closed).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('starts nothing more when the abort comes from inside the generator, and still closes it', async () => {
+    const controller = new AbortController();
+    let closed = false;
+    function* numbers(): Generator<number> {
+      try {
+        for (let i = 0; i < 10; i++) {
+          if (i === 3) controller.abort(new Error('aborted by the input'));
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const started: number[] = [];
+    await expect(
+      runAllMultithreaded((n: number) => started.push(n), numbers(), { signal: controller.signal }),
+    ).rejects.toThrow('aborted by the input');
+    expect(started).toEqual([0, 1, 2]);
+    expect(closed).toBe(true);
   });
 
   it('rejects with the input error when the iterable throws, and starts nothing after it', async () => {
@@ -305,12 +433,22 @@ describe('runAllMultithreaded: signal', () => {
     expect(calls).toBe(0);
   });
 
-  it('removes its abort listener when the run ends', async () => {
+  it('removes its abort listener when the run ends, however it ends', async () => {
     const controller = new AbortController();
-    await runAllMultithreaded((n: number) => n, [1, 2], { signal: controller.signal });
-    // Aborting afterwards must not reach a finished run (no throw, no late rejection).
-    controller.abort();
-    await nextTurn();
+    const gate = deferred();
+    const run = runAllMultithreaded(() => gate.promise, [1, 2], { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    gate.resolve();
+    await run;
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await runAllMultithreaded(
+      () => {
+        throw new Error('x');
+      },
+      [1],
+      { signal: controller.signal },
+    ).catch(() => undefined);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 
@@ -441,6 +579,21 @@ describe('runAllMultithreaded: retries', () => {
   });
 });
 
+describe('backoffMs', () => {
+  const policy = { retries: 10, minDelayMs: 100, maxDelayMs: 1000, retryIf: undefined };
+  it('doubles from minDelayMs with jitter in [base, 2 × base), never above maxDelayMs', () => {
+    for (let i = 0; i < 200; i++) {
+      const first = backoffMs(policy, 0);
+      expect(first).toBeGreaterThanOrEqual(100);
+      expect(first).toBeLessThan(200);
+      const third = backoffMs(policy, 2);
+      expect(third).toBeGreaterThanOrEqual(400);
+      expect(third).toBeLessThan(800);
+      expect(backoffMs(policy, 9)).toBe(1000);
+    }
+  });
+});
+
 describe('runAllMultithreaded: onProgress', () => {
   it('reports every settlement, with the total known up front for arrays', async () => {
     const seen: Progress[] = [];
@@ -490,25 +643,38 @@ describe('runAllMultithreaded: bad input', () => {
     [{ concurrency: 1.5 }, RangeError, 'concurrency must be an integer >= 1 or Infinity, got 1.5'],
     [{ concurrency: NaN }, TypeError, 'concurrency must be an integer >= 1 or Infinity, got NaN'],
     [{ concurrency: '4' }, TypeError, "concurrency must be an integer >= 1 or Infinity, got '4'"],
-    [{ timeoutMs: 0 }, RangeError, 'timeoutMs must be a finite number >= 1, got 0'],
-    [{ timeoutMs: 'soon' }, TypeError, "timeoutMs must be a finite number >= 1, got 'soon'"],
+    [{ timeoutMs: 0 }, RangeError, 'timeoutMs must be a number of milliseconds from 1 to 2147483647, got 0'],
+    [{ timeoutMs: 'soon' }, TypeError, "timeoutMs must be a number of milliseconds from 1 to 2147483647, got 'soon'"],
+    // Node fires a longer timer after 1 ms: accepting it would time every task out at once.
+    [{ timeoutMs: 3e9 }, RangeError, 'timeoutMs must be a number of milliseconds from 1 to 2147483647, got 3000000000'],
     [{ retries: -1 }, RangeError, 'retries must be an integer >= 0, got -1'],
     [{ retries: 'twice' }, TypeError, "retries must be an integer >= 0 or a RetryOptions object, got 'twice'"],
     [{ retries: { retries: 1.5 } }, RangeError, 'retries.retries must be an integer >= 0, got 1.5'],
     [
       { retries: { retries: 1, minDelayMs: -5 } },
       RangeError,
-      'retries.minDelayMs must be a finite number >= 0, got -5',
+      'retries.minDelayMs must be a number of milliseconds from 0 to 2147483647, got -5',
     ],
     [
       { retries: { retries: 1, minDelayMs: 100, maxDelayMs: 10 } },
       RangeError,
-      'retries.maxDelayMs must be a finite number >= 100, got 10',
+      'retries.maxDelayMs must be a number of milliseconds from 100 to 2147483647, got 10',
     ],
     [{ retries: { retries: 1, retryIf: true } }, TypeError, 'retries.retryIf must be a function, got true'],
     [{ onProgress: 'bar' }, TypeError, "onProgress must be a function, got 'bar'"],
     [{ signal: {} }, TypeError, 'signal must be an AbortSignal, got {}'],
     [{ stopOnError: 'yes' }, TypeError, "stopOnError must be a boolean, got 'yes'"],
+    [
+      { concurrrency: 4 },
+      TypeError,
+      'options has no option "concurrrency" (known: concurrency, signal, stopOnError, timeoutMs, retries, onProgress, highWaterMark)',
+    ],
+    [
+      { retries: { retries: 1, minDelay: 5 } },
+      TypeError,
+      'retries has no option "minDelay" (known: retries, minDelayMs, maxDelayMs, retryIf)',
+    ],
+    [{ highWaterMark: null }, TypeError, 'highWaterMark must be an integer >= 1, got null'],
   ])('rejects options %o', async (options, type, message) => {
     const error = await runAllMultithreaded(ok, [1], options as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(type);

@@ -38,7 +38,7 @@ function runFixture(
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   // A hang detector, not a speed bound: a child still alive after this long is stuck.
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 45_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 25_000);
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       clearTimeout(killer);
@@ -78,6 +78,32 @@ describe('installShutdownHooks in a real process', () => {
     });
     expect(outcome.code).toBe(130);
     expect(await countKeys(`${p}*`)).toBe(300);
+  });
+
+  it('gives up after timeoutMs, says how much was left, and exits with 143 anyway', async () => {
+    const p = prefix();
+    const outcome = await runFixture('background-writer.ts', [p, '5', 'hooks', '30000', '300'], {
+      ready: 'fired',
+      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+    });
+    expect(outcome.code).toBe(143);
+    expect(outcome.stderr).toBe('popoto-ts: exiting on SIGTERM with 5 background task(s) still pending after 300 ms\n');
+    expect(await countKeys(`${p}*`)).toBe(0);
+  });
+
+  it('a second signal while draining exits at once', async () => {
+    const p = prefix();
+    // Without the second signal the drain would wait 30 s for the writes, and the hang
+    // detector would SIGKILL the child (code null) first.
+    const outcome = await runFixture('background-writer.ts', [p, '5', 'hooks', '30000', '30000'], {
+      ready: 'fired',
+      onReady: (pid) => {
+        process.kill(pid, 'SIGTERM');
+        setTimeout(() => process.kill(pid, 'SIGTERM'), 200);
+      },
+    });
+    expect(outcome.code).toBe(143);
+    expect(await countKeys(`${p}*`)).toBe(0);
   });
 
   it('without the hooks, SIGTERM loses the pending writes (what Python daemon threads do)', async () => {

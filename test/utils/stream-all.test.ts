@@ -20,7 +20,7 @@ describe('streamAllMultithreaded', () => {
       range(100),
       { concurrency: 8 },
     );
-    expectTypeOf(stream).toEqualTypeOf<AsyncIterableIterator<string, undefined>>();
+    expectTypeOf(stream).toEqualTypeOf<AsyncIterableIterator<string>>();
     expect(await collect(stream)).toEqual(range(100).map((n) => `#${n}`));
   });
 
@@ -113,6 +113,32 @@ describe('streamAllMultithreaded', () => {
     await sleep(30);
     expect(started).toBe(startedAtBreak);
     expect(pulled).toBe(pulledAtBreak);
+  });
+
+  it('ends a pending next() when return() is called without awaiting it', async () => {
+    const stream = streamAllMultithreaded(() => new Promise<never>(() => undefined), [1]);
+    const pending = stream.next();
+    await stream.return?.();
+    expect(await pending).toEqual({ done: true, value: undefined });
+  });
+
+  it('after break, an async generator input has run its cleanup when the loop exits', async () => {
+    let cleanedUp = false;
+    async function* numbers(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; ; i++) {
+          await sleep(0);
+          yield i;
+        }
+      } finally {
+        await sleep(5);
+        cleanedUp = true;
+      }
+    }
+    for await (const n of streamAllMultithreaded(async (x: number) => x, numbers(), { concurrency: 2 })) {
+      if (n === 3) break;
+    }
+    expect(cleanedUp).toBe(true);
   });
 
   it('stopOnError: yields the results before the failed item, then throws its error, starting nothing new', async () => {
