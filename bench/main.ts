@@ -5,10 +5,11 @@ import { cpus } from 'node:os';
 import { resolveDefaultRedis } from '../src/redis/default-server.js';
 import { formatRate, type Bar, type Row, type Workload } from './harness.js';
 import { bulkGet } from './workloads/bulk-get.js';
+import { models } from './workloads/models.js';
 import { publish } from './workloads/publish.js';
 import { scan } from './workloads/scan.js';
 
-const workloads: Workload[] = [bulkGet, publish, scan];
+const workloads: Workload[] = [bulkGet, publish, scan, models];
 
 const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

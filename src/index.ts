@@ -4,3 +4,4 @@
  */
 export * from './utils/multithreading.js';
 export * from './redis/index.js';
+export * from './models/index.js';

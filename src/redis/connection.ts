@@ -105,6 +105,11 @@ export async function useRedis(client?: RedisClient): Promise<RedisClient> {
   return connect();
 }
 
+/** The shared connection if it is open, without waiting (hot paths skip a promise hop with it). */
+export function openRedis(): RedisClient | undefined {
+  return state.kind === 'open' ? state.client : undefined;
+}
+
 /** Closes the shared connection (waiting for replies in flight) and stops a private server if one was started. */
 export async function disconnect(): Promise<void> {
   if (state.kind === 'connecting') await state.promise.catch(() => undefined);

@@ -25,15 +25,32 @@ export function newRedis(): Redis {
 
 /** A new ioredis Cluster client on the local test cluster, closed after the file's tests. */
 export function newCluster(): Cluster {
-  const nodes = clusterNodes()
+  const client = new Cluster(clusterSeeds(), { enableAutoPipelining: true });
+  clients.add(client);
+  return client;
+}
+
+/**
+ * A client of the same kind as `like` whose every key is prefixed (ioredis `keyPrefix`): code
+ * under test that writes fixed key names (models: `User:1`, `$Class:User`) stays inside the
+ * test's own namespace. Closed after the file's tests.
+ */
+export function prefixedClient(like: TestClient, keyPrefix: string): TestClient {
+  const client =
+    like instanceof Cluster
+      ? new Cluster(clusterSeeds(), { enableAutoPipelining: true, keyPrefix })
+      : new Redis(redisUrl(), { maxRetriesPerRequest: 3, enableAutoPipelining: true, keyPrefix });
+  clients.add(client);
+  return client;
+}
+
+function clusterSeeds(): { host: string; port: number }[] {
+  return clusterNodes()
     .split(',')
     .map((entry) => {
       const [host, port] = entry.split(':');
       return { host: host!, port: Number(port) };
     });
-  const client = new Cluster(nodes, { enableAutoPipelining: true });
-  clients.add(client);
-  return client;
 }
 
 /** Both deployments every Redis-facing behaviour is tested on. */

@@ -1,0 +1,158 @@
+// DESIGN §7: model get of 100k records (runAllMultithreaded(query.get) and query.getMany)
+// against redis-benchmark HGETALL of one record, and model save with TTL of 100k records
+// against a raw ioredis pipeline of the same commands.
+import { Redis } from 'ioredis';
+import { encodeField } from '../../src/models/codec.js';
+import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
+import { runAllMultithreaded } from '../../src/utils/multithreading.js';
+import { deletePrefix, measureRounds, redisBenchmark, spread, type Measured, type Workload } from '../harness.js';
+
+const RECORDS = 100_000;
+const getWorkload = 'model get 100k records';
+const saveWorkload = 'model save with TTL 100k records';
+
+export const models: Workload = {
+  name: 'models: get and save 100k records',
+  async run({ url, host, port, rounds, log }) {
+    const keyPrefix = 'popoto-bench:models:';
+    const redis = new Redis(url, { enableAutoPipelining: true, keyPrefix });
+    const plain = new Redis(url, { enableAutoPipelining: true });
+    const Price = defineModel(
+      'Price',
+      {
+        id: KeyField(),
+        symbol: Field(),
+        close: SortedField({ type: 'float' }),
+        volume: Field({ type: 'int' }),
+      },
+      { redis },
+    );
+    try {
+      const records = Array.from(
+        { length: RECORDS },
+        (_, i) => new Price({ id: String(i), symbol: `S${i % 50}`, close: 100 + (i % 977) / 10, volume: 1000 + i }),
+      );
+      const ids = records.map((r) => ({ id: r.id }));
+      const ttl = 3600;
+
+      // The raw peer sends exactly what save() sends (MULTI, HSET, EXPIRE, SADD × 2, ZADD, EXEC
+      // per record), encoding the fields the same way, in one pipeline.
+      const rawSave = async (): Promise<void> => {
+        const pipeline = redis.pipeline();
+        for (const r of records) {
+          const key = `Price:${r.id}`;
+          pipeline.call('MULTI');
+          pipeline.hset(key, ...encodedFields(r));
+          pipeline.expire(key, ttl);
+          pipeline.sadd('$Class:Price', key);
+          pipeline.sadd(`$KeyF:Price:id:${r.id}`, key);
+          pipeline.zadd('$SortF:Price:close', r.close, key);
+          pipeline.call('EXEC');
+        }
+        await pipeline.exec();
+      };
+      log(`measuring saves × ${rounds} rounds`);
+      const saves = await measureRounds(rounds, [
+        {
+          name: 'save',
+          ops: RECORDS,
+          run: () => runAllMultithreaded((r: (typeof records)[number]) => r.save({ expire: ttl }), records),
+        },
+        { name: 'raw', ops: RECORDS, run: rawSave },
+      ]);
+
+      log(`measuring gets × ${rounds} rounds`);
+      const gets = await measureRounds(rounds, [
+        {
+          name: 'runAll get',
+          ops: RECORDS,
+          run: () => runAllMultithreaded((id: { id: string }) => Price.query.get(id), ids),
+        },
+        { name: 'getMany', ops: RECORDS, run: () => Price.query.getMany(ids) },
+      ]);
+
+      log('running redis-benchmark -P 16 -c 50 HGETALL on one record');
+      const ceiling = await redisBenchmark(host, port, [
+        '-P', '16', '-c', '50', '-n', '1000000', 'hgetall', `${keyPrefix}Price:1`,
+      ]); // prettier-ignore
+
+      const m = (map: Map<string, Measured>, name: string): Measured => map.get(name) ?? { median: 0, min: 0, max: 0 };
+      const runAllGet = m(gets, 'runAll get');
+      const getMany = m(gets, 'getMany');
+      const save = m(saves, 'save');
+      const raw = m(saves, 'raw');
+      return {
+        rows: [
+          {
+            workload: getWorkload,
+            contender: 'runAllMultithreaded(query.get)',
+            opsPerSec: runAllGet.median,
+            note: spread(runAllGet),
+          },
+          { workload: getWorkload, contender: 'query.getMany', opsPerSec: getMany.median, note: spread(getMany) },
+          ...(ceiling === undefined
+            ? []
+            : [
+                {
+                  workload: getWorkload,
+                  contender: 'redis-benchmark -P 16 -c 50 HGETALL',
+                  opsPerSec: ceiling,
+                  note: 'external process',
+                },
+              ]),
+          {
+            workload: saveWorkload,
+            contender: 'runAllMultithreaded(save({ expire }))',
+            opsPerSec: save.median,
+            note: spread(save),
+          },
+          {
+            workload: saveWorkload,
+            contender: 'raw ioredis pipeline of the same commands',
+            opsPerSec: raw.median,
+            note: spread(raw),
+          },
+        ],
+        bars: [
+          ...(ceiling === undefined
+            ? []
+            : [
+                {
+                  workload: getWorkload,
+                  description: 'runAllMultithreaded(query.get) / redis-benchmark HGETALL',
+                  ratio: runAllGet.median / ceiling,
+                  min: 0.2,
+                },
+                {
+                  workload: getWorkload,
+                  description: 'query.getMany / redis-benchmark HGETALL',
+                  ratio: getMany.median / ceiling,
+                  min: 0.2,
+                },
+              ]),
+          {
+            workload: saveWorkload,
+            description: 'save with TTL / raw pipeline',
+            ratio: save.median / raw.median,
+            min: 0.8,
+          },
+        ],
+      };
+    } finally {
+      log('deleting the records');
+      await deletePrefix(plain, keyPrefix);
+      redis.disconnect();
+      plain.disconnect();
+    }
+  },
+};
+
+/** HSET arguments of a Price record, encoded as the model encodes them. */
+function encodedFields(record: { id: string; symbol: string; close: number; volume: number }): (string | Buffer)[] {
+  return [
+    'id', encodeField('string', record.id),
+    'symbol', encodeField('string', record.symbol),
+    'close', encodeField('float', record.close),
+    'volume', encodeField('int', record.volume),
+  ]; // prettier-ignore
+}

@@ -1,0 +1,92 @@
+// Popoto's key layout (see shared/popoto-format/README.md), so that Python Popoto and
+// popoto-ts can share one Redis.
+
+const COLON = '{&#58;}';
+
+/**
+ * Escapes one key part as Popoto does: `/` → `//`; each of `'?*^[]-` → `/` + char; a
+ * literal `{&#58;}` → `/{&#58;}`; then `:` → `{&#58;}`.
+ */
+export function escapeKeyPart(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i]!;
+    if (char === '/') out += '//';
+    else if ("'?*^[]-".includes(char)) out += `/${char}`;
+    else if (char === '{' && value.startsWith(COLON, i)) {
+      out += `/${COLON}`;
+      i += COLON.length - 1;
+    } else if (char === ':') out += COLON;
+    else out += char;
+  }
+  return out;
+}
+
+/** The exact inverse of `escapeKeyPart`, in one left-to-right scan. */
+export function unescapeKeyPart(escaped: string): string {
+  let out = '';
+  for (let i = 0; i < escaped.length; i++) {
+    const char = escaped[i]!;
+    if (char === '/') {
+      if (escaped.startsWith(COLON, i + 1)) {
+        out += COLON;
+        i += COLON.length;
+      } else {
+        out += escaped[i + 1] ?? '';
+        i++;
+      }
+    } else if (char === '{' && escaped.startsWith(COLON, i)) {
+      out += ':';
+      i += COLON.length - 1;
+    } else {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a model's records and indexes live. On a single Redis it is Popoto's layout exactly
+ * (`Person:<k1>:<k2>`, `$Class:Person`, `$KeyF:Person:<field>:<value>`, `$SortF:Person:<field>`).
+ * On a Redis Cluster the class name is wrapped in a hash tag (`{Person}:<k1>`, `$Class:{Person}`,
+ * ...): every key of one model then hashes to one slot, so a save (MULTI/EXEC over the record
+ * and its indexes) and multi-key index queries stay legal, at the cost of one model living on
+ * one master. (Escaped key parts contain `{&#58;}`, which would otherwise become the hash tag.)
+ */
+export class KeyLayout {
+  private readonly scope: string;
+
+  constructor(
+    readonly modelName: string,
+    cluster: boolean,
+  ) {
+    this.scope = cluster ? `{${modelName}}` : modelName;
+  }
+
+  /** The record's hash: the model name, then each key field value escaped, joined by ':'. */
+  instanceKey(keyValues: readonly string[]): string {
+    return [this.scope, ...keyValues.map(escapeKeyPart)].join(':');
+  }
+
+  /** The key field values of a record key (the inverse of `instanceKey`), or undefined for a foreign key. */
+  keyValues(instanceKey: string, count: number): string[] | undefined {
+    const parts = instanceKey.split(':');
+    if (parts[0] !== this.scope || parts.length !== count + 1) return undefined;
+    return parts.slice(1).map(unescapeKeyPart);
+  }
+
+  /** Set of every record key of the model. */
+  get classSet(): string {
+    return `$Class:${this.scope}`;
+  }
+
+  /** Set of the record keys whose key field `field` is `value`. */
+  keyFieldSet(field: string, value: string): string {
+    return `$KeyF:${this.scope}:${field}:${escapeKeyPart(value)}`;
+  }
+
+  /** Sorted set of record keys scored by `field`. */
+  sortedSet(field: string): string {
+    return `$SortF:${this.scope}:${field}`;
+  }
+}

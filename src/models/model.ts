@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisClient } from '../redis/connection.js';
+import { describeValue } from '../utils/errors.js';
+import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
+import { ModelWriteError } from './errors.js';
+import type { FieldMap } from './fields.js';
+import { ModelMeta } from './meta.js';
+import { Query } from './query.js';
+import type { CreateValues, Instance, SaveOptions } from './types.js';
+import { checkFieldValue, defaultOf } from './values.js';
+
+const META = Symbol('popoto-ts.model');
+const SAVED = Symbol('popoto-ts.saved');
+const HYDRATE = Symbol('popoto-ts.hydrate');
+
+/** Where a record was last saved or loaded, so a changed key can move it without orphans. */
+interface SavedAt {
+  key: string;
+  keyValues: string[];
+}
+
+/** The methods every model instance has besides its fields. */
+export interface ModelMethods {
+  /**
+   * Writes the record and its indexes in one MULTI/EXEC. `expire` sets a TTL in seconds on
+   * the record's hash. If a key field changed since the last save or load, the old record and
+   * its index entries are removed in the same transaction: the record moves, nothing is orphaned.
+   */
+  save(options?: SaveOptions): Promise<this>;
+  /** Deletes the record and its index entries. Resolves true if the record existed. */
+  delete(): Promise<boolean>;
+  /** The field values as a plain object. */
+  toJSON(): Record<string, unknown>;
+}
+
+/** An instance of a model: its fields plus `save`, `delete`, `toJSON`. */
+export type ModelInstance<F extends FieldMap> = Instance<F> & ModelMethods;
+
+/** A model class, as returned by `defineModel` (and extendable with `class X extends defineModel(...)`). */
+export interface ModelClass<F extends FieldMap> {
+  new (values: CreateValues<F>): ModelInstance<F>;
+  /** The name used in Redis keys (Popoto uses the Python class name). */
+  readonly modelName: string;
+  /** The field declarations. */
+  readonly fields: F;
+  /** Reads: `get`, `getMany`, `filter`, `all`, `count`, `keys`. */
+  readonly query: Query<F, ModelInstance<F>>;
+  /** `new Model(values).save(options)`. */
+  create<C extends abstract new (...args: never) => unknown>(
+    this: C,
+    values: CreateValues<F>,
+    options?: SaveOptions,
+  ): Promise<InstanceType<C>>;
+}
+
+/** Options of `defineModel`. */
+export interface ModelOptions {
+  /** The client this model uses. Default: the shared connection (`connect()`), opened on first use. */
+  redis?: RedisClient;
+}
+
+/** The metadata of a model class or instance. */
+export function metaOf(target: object): ModelMeta {
+  const owner = (typeof target === 'function' ? target : target.constructor) as { [META]?: ModelMeta };
+  const meta = owner[META];
+  if (meta === undefined) throw new TypeError('not a popoto-ts model');
+  return meta;
+}
+
+/** Where an instance was last saved or loaded. */
+export function savedAt(instance: object): SavedAt | undefined {
+  return (instance as { [SAVED]?: SavedAt })[SAVED];
+}
+
+/** Builds an instance from stored values without defaults or validation (it comes from Redis). */
+export function hydrate<I>(model: new (values: never) => I, values: Record<string, unknown>, key: string): I {
+  return new model({ [HYDRATE]: { values, key } } as never);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const queries = new WeakMap<object, Query<any, any>>();
+
+abstract class ModelBase {
+  declare static [META]: ModelMeta;
+
+  constructor(values?: Record<string, unknown>) {
+    const meta = metaOf(this);
+    const stored = (values as { [HYDRATE]?: { values: Record<string, unknown>; key: string } } | undefined)?.[HYDRATE];
+    if (stored !== undefined) {
+      Object.assign(this, stored.values);
+      (this as { [SAVED]?: SavedAt })[SAVED] = {
+        key: stored.key,
+        keyValues: meta.keyFields.map((f) => stored.values[f] as string),
+      };
+      return;
+    }
+    if (values !== undefined && (typeof values !== 'object' || values === null)) {
+      throw new TypeError(`${meta.name} values must be an object, got ${describeValue(values)}`);
+    }
+    for (const key of Object.keys(values ?? {})) {
+      if (!(key in meta.fields)) {
+        throw new TypeError(
+          `${meta.name} has no field ${JSON.stringify(key)} (fields: ${Object.keys(meta.fields).join(', ')})`,
+        );
+      }
+    }
+    for (const [field, spec] of meta.entries) {
+      (this as Record<string, unknown>)[field] =
+        values !== undefined && field in values && values[field] !== undefined ? values[field] : defaultOf(spec);
+    }
+  }
+
+  async save(options?: SaveOptions): Promise<this> {
+    assertOptionsObject(options, 'options');
+    assertKnownKeys(options, ['expire'], 'options');
+    const expire = options?.expire;
+    if (expire !== undefined && !(typeof expire === 'number' && Number.isFinite(expire) && expire > 0)) {
+      const message = `expire must be a number of seconds > 0, got ${describeValue(expire)}`;
+      throw typeof expire === 'number' && !Number.isNaN(expire) ? new RangeError(message) : new TypeError(message);
+    }
+    const meta = metaOf(this);
+    const values = this as unknown as Record<string, unknown>;
+    for (const [field, spec] of meta.entries) {
+      if (spec.kind === 'autokey' && (values[field] === null || values[field] === undefined)) {
+        values[field] = randomUUID().replace(/-/g, '');
+      }
+      checkFieldValue(meta.name, field, spec, values[field]);
+    }
+    const client = await meta.client();
+    const layout = meta.layout(client);
+    const keyValues = meta.keyFields.map((f) => values[f] as string);
+    const key = layout.instanceKey(keyValues);
+    const tx = client.multi();
+    const previous = savedAt(this);
+    if (previous !== undefined && previous.key !== key) {
+      tx.del(previous.key);
+      tx.srem(layout.classSet, previous.key);
+      previous.keyValues.forEach((value, i) => tx.srem(layout.keyFieldSet(meta.keyFields[i]!, value), previous.key));
+      for (const field of meta.sortedFields) tx.zrem(layout.sortedSet(field), previous.key);
+    }
+    tx.hset(key, ...meta.encode(values));
+    if (expire !== undefined) {
+      if (Number.isInteger(expire)) tx.expire(key, expire);
+      else tx.pexpire(key, Math.max(1, Math.round(expire * 1000)));
+    }
+    tx.sadd(layout.classSet, key);
+    keyValues.forEach((value, i) => tx.sadd(layout.keyFieldSet(meta.keyFields[i]!, value), key));
+    for (const field of meta.sortedFields) {
+      const value = values[field];
+      if (value === null || value === undefined) tx.zrem(layout.sortedSet(field), key);
+      else tx.zadd(layout.sortedSet(field), meta.score(value), key);
+    }
+    await execOrThrow(tx, `${meta.name}.save`);
+    (this as { [SAVED]?: SavedAt })[SAVED] = { key, keyValues };
+    return this;
+  }
+
+  async delete(): Promise<boolean> {
+    const meta = metaOf(this);
+    const values = this as unknown as Record<string, unknown>;
+    const client = await meta.client();
+    const layout = meta.layout(client);
+    const target = savedAt(this) ?? {
+      key: layout.instanceKey(meta.keyFields.map((f) => String(values[f]))),
+      keyValues: meta.keyFields.map((f) => String(values[f])),
+    };
+    const tx = client.multi();
+    tx.del(target.key);
+    tx.srem(layout.classSet, target.key);
+    target.keyValues.forEach((value, i) => tx.srem(layout.keyFieldSet(meta.keyFields[i]!, value), target.key));
+    for (const field of meta.sortedFields) tx.zrem(layout.sortedSet(field), target.key);
+    const replies = await execOrThrow(tx, `${meta.name}.delete`);
+    (this as { [SAVED]?: SavedAt })[SAVED] = undefined;
+    return replies[0] === 1;
+  }
+
+  toJSON(): Record<string, unknown> {
+    const meta = metaOf(this);
+    return Object.fromEntries(meta.entries.map(([field]) => [field, (this as Record<string, unknown>)[field]]));
+  }
+
+  static get modelName(): string {
+    return metaOf(this).name;
+  }
+
+  static get fields(): FieldMap {
+    return metaOf(this).fields;
+  }
+
+  /** One Query per class, so that a subclass's queries build instances of the subclass. */
+  static get query(): Query<FieldMap, ModelBase> {
+    let query = queries.get(this);
+    if (query === undefined) {
+      query = new Query(this as unknown as new (values: never) => ModelBase);
+      queries.set(this, query);
+    }
+    return query;
+  }
+
+  static async create(
+    this: new (values: unknown) => ModelBase,
+    values: unknown,
+    options?: SaveOptions,
+  ): Promise<ModelBase> {
+    return new this(values).save(options);
+  }
+}
+
+async function execOrThrow(tx: ReturnType<RedisClient['multi']>, operation: string): Promise<unknown[]> {
+  const replies = await tx.exec();
+  if (replies === null) throw new ModelWriteError([], `${operation}: the transaction was aborted`);
+  const errors = replies.map(([error]) => error).filter((e): e is Error => e !== null);
+  if (errors.length > 0) throw new ModelWriteError(errors, `${operation} failed: ${errors[0]!.message}`);
+  return replies.map(([, reply]) => reply);
+}
+
+/**
+ * Defines a Popoto-style model. `name` is the name in Redis keys (the Python class name, to
+ * share data with Popoto). Instance properties, `create` arguments and `filter` parameters are
+ * inferred from the field declarations.
+ *
+ * @example
+ * const User = defineModel('User', { id: KeyField(), name: Field(), level: SortedField({ type: 'int' }) });
+ * await User.create({ id: '1', name: 'Ann', level: 3 });
+ * const ann = await User.query.get({ id: '1' });
+ */
+export function defineModel<const F extends FieldMap>(name: string, fields: F, options?: ModelOptions): ModelClass<F> {
+  assertOptionsObject(options, 'options');
+  assertKnownKeys(options, ['redis'], 'options');
+  const meta = new ModelMeta(name, fields, options?.redis);
+  const model = class extends ModelBase {};
+  Object.defineProperty(model, 'name', { value: name });
+  Object.defineProperty(model, META, { value: meta });
+  return model as unknown as ModelClass<F>;
+}

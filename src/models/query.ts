@@ -1,0 +1,330 @@
+import { planBatches, sendBatches } from '../redis/batches.js';
+import type { RedisClient } from '../redis/connection.js';
+import { describeValue } from '../utils/errors.js';
+import { startNewThread } from '../utils/multithreading.js';
+import type { FieldMap } from './fields.js';
+import type { KeyLayout } from './keys.js';
+import type { ModelMeta } from './meta.js';
+import { hydrate, metaOf } from './model.js';
+import { readRecordBatched, readRecords, type StoredRecord } from './read-batcher.js';
+import type { FilterParams, KeyValues } from './types.js';
+
+const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
+
+interface Plan {
+  /** Each condition's matching record keys; the result is their intersection (in the first one's order). */
+  conditions: (() => Promise<string[]>)[];
+  limit: number | undefined;
+  orderBy: { field: string; descending: boolean } | undefined;
+}
+
+// Removes the index entries of a record that no longer exists (its hash expired by TTL),
+// and only if it still does not exist when the script runs, so a record saved again in the
+// meantime keeps its entries. KEYS[1] is the record, the rest its sets and sorted sets; ARGV[1]
+// is the record key as stored in them (without a client keyPrefix, which applies to KEYS only).
+const CLEAN_STALE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #KEYS do
+  if redis.call('TYPE', KEYS[i]).ok == 'zset' then redis.call('ZREM', KEYS[i], ARGV[1])
+  else redis.call('SREM', KEYS[i], ARGV[1]) end
+end
+return 1`;
+
+/**
+ * A model's reads. Records whose hash has expired (TTL) are skipped, and their leftover index
+ * entries are removed in the background (a tracked task: `drainBackgroundTasks()` waits for it).
+ */
+export class Query<F extends FieldMap, I> {
+  constructor(private readonly model: new (values: never) => I) {}
+
+  private get meta(): ModelMeta {
+    return metaOf(this.model);
+  }
+
+  /**
+   * The record with these key field values, or null. Calls made in the same tick (say, from
+   * `runAllMultithreaded`) are sent together in one pipeline.
+   */
+  get(keyValues: KeyValues<F>): Promise<I | null> {
+    // Not async: with a client at hand the read joins this tick's batch without an extra hop.
+    const meta = this.meta;
+    let values: string[];
+    try {
+      values = keyValuesOf(meta, keyValues, 'get');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const read = (client: RedisClient): Promise<I | null> => {
+      const key = meta.layout(client).instanceKey(values);
+      return readRecordBatched(client, key, meta.fieldNames).then((record) => this.build(record, key));
+    };
+    const client = meta.client();
+    return client instanceof Promise ? client.then(read) : read(client);
+  }
+
+  /** Many records by their key field values, in input order, null for those missing. */
+  async getMany(keyValues: Iterable<KeyValues<F>>): Promise<(I | null)[]> {
+    const meta = this.meta;
+    if (keyValues === null || typeof (keyValues as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(
+        `${meta.name}.query.getMany needs an iterable of key values, got ${describeValue(keyValues)}`,
+      );
+    }
+    const client = await meta.client();
+    const layout = meta.layout(client);
+    const keys = [...keyValues].map((kv, i) => layout.instanceKey(keyValuesOf(meta, kv, `getMany[${i}]`)));
+    const records = await readRecords(client, keys, meta.fieldNames);
+    return records.map((record, i) => this.build(record, keys[i]!));
+  }
+
+  /**
+   * Records matching every condition: key fields by equality (`team: 'red'`) or prefix
+   * (`name__startswith: 'A'`), sorted fields by equality or range (`age__gte: 18`). `order_by`
+   * sorts by any field (`'-age'` descending; nulls last); `limit` keeps the first n. Without
+   * `order_by`, a range on a sorted field returns records in score order.
+   */
+  async filter(params: FilterParams<F>): Promise<I[]> {
+    const client = await this.meta.client();
+    const plan = this.plan(params, client);
+    const keys = await this.matchingKeys(plan);
+    const records = await this.fetch(client, keys);
+    const ordered = plan.orderBy === undefined ? records : sortBy(records, plan.orderBy.field, plan.orderBy.descending);
+    return plan.limit === undefined ? ordered : ordered.slice(0, plan.limit);
+  }
+
+  /** Every record of the model. */
+  all(): Promise<I[]> {
+    return this.filter({});
+  }
+
+  /** How many records match (all of them without parameters). Expired records are not counted. */
+  async count(params?: FilterParams<F>): Promise<number> {
+    return (await this.keys(params)).length;
+  }
+
+  /** The Redis keys of the matching records that exist. */
+  async keys(params?: FilterParams<F>): Promise<string[]> {
+    const client = await this.meta.client();
+    const plan = this.plan(params ?? {}, client);
+    if (plan.orderBy !== undefined) throw new TypeError(`${this.meta.name}.query.keys/count take no order_by`);
+    const keys = await this.matchingKeys(plan);
+    const existing = await existingKeys(client, keys);
+    this.cleanStale(
+      client,
+      keys.filter((_, i) => !existing[i]),
+    );
+    const found = keys.filter((_, i) => existing[i]);
+    return plan.limit === undefined ? found : found.slice(0, plan.limit);
+  }
+
+  private build(record: StoredRecord, key: string): I | null {
+    const values = this.meta.decode(record);
+    return values === null ? null : hydrate(this.model, values, key);
+  }
+
+  private async fetch(client: RedisClient, keys: string[]): Promise<I[]> {
+    const stored = await readRecords(client, keys, this.meta.fieldNames);
+    const records: I[] = [];
+    const stale: string[] = [];
+    stored.forEach((values, i) => {
+      const record = this.build(values, keys[i]!);
+      if (record === null) stale.push(keys[i]!);
+      else records.push(record);
+    });
+    this.cleanStale(client, stale);
+    return records;
+  }
+
+  private async matchingKeys(plan: Plan): Promise<string[]> {
+    const [first, ...rest] = await Promise.all(plan.conditions.map((condition) => condition()));
+    if (first === undefined) return [];
+    const others = rest.map((keys) => new Set(keys));
+    return [...new Set(first)].filter((key) => others.every((set) => set.has(key)));
+  }
+
+  /** Validates the parameters (TypeError naming the model and parameter) and turns them into Redis reads. */
+  private plan(params: FilterParams<F>, client: RedisClient): Plan {
+    const meta = this.meta;
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+      throw new TypeError(`${meta.name}.query.filter needs an object of conditions, got ${describeValue(params)}`);
+    }
+    const layout = meta.layout(client);
+    const conditions: Plan['conditions'] = [];
+    const ranges = new Map<string, { min: string; max: string }>();
+    let limit: number | undefined;
+    let orderBy: Plan['orderBy'];
+    for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
+      if (value === undefined) continue;
+      if (name === 'limit') {
+        if (!Number.isSafeInteger(value) || (value as number) < 0) {
+          throw new RangeError(`${meta.name}.query limit must be an integer >= 0, got ${describeValue(value)}`);
+        }
+        limit = value as number;
+        continue;
+      }
+      if (name === 'order_by') {
+        const field = typeof value === 'string' ? value.replace(/^-/, '') : undefined;
+        if (field === undefined || !(field in meta.fields)) {
+          throw new TypeError(
+            `${meta.name}.query order_by must name a field (prefix '-' for descending), got ${describeValue(value)}`,
+          );
+        }
+        orderBy = { field, descending: (value as string).startsWith('-') };
+        continue;
+      }
+      const split = name.lastIndexOf('__');
+      const [field, op] = split === -1 ? [name, 'eq'] : [name.slice(0, split), name.slice(split + 2)];
+      const spec = meta.fields[field];
+      const kind = spec?.kind;
+      if (kind === 'key' || kind === 'autokey') {
+        if (typeof value !== 'string') {
+          throw new TypeError(`${meta.name}.query ${name} must be a string, got ${describeValue(value)}`);
+        }
+        if (op === 'eq') conditions.push(() => members(client, layout.keyFieldSet(field, value)));
+        else if (op === 'startswith') conditions.push(() => this.keysStartingWith(client, layout, field, value));
+        else throw unknownParameter(meta, name);
+      } else if (kind === 'sorted') {
+        if (op !== 'eq' && !RANGES.includes(op)) throw unknownParameter(meta, name);
+        if (!(value instanceof Date) && !(typeof value === 'number' && !Number.isNaN(value))) {
+          throw new TypeError(`${meta.name}.query ${name} must be a number or Date, got ${describeValue(value)}`);
+        }
+        const range = ranges.get(field) ?? { min: '-inf', max: '+inf' };
+        const score = String(meta.score(value));
+        if (op === 'eq' || op === 'gte') range.min = tighter(range.min, score, 'min', false);
+        if (op === 'eq' || op === 'lte') range.max = tighter(range.max, score, 'max', false);
+        if (op === 'gt') range.min = tighter(range.min, score, 'min', true);
+        if (op === 'lt') range.max = tighter(range.max, score, 'max', true);
+        ranges.set(field, range);
+      } else {
+        throw unknownParameter(meta, name);
+      }
+    }
+    // Sorted ranges first, so that their score order is the order of the result.
+    const rangeConditions = [...ranges].map(
+      ([field, { min, max }]) =>
+        () =>
+          client.zrangebyscore(layout.sortedSet(field), min, max),
+    );
+    const all = [...rangeConditions, ...conditions];
+    if (all.length === 0) all.push(() => members(client, layout.classSet));
+    return { conditions: all, limit, orderBy };
+  }
+
+  /** Keys of records whose key field starts with `prefix`: parsed from the class set, no keyspace SCAN. */
+  private async keysStartingWith(
+    client: RedisClient,
+    layout: KeyLayout,
+    field: string,
+    prefix: string,
+  ): Promise<string[]> {
+    const meta = this.meta;
+    const position = meta.keyFields.indexOf(field);
+    const keys = await members(client, layout.classSet);
+    return keys.filter((key) => layout.keyValues(key, meta.keyFields.length)?.[position]?.startsWith(prefix) === true);
+  }
+
+  /** Drops the index entries of records found missing, in a tracked background task. */
+  private cleanStale(client: RedisClient, keys: string[]): void {
+    if (keys.length === 0) return;
+    const meta = this.meta;
+    const layout = meta.layout(client);
+    cleanStaleEntries(client, layout, meta, keys);
+  }
+}
+
+const cleanStaleEntries = startNewThread(
+  async (client: RedisClient, layout: KeyLayout, meta: ModelMeta, keys: string[]) => {
+    for (const key of keys) {
+      const values = layout.keyValues(key, meta.keyFields.length);
+      const indexes = [
+        layout.classSet,
+        ...(values?.map((value, i) => layout.keyFieldSet(meta.keyFields[i]!, value)) ?? []),
+        ...meta.sortedFields.map((field) => layout.sortedSet(field)),
+      ];
+      await client.eval(CLEAN_STALE, 1 + indexes.length, key, ...indexes, key);
+    }
+  },
+  { name: 'popoto-ts: clean index entries of expired records' },
+);
+
+function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): string[] {
+  if (keyValues === null || typeof keyValues !== 'object') {
+    throw new TypeError(
+      `${meta.name}.query.${operation} needs the key fields (${meta.keyFields.join(', ')}), got ${describeValue(keyValues)}`,
+    );
+  }
+  const record = keyValues as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    if (!meta.keyFields.includes(name)) {
+      throw new TypeError(
+        `${meta.name}.query.${operation}: ${JSON.stringify(name)} is not a key field (key fields: ${meta.keyFields.join(', ')}); use filter for other fields`,
+      );
+    }
+  }
+  return meta.keyFields.map((field) => {
+    const value = record[field];
+    if (typeof value !== 'string' || value === '') {
+      throw new TypeError(
+        `${meta.name}.query.${operation} needs ${field} as a non-empty string, got ${describeValue(value)}`,
+      );
+    }
+    return value;
+  });
+}
+
+function unknownParameter(meta: ModelMeta, name: string): TypeError {
+  return new TypeError(
+    `${meta.name}.query has no filter ${JSON.stringify(name)}: key fields take <field> and <field>__startswith, ` +
+      `sorted fields <field> and <field>__gt/__gte/__lt/__lte (key fields: ${meta.keyFields.join(', ') || 'none'}; ` +
+      `sorted fields: ${meta.sortedFields.join(', ') || 'none'})`,
+  );
+}
+
+/** Narrows a ZRANGEBYSCORE bound; '(' marks an exclusive bound. */
+function tighter(current: string, score: string, side: 'min' | 'max', exclusive: boolean): string {
+  const candidate = exclusive ? `(${score}` : score;
+  if (current === '-inf' || current === '+inf') return candidate;
+  const value = (bound: string): number => Number(bound.replace('(', ''));
+  const a = value(current);
+  const b = Number(score);
+  if (a === b) return current.startsWith('(') || exclusive ? `(${score}` : score;
+  return (side === 'min' ? b > a : b < a) ? candidate : current;
+}
+
+async function members(client: RedisClient, set: string): Promise<string[]> {
+  return client.smembers(set);
+}
+
+/** EXISTS of many keys in slot-aware pipelines. */
+async function existingKeys(client: RedisClient, keys: string[]): Promise<boolean[]> {
+  const exists = new Array<boolean>(keys.length).fill(false);
+  let failure: unknown;
+  await sendBatches(
+    client,
+    planBatches(client, keys, keys.length, 1000, 'per-item'),
+    undefined,
+    (target, { indexes: [i] }) => target.exists(keys[i!]!),
+    ({ indexes: [i] }, outcome) => {
+      if (outcome.ok) exists[i!] = outcome.value === 1;
+      else failure ??= outcome.error;
+    },
+  );
+  if (failure !== undefined) throw failure as Error;
+  return exists;
+}
+
+function sortBy<I>(records: I[], field: string, descending: boolean): I[] {
+  const valueOf = (record: I): unknown => (record as Record<string, unknown>)[field];
+  const comparable = (value: unknown): number | string =>
+    value instanceof Date ? value.getTime() : typeof value === 'boolean' ? Number(value) : (value as number | string);
+  return [...records].sort((a, b) => {
+    const x = valueOf(a);
+    const y = valueOf(b);
+    if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
+    if (y === null || y === undefined) return -1;
+    const cx = comparable(x);
+    const cy = comparable(y);
+    const order = cx < cy ? -1 : cx > cy ? 1 : 0;
+    return descending ? -order : order;
+  });
+}

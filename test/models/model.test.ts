@@ -1,0 +1,233 @@
+import { Cluster, Redis } from 'ioredis';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  AutoKeyField,
+  defineModel,
+  Field,
+  KeyField,
+  ModelValidationError,
+  SortedField,
+} from '../../src/models/index.js';
+import { drainBackgroundTasks } from '../../src/utils/multithreading.js';
+import { sleep } from '../helpers/async.js';
+import { prefixedClient, scanAll, targets, useKeyPrefix, type TestClient } from '../helpers/redis.js';
+
+function userModel(redis: TestClient) {
+  return defineModel(
+    'User',
+    {
+      id: KeyField(),
+      name: Field(),
+      level: SortedField({ type: 'int' }),
+      joined: SortedField({ type: 'datetime', null: true }),
+      tags: Field({ type: 'list', default: () => [] }),
+      active: Field({ type: 'boolean', default: true }),
+    },
+    { redis },
+  );
+}
+
+describe.each(targets)('models on $name', ({ create }) => {
+  const base = create();
+  const prefix = useKeyPrefix(base);
+  const isCluster = base instanceof Cluster;
+  /** The model's keys in this deployment's layout (hash-tagged on a cluster). */
+  const k = (key: string): string => (isCluster ? key.replace('User', '{User}') : key);
+
+  function setup() {
+    const p = prefix();
+    const redis = prefixedClient(base, p);
+    return { p, redis, User: userModel(redis) };
+  }
+
+  it('creates, gets (null when missing), updates and deletes a record with its indexes', async () => {
+    const { p, User } = setup();
+    const ann = await User.create({ id: '1', name: 'Ann', level: 3 });
+    expect(ann).toMatchObject({ id: '1', name: 'Ann', level: 3, joined: null, tags: [], active: true });
+
+    const loaded = await User.query.get({ id: '1' });
+    expect(loaded?.toJSON()).toEqual(ann.toJSON());
+    expect(await User.query.get({ id: '404' })).toBeNull();
+
+    loaded!.level = 7;
+    await loaded!.save();
+    expect((await User.query.get({ id: '1' }))?.level).toBe(7);
+    expect(await base.zscore(`${p}${k('$SortF:User:level')}`, k('User:1'))).toBe('7');
+
+    expect(await loaded!.delete()).toBe(true);
+    expect(await User.query.get({ id: '1' })).toBeNull();
+    expect(await scanAll(base, `${p}*`)).toEqual([]);
+  });
+
+  it('sets a TTL on the record with save({ expire })', async () => {
+    const { p, User } = setup();
+    const ann = await User.create({ id: '1', name: 'Ann', level: 3 }, { expire: 3600 });
+    const ttl = await base.ttl(`${p}${k('User:1')}`);
+    expect(ttl).toBeGreaterThan(3590);
+    await ann.save({ expire: 0.5 });
+    const pttl = await base.pttl(`${p}${k('User:1')}`);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(500);
+  });
+
+  it('moves the record and its index entries when a key field changes, leaving no orphans', async () => {
+    const { p, User } = setup();
+    const user = await User.create({ id: 'old', name: 'Ann', level: 3 });
+    user.id = 'new';
+    await user.save();
+    expect(await User.query.get({ id: 'old' })).toBeNull();
+    expect((await User.query.get({ id: 'new' }))?.name).toBe('Ann');
+    expect(new Set(await scanAll(base, `${p}*`))).toEqual(
+      new Set([
+        `${p}${k('User:new')}`,
+        `${p}${k('$Class:User')}`,
+        `${p}${k('$KeyF:User:id:new')}`,
+        `${p}${k('$SortF:User:level')}`,
+      ]),
+    );
+    expect(await base.zrange(`${p}${k('$SortF:User:level')}`, '0', '-1')).toEqual([k('User:new')]);
+  });
+
+  it('filters by key equality and prefix, sorted ranges, with order_by and limit', async () => {
+    const { User } = setup();
+    const day = (d: number): Date => new Date(Date.UTC(2024, 0, d));
+    await Promise.all(
+      [
+        { id: 'ann', name: 'Ann', level: 5, joined: day(3) },
+        { id: 'anna', name: 'Anna', level: 1, joined: day(1) },
+        { id: 'bob', name: 'Bob', level: 3, joined: null },
+        { id: 'cy', name: 'Cy', level: 9, joined: day(2) },
+      ].map((u) => User.create(u)),
+    );
+    const ids = (users: { id: string }[]): string[] => users.map((u) => u.id);
+    expect(ids(await User.query.filter({ id: 'bob' }))).toEqual(['bob']);
+    expect(ids(await User.query.filter({ id__startswith: 'ann', order_by: 'id' }))).toEqual(['ann', 'anna']);
+    expect(ids(await User.query.filter({ level__gte: 3 }))).toEqual(['bob', 'ann', 'cy']);
+    expect(ids(await User.query.filter({ level__gt: 3, level__lt: 9 }))).toEqual(['ann']);
+    expect(ids(await User.query.filter({ level: 9 }))).toEqual(['cy']);
+    expect(ids(await User.query.filter({ joined__lte: day(2) }))).toEqual(['anna', 'cy']);
+    expect(ids(await User.query.filter({ id__startswith: 'a', level__lte: 4 }))).toEqual(['anna']);
+    expect(ids(await User.query.filter({ order_by: '-level', limit: 2 }))).toEqual(['cy', 'ann']);
+    expect(ids(await User.query.filter({ order_by: 'joined' }))).toEqual(['anna', 'cy', 'ann', 'bob']);
+    expect(ids(await User.query.all()).sort()).toEqual(['ann', 'anna', 'bob', 'cy']);
+    expect(await User.query.count()).toBe(4);
+    expect(await User.query.count({ level__lt: 5 })).toBe(2);
+    expect((await User.query.keys({ id: 'cy' })).map((key) => key.replace('{User}', 'User'))).toEqual(['User:cy']);
+    const many = await User.query.getMany([{ id: 'cy' }, { id: 'nobody' }, { id: 'ann' }]);
+    expect(many.map((u) => u?.name ?? null)).toEqual(['Cy', null, 'Ann']);
+  });
+
+  it('skips records whose TTL expired and cleans their index entries in the background', async () => {
+    const { p, User } = setup();
+    await User.create({ id: 'short', name: 'S', level: 1 }, { expire: 0.05 });
+    await User.create({ id: 'long', name: 'L', level: 2 });
+    await sleep(120);
+    expect((await User.query.all()).map((u) => u.id)).toEqual(['long']);
+    expect(await User.query.count()).toBe(1);
+    await drainBackgroundTasks();
+    expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
+    expect(await base.exists(`${p}${k('$KeyF:User:id:short')}`)).toBe(0);
+    expect(await base.zrange(`${p}${k('$SortF:User:level')}`, '0', '-1')).toEqual([k('User:long')]);
+  });
+
+  it('generates an AutoKeyField as 32 hex characters', async () => {
+    const { redis } = setup();
+    const Note = defineModel('Note', { nid: AutoKeyField(), body: Field() }, { redis });
+    const note = await Note.create({ body: 'hello' });
+    expect(note.nid).toMatch(/^[0-9a-f]{32}$/);
+    expect((await Note.query.get({ nid: note.nid }))?.body).toBe('hello');
+  });
+
+  it('builds instances of a subclass, with its own methods', async () => {
+    const { redis } = setup();
+    class Member extends defineModel('Member', { id: KeyField(), name: Field() }, { redis }) {
+      greet(): string {
+        return `hello ${this.name}`;
+      }
+    }
+    const created = await Member.create({ id: '1', name: 'Ann' });
+    expect(created).toBeInstanceOf(Member);
+    expect(created.greet()).toBe('hello Ann');
+    const loaded = await Member.query.get({ id: '1' });
+    expect(loaded).toBeInstanceOf(Member);
+  });
+});
+
+describe('validation', () => {
+  const User = userModel(targets[0].create());
+
+  it('names the model, the field and the value', async () => {
+    await expect(User.create({ id: '1', name: 'Ann', level: 'high' as never })).rejects.toThrow(
+      new ModelValidationError('User', 'level', 'high', 'a safe integer'),
+    );
+    await expect(User.create({ id: '1', name: 'Ann', level: 1.5 })).rejects.toThrow(
+      'User.level must be a safe integer, got 1.5',
+    );
+    await expect(User.create({ id: '1', name: null as never, level: 1 })).rejects.toThrow(
+      'User.name must be a string (the field is not nullable), got null',
+    );
+    await expect(User.create({ id: '', name: 'x', level: 1 })).rejects.toThrow(
+      "User.id must be a non-empty string (it is part of the key), got ''",
+    );
+    await expect(User.create({ id: '1', name: 'x', level: 1, joined: new Date('nope') })).rejects.toThrow(
+      'User.joined must be a valid Date, got Invalid Date',
+    );
+    expect(() => new User({ id: '1', name: 'x', level: 1, nmae: 'typo' } as never)).toThrow(
+      'User has no field "nmae" (fields: id, name, level, joined, tags, active)',
+    );
+    await expect(new User({ id: '1', name: 'x', level: 1 }).save({ expire: -1 })).rejects.toThrow(
+      new RangeError('expire must be a number of seconds > 0, got -1'),
+    );
+  });
+
+  it('rejects queries on unknown or unindexed fields, and incomplete keys', async () => {
+    await expect(User.query.get({} as never)).rejects.toThrow(
+      'User.query.get needs id as a non-empty string, got undefined',
+    );
+    await expect(User.query.get({ id: '1', name: 'x' } as never)).rejects.toThrow(
+      'User.query.get: "name" is not a key field (key fields: id); use filter for other fields',
+    );
+    await expect(User.query.filter({ name: 'Ann' } as never)).rejects.toThrow(/User.query has no filter "name"/);
+    await expect(User.query.filter({ level__between: 3 } as never)).rejects.toThrow(/has no filter "level__between"/);
+    await expect(User.query.filter({ level__gte: '3' } as never)).rejects.toThrow(
+      "User.query level__gte must be a number or Date, got '3'",
+    );
+    await expect(User.query.filter({ order_by: 'nope' } as never)).rejects.toThrow(/order_by must name a field/);
+  });
+
+  it('rejects bad declarations', () => {
+    expect(() => defineModel('Bad Name', { id: KeyField() })).toThrow(/model name must be an identifier/);
+    expect(() => defineModel('NoKey', { name: Field() })).toThrow('NoKey needs at least one KeyField or AutoKeyField');
+    expect(() => defineModel('M', { save: Field(), id: KeyField() })).toThrow('M.save: "save" is reserved');
+    expect(() => Field({ type: 'money' } as never)).toThrow(/Field type must be one of string, int/);
+    expect(() => SortedField({ type: 'string' } as never)).toThrow(
+      "SortedField type must be one of float, int, datetime, got 'string'",
+    );
+  });
+});
+
+describe('batching', () => {
+  it('sends the query.get calls of one tick in one socket write, not one round trip each', async () => {
+    // A client without ioredis auto-pipelining: the batching seen here is the model's own.
+    const redis = new Redis(targets[0].create().options);
+    const prefixed = new Redis({ ...redis.options, keyPrefix: `popoto-test:batch-${process.pid}:` });
+    redis.disconnect();
+    const User = userModel(prefixed);
+    try {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => User.create({ id: String(i), name: `u${i}`, level: i })));
+      await prefixed.ping();
+      const stream = (prefixed as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
+      const write = vi.spyOn(stream, 'write');
+      const users = await Promise.all(Array.from({ length: 100 }, (_, i) => User.query.get({ id: String(i) })));
+      expect(users.map((u) => u?.level)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(write).toHaveBeenCalledTimes(1);
+      write.mockRestore();
+    } finally {
+      const keys = await prefixed.keys('*');
+      const unprefixed = new Redis({ ...prefixed.options, keyPrefix: '' });
+      if (keys.length > 0) await unprefixed.unlink(...keys);
+      unprefixed.disconnect();
+      prefixed.disconnect();
+    }
+  });
+});
