@@ -5,3 +5,4 @@
 export * from './utils/multithreading.js';
 export * from './redis/index.js';
 export * from './models/index.js';
+export * from './pubsub/index.js';

@@ -3,6 +3,7 @@ import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
 import { ModelWriteError } from './errors.js';
+import { SAVE_SCRIPT } from './save-script.js';
 import type { FieldMap } from './fields.js';
 import { ModelMeta } from './meta.js';
 import { Query } from './query.js';
@@ -22,7 +23,7 @@ interface SavedAt {
 /** The methods every model instance has besides its fields. */
 export interface ModelMethods {
   /**
-   * Writes the record and its indexes in one MULTI/EXEC. `expire` sets a TTL in seconds on
+   * Writes the record and its indexes atomically (one script call). `expire` sets a TTL in seconds on
    * the record's hash. If a key field changed since the last save or load, the old record and
    * its index entries are removed in the same transaction: the record moves, nothing is orphaned.
    */
@@ -130,27 +131,38 @@ abstract class ModelBase {
     const layout = meta.layout(client);
     const keyValues = meta.keyFields.map((f) => values[f] as string);
     const key = layout.instanceKey(keyValues);
-    const tx = client.multi();
     const previous = savedAt(this);
-    if (previous !== undefined && previous.key !== key) {
-      tx.del(previous.key);
-      tx.srem(layout.classSet, previous.key);
-      previous.keyValues.forEach((value, i) => tx.srem(layout.keyFieldSet(meta.keyFields[i]!, value), previous.key));
-      for (const field of meta.sortedFields) tx.zrem(layout.sortedSet(field), previous.key);
+    const moving = previous !== undefined && previous.key !== key;
+    const keys = [
+      key,
+      layout.classSet,
+      ...keyValues.map((value, i) => layout.keyFieldSet(meta.keyFields[i]!, value)),
+      ...meta.sortedFields.map((field) => layout.sortedSet(field)),
+      ...(moving ? [previous.key, ...previous.keyValues.map((v, i) => layout.keyFieldSet(meta.keyFields[i]!, v))] : []),
+    ];
+    const ttl =
+      expire === undefined
+        ? ['', '']
+        : Number.isInteger(expire)
+          ? ['EX', expire]
+          : ['PX', Math.max(1, Math.round(expire * 1000))];
+    const args = [
+      meta.keyFields.length,
+      meta.sortedFields.length,
+      key,
+      ...ttl,
+      moving ? previous.key : '',
+      ...meta.sortedFields.map((field) => {
+        const value = values[field];
+        return value === null || value === undefined ? '' : meta.score(value);
+      }),
+      ...meta.encode(values),
+    ];
+    try {
+      await SAVE_SCRIPT.run(client, keys, args);
+    } catch (error) {
+      throw new ModelWriteError([error], `${meta.name}.save failed: ${(error as Error).message}`);
     }
-    tx.hset(key, ...meta.encode(values));
-    if (expire !== undefined) {
-      if (Number.isInteger(expire)) tx.expire(key, expire);
-      else tx.pexpire(key, Math.max(1, Math.round(expire * 1000)));
-    }
-    tx.sadd(layout.classSet, key);
-    keyValues.forEach((value, i) => tx.sadd(layout.keyFieldSet(meta.keyFields[i]!, value), key));
-    for (const field of meta.sortedFields) {
-      const value = values[field];
-      if (value === null || value === undefined) tx.zrem(layout.sortedSet(field), key);
-      else tx.zadd(layout.sortedSet(field), meta.score(value), key);
-    }
-    await execOrThrow(tx, `${meta.name}.save`);
     (this as { [SAVED]?: SavedAt })[SAVED] = { key, keyValues };
     return this;
   }

@@ -1,0 +1,20 @@
+/**
+ * A `for await` reader of a Subscriber fell behind: `bufferSize` messages were already waiting
+ * for it when another arrived. Redis pushes messages whether or not they are read (pub/sub has
+ * no backpressure), so instead of growing without bound the reader is cut off: it still gets
+ * the messages buffered so far, then this error is thrown from the loop. Messages from the
+ * overflow on were not kept for that reader; `onMessage` handlers and other readers still get them.
+ */
+export class SubscriberOverflowError extends Error {
+  override readonly name = 'SubscriberOverflowError';
+  /** How many messages may wait for one reader (the Subscriber's `bufferSize`). */
+  readonly bufferSize: number;
+
+  constructor(bufferSize: number) {
+    super(
+      `a for-await reader of a Subscriber fell behind: ${bufferSize} messages were already waiting for it ` +
+        '(bufferSize), so later ones were not kept for it; read faster, raise bufferSize, or use onMessage',
+    );
+    this.bufferSize = bufferSize;
+  }
+}

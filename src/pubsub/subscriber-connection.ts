@@ -1,0 +1,236 @@
+import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/connection.js';
+import { RedisClosedError } from '../redis/errors.js';
+import { messageOf } from '../utils/errors.js';
+
+/** What the connection reports to its owner. */
+export interface ConnectionEvents {
+  /** A message arrived; `pattern` is set when it matched a PSUBSCRIBE pattern. */
+  message(channel: Buffer, payload: Buffer, pattern: Buffer | undefined): void;
+  /** The connection is up (each time, the first one included). */
+  ready(): void;
+  /** The connection came back (or moved to another node) and every channel and pattern is confirmed again. */
+  resubscribed(): void;
+  /** A connection error, or a resubscription Redis refused. The connection keeps trying. */
+  error(error: unknown): void;
+}
+
+/** Channels (SUBSCRIBE) or patterns (PSUBSCRIBE). */
+export type SubscriptionKind = 'channel' | 'pattern';
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A single Redis: reconnect forever (ioredis's default curve), since a subscriber that gives up misses everything. */
+const retryForever = (attempt: number): number => Math.min(attempt * 50, 2000);
+
+/**
+ * A cluster node: a few quick retries (enough for a dropped connection), then the connection
+ * ends and the next master is tried, so that a node that is gone for good costs about a second
+ * of messages rather than all of them until it returns.
+ */
+const retryThenMoveOn = (attempt: number): number | null => (attempt > 3 ? null : attempt * 100);
+
+/** What a call on a closed Subscriber rejects with. */
+export function subscriberClosedError(): RedisClosedError {
+  return new RedisClosedError('the subscriber is closed (close() was called)');
+}
+
+/**
+ * The dedicated connection of a Subscriber, and the channels and patterns it must hold.
+ *
+ * Always a plain ioredis `Redis` in subscriber mode: a `duplicate()` of the single Redis, or of
+ * one master of a cluster (a PUBLISH on any cluster node reaches subscribers on every node).
+ * ioredis's `Cluster` pub/sub is not used because its internal subscriber connection
+ * resubscribes on its own without telling anyone when it is done, and the whole point here is
+ * to know. For the same reason ioredis's `autoResubscribe` is off: after every reconnect this
+ * class subscribes again to its own record of channels and patterns, then reports `resubscribed`.
+ */
+export class SubscriberConnection {
+  readonly #channels = new Set<string>();
+  readonly #patterns = new Set<string>();
+  readonly #waiters: Waiter[] = [];
+  readonly #closed: Promise<never>;
+  #rejectClosed!: (error: unknown) => void;
+  #redis: Redis;
+  #nodeIndex: number;
+  /** Counts resubscriptions started; `#resubscribedAt` is the last one that succeeded. */
+  #generation = 0;
+  #resubscribedAt = 0;
+  #closing = false;
+
+  private constructor(
+    private readonly nodes: () => Redis[],
+    private readonly name: string,
+    private readonly onCluster: boolean,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.#closed = new Promise<never>((_, reject) => (this.#rejectClosed = reject));
+    // Only ever raced against; this handler keeps it from being an unhandled rejection.
+    this.#closed.catch(() => undefined);
+    const candidates = nodes();
+    this.#nodeIndex = Math.floor(Math.random() * candidates.length);
+    this.#redis = this.#open(candidates[this.#nodeIndex]!, false);
+  }
+
+  /** Opens a connection for `client` named `name` (visible in CLIENT LIST). */
+  static async open(client: RedisClient, name: string, events: ConnectionEvents): Promise<SubscriberConnection> {
+    if (!isCluster(client)) return new SubscriberConnection(() => [client], name, false, events);
+    // The node list is only known once the cluster is connected; a command waits for that.
+    if (client.status !== 'ready') await client.ping();
+    const known = client.nodes('master');
+    if (known.length === 0) throw new Error('the Redis Cluster reports no master node to subscribe on');
+    // The live list follows failovers; the first one still serves if the cluster client is closed later.
+    const nodes = (): Redis[] => {
+      const live = client.status === 'ready' ? client.nodes('master') : [];
+      return live.length > 0 ? live : known;
+    };
+    return new SubscriberConnection(nodes, name, true, events);
+  }
+
+  /** The channels or patterns currently held, in the order they were first added. */
+  list(kind: SubscriptionKind): string[] {
+    return [...this.#set(kind)];
+  }
+
+  /** Subscribes; resolves once Redis confirmed (after a reconnect if the connection is down). */
+  async add(kind: SubscriptionKind, names: string[]): Promise<void> {
+    const set = this.#set(kind);
+    const added = names.filter((name) => !set.has(name));
+    for (const name of added) set.add(name);
+    try {
+      await this.#confirm((redis) => (kind === 'channel' ? redis.subscribe(...names) : redis.psubscribe(...names)));
+    } catch (error) {
+      // Refused (an ACL, say): not kept, or every reconnect would fail on it again.
+      for (const name of added) set.delete(name);
+      throw error;
+    }
+  }
+
+  /** Unsubscribes from `names`, or from every channel or pattern of that kind when undefined. */
+  async remove(kind: SubscriptionKind, names: string[] | undefined): Promise<void> {
+    const set = this.#set(kind);
+    const removed = names === undefined ? [...set] : names.filter((name) => set.has(name));
+    if (removed.length === 0) return;
+    for (const name of removed) set.delete(name);
+    await this.#confirm((redis) =>
+      kind === 'channel' ? redis.unsubscribe(...removed) : redis.punsubscribe(...removed),
+    );
+  }
+
+  /** Closes the connection and stops reconnecting; calls still waiting reject with a RedisClosedError. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#rejectClosed(subscriberClosedError());
+    this.#waiters.length = 0;
+    const redis = this.#redis;
+    await new Promise<void>((resolve) => {
+      redis.once('end', resolve);
+      redis.disconnect();
+      // Between two reconnect attempts there is no socket: disconnect() cancels the timer and no 'end' follows.
+      if (redis.status === 'end' || redis.status === 'reconnecting') {
+        redis.off('end', resolve);
+        resolve();
+      }
+    });
+  }
+
+  #set(kind: SubscriptionKind): Set<string> {
+    return kind === 'channel' ? this.#channels : this.#patterns;
+  }
+
+  /**
+   * Sends a (un)subscribe and waits for Redis's confirmation. Commands wait in ioredis's offline
+   * queue while the connection is down, and are sent again if it dropped before the reply
+   * (`maxRetriesPerRequest: null`), so a drop alone does not fail the call. A cluster connection
+   * that gives up on its node rejects what it held; the connection that replaces it subscribes to
+   * the whole record, so the call then waits for that instead.
+   */
+  async #confirm(send: (redis: Redis) => Promise<unknown>): Promise<void> {
+    if (this.#closing) throw subscriberClosedError();
+    const redis = this.#redis;
+    const sentAt = this.#generation;
+    try {
+      await Promise.race([send(redis), this.#closed]);
+    } catch (error) {
+      if (this.#closing) throw subscriberClosedError();
+      // ioredis marks the connection ended before it rejects what it held; any other failure is Redis's answer.
+      if (redis.status !== 'end') throw error;
+      // A resubscription that started after this call went out already covered it.
+      if (this.#resubscribedAt > sentAt) return;
+      await Promise.race([
+        new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject })),
+        this.#closed,
+      ]);
+    }
+  }
+
+  #open(node: Redis, replacement: boolean): Redis {
+    const redis = node.duplicate({
+      connectionName: this.name,
+      lazyConnect: false,
+      enableOfflineQueue: true,
+      enableAutoPipelining: false,
+      autoResubscribe: false,
+      maxRetriesPerRequest: null,
+      readOnly: false,
+      retryStrategy: this.onCluster ? retryThenMoveOn : retryForever,
+      // disconnect() waits this long for a socket 'close' that never comes when the socket is
+      // already gone (between reconnect attempts), keeping the process alive meanwhile. Nothing
+      // a subscriber sends needs a graceful flush, so the socket is destroyed at once.
+      disconnectTimeout: 0,
+    });
+    // The first connection's first 'ready' sends nothing: the calls that started it are queued.
+    let resubscribeOnReady = replacement;
+    redis.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.events.message(channel, payload, undefined));
+    redis.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, payload: Buffer) =>
+      this.events.message(channel, payload, pattern),
+    );
+    redis.on('error', (error: unknown) => this.events.error(error));
+    redis.on('ready', () => {
+      this.events.ready();
+      if (resubscribeOnReady) void this.#resubscribe(redis);
+      resubscribeOnReady = true;
+    });
+    redis.on('end', () => {
+      if (this.#closing || redis !== this.#redis) return;
+      const nodes = this.nodes();
+      this.#nodeIndex = (this.#nodeIndex + 1) % nodes.length;
+      this.#redis = this.#open(nodes[this.#nodeIndex]!, true);
+    });
+    return redis;
+  }
+
+  /** Subscribes `redis` to the whole record again; only the latest reconnect's attempt reports. */
+  async #resubscribe(redis: Redis): Promise<void> {
+    const generation = ++this.#generation;
+    const channels = [...this.#channels];
+    const patterns = [...this.#patterns];
+    let failure: { error: unknown } | undefined;
+    try {
+      await Promise.all([
+        channels.length > 0 ? redis.subscribe(...channels) : undefined,
+        patterns.length > 0 ? redis.psubscribe(...patterns) : undefined,
+      ]);
+    } catch (error) {
+      failure = { error };
+    }
+    // Dropped again meanwhile: the next 'ready' starts over and reports instead.
+    if (this.#closing || generation !== this.#generation || redis !== this.#redis) return;
+    const waiters = this.#waiters.splice(0);
+    if (failure === undefined) {
+      this.#resubscribedAt = generation;
+      for (const waiter of waiters) waiter.resolve();
+      this.events.resubscribed();
+      return;
+    }
+    const error = new Error(`resubscribing after a reconnect failed: ${messageOf(failure.error)}`, {
+      cause: failure.error,
+    });
+    for (const waiter of waiters) waiter.reject(error);
+    this.events.error(error);
+  }
+}
