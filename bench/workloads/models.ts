@@ -5,10 +5,11 @@ import { Redis } from 'ioredis';
 import { encodeField } from '../../src/models/codec.js';
 import { SAVE_SCRIPT } from '../../src/models/save-script.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
-import { runAllMultithreaded } from '../../src/utils/multithreading.js';
+import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
 import { deletePrefix, measureRounds, redisBenchmark, spread, type Measured, type Workload } from '../harness.js';
 
 const RECORDS = 100_000;
+const SWEEP = [512, 1024, 2048, 4096];
 const getWorkload = 'model get 100k records';
 const saveWorkload = 'model save with TTL 100k records';
 
@@ -39,8 +40,7 @@ export const models: Workload = {
       // Raw peers, encoding the fields the same way, all records in one pipeline: the very
       // commands save() sends (one EVALSHA of the save script per record), and the MULTI/EXEC
       // of the six plain commands it replaces (HSET, EXPIRE, SADD × 2, ZADD), for context.
-      await SAVE_SCRIPT.run(plain, ['popoto-bench:script-load'], [0, 0, 'x', '', '', '', 'f', 'v']);
-      await plain.unlink('popoto-bench:script-load');
+      await plain.script('LOAD', SAVE_SCRIPT.source);
       const rawScript = async (): Promise<void> => {
         const pipeline = redis.pipeline();
         for (const r of records) {
@@ -78,13 +78,15 @@ export const models: Workload = {
       ]);
 
       log(`measuring gets × ${rounds} rounds`);
+      const get = (id: { id: string }): Promise<unknown> => Price.query.get(id);
       const gets = await measureRounds(rounds, [
-        {
-          name: 'runAll get',
-          ops: RECORDS,
-          run: () => runAllMultithreaded((id: { id: string }) => Price.query.get(id), ids),
-        },
+        { name: 'runAll get', ops: RECORDS, run: () => runAllMultithreaded(get, ids) },
         { name: 'getMany', ops: RECORDS, run: () => Price.query.getMany(ids) },
+        ...SWEEP.map((c) => ({
+          name: `runAll get c=${c}`,
+          ops: RECORDS,
+          run: () => runAllMultithreaded(get, ids, { concurrency: c }),
+        })),
       ]);
 
       log('running redis-benchmark -P 16 -c 50 HGETALL on one record');
@@ -94,6 +96,9 @@ export const models: Workload = {
 
       const m = (map: Map<string, Measured>, name: string): Measured => map.get(name) ?? { median: 0, min: 0, max: 0 };
       const runAllGet = m(gets, 'runAll get');
+      const bestFixed = SWEEP.map((c) => ({ c, rate: m(gets, `runAll get c=${c}`).median })).reduce((a, b) =>
+        b.rate > a.rate ? b : a,
+      );
       const getMany = m(gets, 'getMany');
       const save = m(saves, 'save');
       const raw = m(saves, 'raw');
@@ -102,7 +107,7 @@ export const models: Workload = {
         rows: [
           {
             workload: getWorkload,
-            contender: 'runAllMultithreaded(query.get)',
+            contender: `runAllMultithreaded(query.get) (default, c=${DEFAULT_CONCURRENCY})`,
             opsPerSec: runAllGet.median,
             note: spread(runAllGet),
           },
@@ -159,6 +164,15 @@ export const models: Workload = {
             ratio: save.median / raw.median,
             min: 0.8,
           },
+          {
+            workload: getWorkload,
+            description: `runAllMultithreaded(query.get): default concurrency / best fixed (c=${bestFixed.c})`,
+            ratio: runAllGet.median / bestFixed.rate,
+            min: 0.9,
+          },
+        ],
+        notes: [
+          `runAllMultithreaded(query.get) concurrency sweep, median ops/s: ${SWEEP.map((c) => `c=${c}: ${Math.round(m(gets, `runAll get c=${c}`).median)}`).join('; ')}`,
         ],
       };
     } finally {

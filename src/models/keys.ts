@@ -2,12 +2,15 @@
 // popoto-ts can share one Redis.
 
 const COLON = '{&#58;}';
+const NEEDS_ESCAPE = /[/'?*^[\]\-:{]/;
 
 /**
  * Escapes one key part as Popoto does: `/` → `//`; each of `'?*^[]-` → `/` + char; a
  * literal `{&#58;}` → `/{&#58;}`; then `:` → `{&#58;}`.
  */
 export function escapeKeyPart(value: string): string {
+  // Most key values (ids, slugs without '-') need nothing escaped: skip the rebuild.
+  if (!NEEDS_ESCAPE.test(value)) return value;
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const char = value[i]!;

@@ -70,10 +70,12 @@ export class ModelMeta {
   decode(stored: readonly (Buffer | null)[] | null): Record<string, unknown> | null {
     if (stored === null) return null;
     const values: Record<string, unknown> = {};
-    this.entries.forEach(([field, spec], i) => {
+    const { entries } = this;
+    for (let i = 0; i < entries.length; i++) {
+      const [field, spec] = entries[i]!;
       const bytes = stored[i];
       values[field] = bytes === null || bytes === undefined ? null : decodeField(spec.type as FieldType, bytes);
-    });
+    }
     return values;
   }
 

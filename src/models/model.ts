@@ -14,12 +14,6 @@ const META = Symbol('popoto-ts.model');
 const SAVED = Symbol('popoto-ts.saved');
 const HYDRATE = Symbol('popoto-ts.hydrate');
 
-/** Where a record was last saved or loaded, so a changed key can move it without orphans. */
-interface SavedAt {
-  key: string;
-  keyValues: string[];
-}
-
 /** The methods every model instance has besides its fields. */
 export interface ModelMethods {
   /**
@@ -68,15 +62,29 @@ export function metaOf(target: object): ModelMeta {
   return meta;
 }
 
-/** Where an instance was last saved or loaded. */
-export function savedAt(instance: object): SavedAt | undefined {
-  return (instance as { [SAVED]?: SavedAt })[SAVED];
+/**
+ * The Redis key an instance was last saved to or loaded from, so that a changed key field
+ * moves the record without orphans (its old key field values are parsed back from this key).
+ */
+export function savedAt(instance: object): string | undefined {
+  return (instance as { [SAVED]?: string })[SAVED];
 }
 
 /** Builds an instance from stored values without defaults or validation (it comes from Redis). */
 export function hydrate<I>(model: new (values: never) => I, values: Record<string, unknown>, key: string): I {
-  return new model({ [HYDRATE]: { values, key } } as never);
+  // Handed to the constructor beside its argument, not wrapped in it: building records is the
+  // hot path of every read, and construction is synchronous, so nothing else can interleave.
+  hydratingValues = values;
+  hydratingKey = key;
+  try {
+    return new model(HYDRATE as never);
+  } finally {
+    hydratingValues = undefined;
+  }
 }
+
+let hydratingValues: Record<string, unknown> | undefined;
+let hydratingKey = '';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const queries = new WeakMap<object, Query<any, any>>();
@@ -85,16 +93,12 @@ abstract class ModelBase {
   declare static [META]: ModelMeta;
 
   constructor(values?: Record<string, unknown>) {
-    const meta = metaOf(this);
-    const stored = (values as { [HYDRATE]?: { values: Record<string, unknown>; key: string } } | undefined)?.[HYDRATE];
-    if (stored !== undefined) {
-      Object.assign(this, stored.values);
-      (this as { [SAVED]?: SavedAt })[SAVED] = {
-        key: stored.key,
-        keyValues: meta.keyFields.map((f) => stored.values[f] as string),
-      };
+    if ((values as unknown) === HYDRATE && hydratingValues !== undefined) {
+      Object.assign(this, hydratingValues);
+      (this as { [SAVED]?: string })[SAVED] = hydratingKey;
       return;
     }
+    const meta = metaOf(this);
     if (values !== undefined && (typeof values !== 'object' || values === null)) {
       throw new TypeError(`${meta.name} values must be an object, got ${describeValue(values)}`);
     }
@@ -131,8 +135,12 @@ abstract class ModelBase {
     const layout = meta.layout(client);
     const keyValues = meta.keyFields.map((f) => values[f] as string);
     const key = layout.instanceKey(keyValues);
-    const previous = savedAt(this);
-    const moving = previous !== undefined && previous.key !== key;
+    const previousKey = savedAt(this);
+    const previous =
+      previousKey === undefined || previousKey === key
+        ? undefined
+        : { key: previousKey, keyValues: layout.keyValues(previousKey, meta.keyFields.length) ?? [] };
+    const moving = previous !== undefined;
     const keys = [
       key,
       layout.classSet,
@@ -163,7 +171,7 @@ abstract class ModelBase {
     } catch (error) {
       throw new ModelWriteError([error], `${meta.name}.save failed: ${(error as Error).message}`);
     }
-    (this as { [SAVED]?: SavedAt })[SAVED] = { key, keyValues };
+    (this as { [SAVED]?: string })[SAVED] = key;
     return this;
   }
 
@@ -172,17 +180,15 @@ abstract class ModelBase {
     const values = this as unknown as Record<string, unknown>;
     const client = await meta.client();
     const layout = meta.layout(client);
-    const target = savedAt(this) ?? {
-      key: layout.instanceKey(meta.keyFields.map((f) => String(values[f]))),
-      keyValues: meta.keyFields.map((f) => String(values[f])),
-    };
+    const savedKey = savedAt(this) ?? layout.instanceKey(meta.keyFields.map((f) => String(values[f])));
+    const target = { key: savedKey, keyValues: layout.keyValues(savedKey, meta.keyFields.length) ?? [] };
     const tx = client.multi();
     tx.del(target.key);
     tx.srem(layout.classSet, target.key);
     target.keyValues.forEach((value, i) => tx.srem(layout.keyFieldSet(meta.keyFields[i]!, value), target.key));
     for (const field of meta.sortedFields) tx.zrem(layout.sortedSet(field), target.key);
     const replies = await execOrThrow(tx, `${meta.name}.delete`);
-    (this as { [SAVED]?: SavedAt })[SAVED] = undefined;
+    (this as { [SAVED]?: string })[SAVED] = undefined;
     return replies[0] === 1;
   }
 

@@ -6,7 +6,7 @@ import type { FieldMap } from './fields.js';
 import type { KeyLayout } from './keys.js';
 import type { ModelMeta } from './meta.js';
 import { hydrate, metaOf } from './model.js';
-import { readRecordBatched, readRecords, type StoredRecord } from './read-batcher.js';
+import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
 import type { FilterParams, KeyValues } from './types.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
@@ -35,6 +35,8 @@ return 1`;
  * entries are removed in the background (a tracked task: `drainBackgroundTasks()` waits for it).
  */
 export class Query<F extends FieldMap, I> {
+  private readonly batchers = new WeakMap<RedisClient, ReadBatcher<I | null>>();
+
   constructor(private readonly model: new (values: never) => I) {}
 
   private get meta(): ModelMeta {
@@ -54,10 +56,8 @@ export class Query<F extends FieldMap, I> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const read = (client: RedisClient): Promise<I | null> => {
-      const key = meta.layout(client).instanceKey(values);
-      return readRecordBatched(client, key, meta.fieldNames).then((record) => this.build(record, key));
-    };
+    const read = (client: RedisClient): Promise<I | null> =>
+      this.batcherFor(client).read(meta.layout(client).instanceKey(values));
     const client = meta.client();
     return client instanceof Promise ? client.then(read) : read(client);
   }
@@ -115,6 +115,15 @@ export class Query<F extends FieldMap, I> {
     );
     const found = keys.filter((_, i) => existing[i]);
     return plan.limit === undefined ? found : found.slice(0, plan.limit);
+  }
+
+  private batcherFor(client: RedisClient): ReadBatcher<I | null> {
+    let batcher = this.batchers.get(client);
+    if (batcher === undefined) {
+      batcher = new ReadBatcher(client, this.meta.fieldNames, (record, key) => this.build(record, key));
+      this.batchers.set(client, batcher);
+    }
+    return batcher;
   }
 
   private build(record: StoredRecord, key: string): I | null {
@@ -254,7 +263,9 @@ function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): st
     );
   }
   const record = keyValues as Record<string, unknown>;
-  for (const name of Object.keys(record)) {
+  // Every key field present and nothing else: the usual case, checked without a scan.
+  const complete = Object.keys(record).length === meta.keyFields.length && meta.keyFields.every((f) => f in record);
+  for (const name of complete ? [] : Object.keys(record)) {
     if (!meta.keyFields.includes(name)) {
       throw new TypeError(
         `${meta.name}.query.${operation}: ${JSON.stringify(name)} is not a key field (key fields: ${meta.keyFields.join(', ')}); use filter for other fields`,
