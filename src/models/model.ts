@@ -115,9 +115,37 @@ abstract class ModelBase {
     }
   }
 
-  async save(options?: SaveOptions): Promise<this> {
-    assertOptionsObject(options, 'options');
-    assertKnownKeys(options, ['expire'], 'options');
+  save(options?: SaveOptions): Promise<this> {
+    // Not async: validation errors still reject, and with a client at hand the write leaves in
+    // this tick with one promise (saves are the hot path of a bulk restore).
+    let meta: ModelMeta;
+    try {
+      meta = this.validateForSave(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const write = (client: RedisClient): Promise<this> => {
+      const { keys, args, key } = this.saveCommand(meta, client, options?.expire);
+      return SAVE_SCRIPT.run(client, keys, args).then(
+        () => {
+          (this as { [SAVED]?: string })[SAVED] = key;
+          return this;
+        },
+        (error: unknown) => {
+          throw new ModelWriteError([error], `${meta.name}.save failed: ${(error as Error).message}`);
+        },
+      );
+    };
+    const client = meta.client();
+    return client instanceof Promise ? client.then(write) : write(client);
+  }
+
+  /** Checks the options and every field (generating auto keys); throws what save rejects with. */
+  private validateForSave(options: SaveOptions | undefined): ModelMeta {
+    if (options !== undefined) {
+      assertOptionsObject(options, 'options');
+      assertKnownKeys(options, ['expire'], 'options');
+    }
     const expire = options?.expire;
     if (expire !== undefined && !(typeof expire === 'number' && Number.isFinite(expire) && expire > 0)) {
       const message = `expire must be a number of seconds > 0, got ${describeValue(expire)}`;
@@ -131,48 +159,41 @@ abstract class ModelBase {
       }
       checkFieldValue(meta.name, field, spec, values[field]);
     }
-    const client = await meta.client();
+    return meta;
+  }
+
+  /** KEYS and ARGV of the save script (see save-script.ts for their layout). */
+  private saveCommand(
+    meta: ModelMeta,
+    client: RedisClient,
+    expire: number | undefined,
+  ): { keys: string[]; args: (string | number | Buffer)[]; key: string } {
+    const values = this as unknown as Record<string, unknown>;
     const layout = meta.layout(client);
-    const keyValues = meta.keyFields.map((f) => values[f] as string);
+    const { keyFields, sortedFields } = meta;
+    const keyValues = keyFields.map((f) => values[f] as string);
     const key = layout.instanceKey(keyValues);
+    const keys = [key, layout.classSet];
+    for (let i = 0; i < keyFields.length; i++) keys.push(layout.keyFieldSet(keyFields[i]!, keyValues[i]!));
+    for (const field of sortedFields) keys.push(layout.sortedSet(field));
     const previousKey = savedAt(this);
-    const previous =
-      previousKey === undefined || previousKey === key
-        ? undefined
-        : { key: previousKey, keyValues: layout.keyValues(previousKey, meta.keyFields.length) ?? [] };
-    const moving = previous !== undefined;
-    const keys = [
-      key,
-      layout.classSet,
-      ...keyValues.map((value, i) => layout.keyFieldSet(meta.keyFields[i]!, value)),
-      ...meta.sortedFields.map((field) => layout.sortedSet(field)),
-      ...(moving ? [previous.key, ...previous.keyValues.map((v, i) => layout.keyFieldSet(meta.keyFields[i]!, v))] : []),
-    ];
-    const ttl =
-      expire === undefined
-        ? ['', '']
-        : Number.isInteger(expire)
-          ? ['EX', expire]
-          : ['PX', Math.max(1, Math.round(expire * 1000))];
-    const args = [
-      meta.keyFields.length,
-      meta.sortedFields.length,
-      key,
-      ...ttl,
-      moving ? previous.key : '',
-      ...meta.sortedFields.map((field) => {
-        const value = values[field];
-        return value === null || value === undefined ? '' : meta.score(value);
-      }),
-      ...meta.encode(values),
-    ];
-    try {
-      await SAVE_SCRIPT.run(client, keys, args);
-    } catch (error) {
-      throw new ModelWriteError([error], `${meta.name}.save failed: ${(error as Error).message}`);
+    const moving = previousKey !== undefined && previousKey !== key;
+    if (moving) {
+      keys.push(previousKey);
+      const previousValues = layout.keyValues(previousKey, keyFields.length) ?? [];
+      for (let i = 0; i < previousValues.length; i++) keys.push(layout.keyFieldSet(keyFields[i]!, previousValues[i]!));
     }
-    (this as { [SAVED]?: string })[SAVED] = key;
-    return this;
+    const args: (string | number | Buffer)[] = [keyFields.length, sortedFields.length, key];
+    if (expire === undefined) args.push('', '');
+    else if (Number.isInteger(expire)) args.push('EX', expire);
+    else args.push('PX', Math.max(1, Math.round(expire * 1000)));
+    args.push(moving ? previousKey : '');
+    for (const field of sortedFields) {
+      const value = values[field];
+      args.push(value === null || value === undefined ? '' : meta.score(value));
+    }
+    for (const item of meta.encode(values)) args.push(item);
+    return { keys, args, key };
   }
 
   async delete(): Promise<boolean> {

@@ -8,12 +8,22 @@ import { TaskError } from '../utils/errors.js';
 /** A record's declared fields, as stored bytes in declaration order (null: absent), or null for no record. */
 export type StoredRecord = (Buffer | null)[] | null;
 
-// One command reads a whole batch of records: HMGET of the declared fields for each key. Far
-// fewer commands than one HGETALL per record (ioredis spends more per command than Redis
-// does), and half the reply (no field names). Redis runs it atomically, like MGET.
-const READ_RECORDS = `local out = {}
-for i, key in ipairs(KEYS) do out[i] = redis.call('HMGET', key, unpack(ARGV)) end
-return out`;
+// One command reads a whole batch of records: HMGET of the declared fields for each key, packed
+// into a single string (each value as a 4-byte big-endian length and its bytes, a nil as
+// FFFFFFFF). Far fewer commands than one HGETALL per record, half the bytes (no field names),
+// and one reply object to parse instead of one per value: on the client, parsing and
+// collecting reply objects cost more than Redis spends running the script. Redis runs it
+// atomically, like MGET.
+const READ_RECORDS = `local out, n, nil_value = {}, 0, struct.pack('>I4', 4294967295)
+for _, key in ipairs(KEYS) do
+  local values = redis.call('HMGET', key, unpack(ARGV))
+  for j = 1, #ARGV do
+    local value = values[j]
+    n = n + 1
+    if value then out[n] = struct.pack('>I4', #value) .. value else out[n] = nil_value end
+  end
+end
+return table.concat(out)`;
 const READ_RECORDS_SHA = createHash('sha1').update(READ_RECORDS).digest('hex');
 
 /**
@@ -58,8 +68,7 @@ export async function readRecords(
         ),
       (group, outcome) => {
         if (outcome.ok) {
-          const rows = outcome.value as (Buffer | null)[][];
-          group.indexes.forEach((index, i) => (records[index] = toRecord(rows[i])));
+          unpackRecords(outcome.value as Buffer, fields.length, group.indexes, records);
         } else if (command === 'EVALSHA' && String((outcome.error as Error)?.message).startsWith('NOSCRIPT')) {
           missingScript.push(group);
         } else {
@@ -96,10 +105,31 @@ function call(
     : scripting.evalBuffer(READ_RECORDS, keys.length, ...keys, ...fields);
 }
 
-/** A row of HMGET values; all nil means there is no record (a stored record always has its key fields). */
-function toRecord(row: (Buffer | null)[] | undefined): StoredRecord {
-  if (row === undefined || row.every((value) => value === null)) return null;
-  return row;
+const NIL = 0xffffffff;
+
+/**
+ * Splits the script's packed reply into records, stored at `indexes` of `records`. Values are
+ * views into the reply (no copy). A record whose values are all nil does not exist: a stored
+ * record always has its key fields.
+ */
+function unpackRecords(reply: Buffer, fieldCount: number, indexes: number[], records: StoredRecord[]): void {
+  let offset = 0;
+  for (const index of indexes) {
+    const values = new Array<Buffer | null>(fieldCount);
+    let present = false;
+    for (let j = 0; j < fieldCount; j++) {
+      const length = reply.readUInt32BE(offset);
+      offset += 4;
+      if (length === NIL) {
+        values[j] = null;
+      } else {
+        values[j] = reply.subarray(offset, offset + length);
+        offset += length;
+        present = true;
+      }
+    }
+    records[index] = present ? values : null;
+  }
 }
 
 interface Pending<T> {

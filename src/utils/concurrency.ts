@@ -1,25 +1,25 @@
 /**
- * Default number of tasks in flight for `runAllMultithreaded` and `streamAllMultithreaded`: 2048.
+ * Default number of tasks in flight for `runAllMultithreaded` and `streamAllMultithreaded`: 1024.
  *
  * Rule: for I/O, size by what keeps both the client and Redis busy, not by CPU count. Python
  * Popoto uses `min(len(params), cpu_count)`, the measure for CPU work: on a 2-core machine only
  * 2 Redis requests are ever in flight. On one event loop the limit is how much work must be in
- * flight so that Redis is answering one batch while the client decodes the previous one, before
+ * flight so that Redis is answering one batch while the client handles the previous one, before
  * per-request bookkeeping costs more than the round trips it hides. The value is the one that
- * reaches at least 90% of the best fixed concurrency on every `npm run bench` workload that
- * runs through runAllMultithreaded.
+ * reaches at least 90% of the best fixed concurrency on every `npm run bench` workload that runs
+ * through runAllMultithreaded (and never more tasks than there are params).
  *
- * Figures (2-core machine, Redis 7 on loopback, one auto-pipelined ioredis client, median of 5):
+ * Figures (2-core machine, Redis 7 on loopback, one auto-pipelined ioredis client, ops/s, median
+ * of 5 rounds; `npm run bench` prints both sweeps on every run):
  *
  * | concurrency | bulk GET 200k keys | model get 100k records |
  * | ---: | ---: | ---: |
- * | 512 | 280k ops/s (1.00) | 217k (0.82) |
- * | 1024 | 268k (0.96) | 231k (0.87) |
- * | 2048 | 260k (0.93) | 265k (1.00) |
- * | 4096 | 219k (0.78) | 239k (0.90) |
+ * | 512 | 270k (1.00) | 259k (0.95) |
+ * | 1024 | 267k (0.99) | 271k (1.00) |
+ * | 2048 | 250k (0.93) | 262k (0.97) |
+ * | 4096 | 213k (0.79) | 270k (1.00) |
  *
- * Plain GETs peak at 512–1024; model reads, which decode and build instances between round
- * trips, need more in flight to keep Redis busy; 2048 is the one value at or above 0.9 of the
- * best on both. It never exceeds the number of params: a task starts only for an input that exists.
+ * Plain GETs peak at 512–1024 and fall beyond; model reads are flat from 1024 up. 1024 is at
+ * the top of both.
  */
-export const DEFAULT_CONCURRENCY = 2048;
+export const DEFAULT_CONCURRENCY = 1024;

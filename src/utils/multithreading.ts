@@ -39,7 +39,7 @@ export interface StartNewThreadOptions {
  * order (Python's `run_all_multithreaded`, as a promise).
  *
  * - `params`: any Iterable or AsyncIterable, pulled lazily as slots free up; empty input gives `[]`.
- * - `concurrency`: default `DEFAULT_CONCURRENCY` (2048), chosen by measuring Redis I/O rather
+ * - `concurrency`: default `DEFAULT_CONCURRENCY` (1024), chosen by measuring Redis I/O rather
  *   than counting CPUs; never more tasks run than there are params.
  * - `stopOnError` (default true) rejects with the first error as thrown and starts nothing new;
  *   false runs everything and rejects with an `AggregateError` of `TaskError`s (each with `index`
