@@ -66,17 +66,14 @@ export class ModelMeta {
     return args;
   }
 
-  /** Field values from a stored record (bytes in declaration order), or null for no record. */
-  decode(stored: readonly (Buffer | null)[] | null): Record<string, unknown> | null {
-    if (stored === null) return null;
-    const values: Record<string, unknown> = {};
+  /** Decodes a stored record (bytes in declaration order) into `target`'s field properties. */
+  decodeInto(target: Record<string, unknown>, stored: readonly (Buffer | null)[]): void {
     const { entries } = this;
     for (let i = 0; i < entries.length; i++) {
       const [field, spec] = entries[i]!;
       const bytes = stored[i];
-      values[field] = bytes === null || bytes === undefined ? null : decodeField(spec.type as FieldType, bytes);
+      target[field] = bytes === null || bytes === undefined ? null : decodeField(spec.type as FieldType, bytes);
     }
-    return values;
   }
 
   /** The score of a sorted field's value: the number itself, or a datetime's Unix timestamp. */

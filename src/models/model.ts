@@ -70,20 +70,20 @@ export function savedAt(instance: object): string | undefined {
   return (instance as { [SAVED]?: string })[SAVED];
 }
 
-/** Builds an instance from stored values without defaults or validation (it comes from Redis). */
-export function hydrate<I>(model: new (values: never) => I, values: Record<string, unknown>, key: string): I {
+/** Builds an instance from a stored record without defaults or validation (it comes from Redis). */
+export function hydrate<I>(model: new (values: never) => I, stored: readonly (Buffer | null)[], key: string): I {
   // Handed to the constructor beside its argument, not wrapped in it: building records is the
   // hot path of every read, and construction is synchronous, so nothing else can interleave.
-  hydratingValues = values;
+  hydratingRecord = stored;
   hydratingKey = key;
   try {
     return new model(HYDRATE as never);
   } finally {
-    hydratingValues = undefined;
+    hydratingRecord = undefined;
   }
 }
 
-let hydratingValues: Record<string, unknown> | undefined;
+let hydratingRecord: readonly (Buffer | null)[] | undefined;
 let hydratingKey = '';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -93,12 +93,12 @@ abstract class ModelBase {
   declare static [META]: ModelMeta;
 
   constructor(values?: Record<string, unknown>) {
-    if ((values as unknown) === HYDRATE && hydratingValues !== undefined) {
-      Object.assign(this, hydratingValues);
+    const meta = metaOf(this);
+    if ((values as unknown) === HYDRATE && hydratingRecord !== undefined) {
+      meta.decodeInto(this as unknown as Record<string, unknown>, hydratingRecord);
       (this as { [SAVED]?: string })[SAVED] = hydratingKey;
       return;
     }
-    const meta = metaOf(this);
     if (values !== undefined && (typeof values !== 'object' || values === null)) {
       throw new TypeError(`${meta.name} values must be an object, got ${describeValue(values)}`);
     }

@@ -127,8 +127,7 @@ export class Query<F extends FieldMap, I> {
   }
 
   private build(record: StoredRecord, key: string): I | null {
-    const values = this.meta.decode(record);
-    return values === null ? null : hydrate(this.model, values, key);
+    return record === null ? null : hydrate(this.model, record, key);
   }
 
   private async fetch(client: RedisClient, keys: string[]): Promise<I[]> {

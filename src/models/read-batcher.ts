@@ -14,13 +14,16 @@ export type StoredRecord = (Buffer | null)[] | null;
 // and one reply object to parse instead of one per value: on the client, parsing and
 // collecting reply objects cost more than Redis spends running the script. Redis runs it
 // atomically, like MGET.
-const READ_RECORDS = `local out, n, nil_value = {}, 0, struct.pack('>I4', 4294967295)
+const READ_RECORDS = `local out, n, nil_value, pack = {}, 0, struct.pack('>I4', 4294967295), struct.pack
 for _, key in ipairs(KEYS) do
   local values = redis.call('HMGET', key, unpack(ARGV))
   for j = 1, #ARGV do
     local value = values[j]
-    n = n + 1
-    if value then out[n] = struct.pack('>I4', #value) .. value else out[n] = nil_value end
+    if value then
+      out[n + 1], out[n + 2], n = pack('>I4', #value), value, n + 2
+    else
+      out[n + 1], n = nil_value, n + 1
+    end
   end
 end
 return table.concat(out)`;
