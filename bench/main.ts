@@ -8,8 +8,9 @@ import { bulkGet } from './workloads/bulk-get.js';
 import { models } from './workloads/models.js';
 import { publish } from './workloads/publish.js';
 import { scan } from './workloads/scan.js';
+import { seed } from './workloads/seed.js';
 
-const workloads: Workload[] = [bulkGet, publish, scan, models];
+const workloads: Workload[] = [bulkGet, publish, scan, models, seed];
 
 const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

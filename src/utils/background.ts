@@ -1,5 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { describeValue, stackOf } from './errors.js';
+import { DEFAULT_CONCURRENCY } from './concurrency.js';
 import { isThenable } from './task-policy.js';
 import { assertDuration, assertFunction, assertKnownKeys, assertOptionsObject } from './validate.js';
 
@@ -36,7 +37,20 @@ interface QueuedTask {
 const stats: BackgroundTaskStats = { pending: 0, completed: 0, failed: 0 };
 const errorHandlers = new Set<BackgroundErrorHandler>();
 const idleWaiters = new Set<() => void>();
-let queue: QueuedTask[] = [];
+
+/**
+ * Most background tasks running at once; the rest wait their turn (and count as pending).
+ * Python starts a thread per call; here 100k calls would put 100k Redis commands in flight at
+ * once, which is slower than a bounded number (see DEFAULT_CONCURRENCY) and can exhaust memory.
+ */
+const MAX_RUNNING = DEFAULT_CONCURRENCY;
+
+/** Tasks scheduled during the current turn of the event loop: they may start from the next one. */
+let incoming: QueuedTask[] = [];
+/** Tasks that may start, oldest first, from `readyHead` on. */
+let ready: (QueuedTask | undefined)[] = [];
+let readyHead = 0;
+let running = 0;
 
 /**
  * Schedules `run` as a tracked background task. It starts on a later turn of the event loop,
@@ -45,42 +59,82 @@ let queue: QueuedTask[] = [];
  */
 export function scheduleBackgroundTask(run: () => unknown, info: BackgroundTaskInfo): void {
   stats.pending++;
-  queue.push({ run, info });
-  if (queue.length === 1) setImmediate(runQueued);
+  if (incoming.push({ run, info }) === 1) setImmediate(admitIncoming);
 }
 
 /** Tracks work that another component has already started (a worker-thread task, say). */
 export function trackBackgroundPromise(promise: PromiseLike<unknown>, info: BackgroundTaskInfo): void {
   stats.pending++;
-  settleWhenDone(promise, info);
+  settleWhenDone(promise, info, taskCompleted, taskFailed);
 }
 
-/** Counts `result` as completed or failed once it settles; a `then` that throws is a failure. */
-function settleWhenDone(result: PromiseLike<unknown>, info: BackgroundTaskInfo): void {
+/** Reports `result`'s outcome once it settles; a `then` that throws is a failure. */
+function settleWhenDone(
+  result: PromiseLike<unknown>,
+  info: BackgroundTaskInfo,
+  completed: () => void,
+  failed: (error: unknown, info: BackgroundTaskInfo) => void,
+): void {
   try {
     result.then(
-      () => taskCompleted(),
-      (error: unknown) => taskFailed(error, info),
+      () => completed(),
+      (error: unknown) => failed(error, info),
     );
   } catch (error) {
-    taskFailed(error, info);
+    failed(error, info);
   }
 }
 
-function runQueued(): void {
-  const batch = queue;
-  queue = [];
-  for (const task of batch) {
-    let result: unknown;
-    try {
-      result = task.run();
-    } catch (error) {
-      taskFailed(error, task.info);
-      continue;
-    }
-    if (isThenable(result)) settleWhenDone(result, task.info);
-    else taskCompleted();
+function admitIncoming(): void {
+  const batch = incoming;
+  incoming = [];
+  for (const task of batch) ready.push(task);
+  startReady();
+}
+
+/** Starts ready tasks while fewer than MAX_RUNNING run; called again whenever one finishes. */
+function startReady(): void {
+  while (running < MAX_RUNNING && readyHead < ready.length) {
+    const task = ready[readyHead]!;
+    ready[readyHead++] = undefined;
+    start(task);
   }
+  if (readyHead === ready.length) {
+    ready = [];
+    readyHead = 0;
+  } else if (readyHead > 4096 && readyHead * 2 > ready.length) {
+    ready = ready.slice(readyHead);
+    readyHead = 0;
+  }
+}
+
+function start(task: QueuedTask): void {
+  let result: unknown;
+  try {
+    result = task.run();
+  } catch (error) {
+    taskFailed(error, task.info);
+    return;
+  }
+  if (!isThenable(result)) {
+    taskCompleted();
+    return;
+  }
+  running++;
+  settleWhenDone(
+    result,
+    task.info,
+    () => {
+      running--;
+      taskCompleted();
+      startReady();
+    },
+    (error, info) => {
+      running--;
+      taskFailed(error, info);
+      startReady();
+    },
+  );
 }
 
 function taskCompleted(): void {
