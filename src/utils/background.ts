@@ -29,9 +29,12 @@ export interface BackgroundTaskStats {
 /** Receives the error of a failed background task. */
 export type BackgroundErrorHandler = (error: unknown, task: BackgroundTaskInfo) => void;
 
+/** A scheduled call, kept as its parts (no closure, no info object until a failure needs one). */
 interface QueuedTask {
-  run: () => unknown;
-  info: BackgroundTaskInfo;
+  fn: (...args: unknown[]) => unknown;
+  thisArg: unknown;
+  args: unknown[];
+  name: string;
 }
 
 const stats: BackgroundTaskStats = { pending: 0, completed: 0, failed: 0 };
@@ -57,9 +60,14 @@ let running = 0;
  * never inside the caller; all tasks scheduled in one turn share a single `setImmediate`, so
  * scheduling 100k of them costs one timer, not 100k.
  */
-export function scheduleBackgroundTask(run: () => unknown, info: BackgroundTaskInfo): void {
+export function scheduleBackgroundTask(
+  fn: (...args: unknown[]) => unknown,
+  thisArg: unknown,
+  args: unknown[],
+  name: string,
+): void {
   stats.pending++;
-  if (incoming.push({ run, info }) === 1) setImmediate(admitIncoming);
+  if (incoming.push({ fn, thisArg, args, name }) === 1) setImmediate(admitIncoming);
 }
 
 /** Tracks work that another component has already started (a worker-thread task, say). */
@@ -69,11 +77,11 @@ export function trackBackgroundPromise(promise: PromiseLike<unknown>, info: Back
 }
 
 /** Reports `result`'s outcome once it settles; a `then` that throws is a failure. */
-function settleWhenDone(
+function settleWhenDone<T>(
   result: PromiseLike<unknown>,
-  info: BackgroundTaskInfo,
+  info: T,
   completed: () => void,
-  failed: (error: unknown, info: BackgroundTaskInfo) => void,
+  failed: (error: unknown, info: T) => void,
 ): void {
   try {
     result.then(
@@ -88,7 +96,12 @@ function settleWhenDone(
 function admitIncoming(): void {
   const batch = incoming;
   incoming = [];
-  for (const task of batch) ready.push(task);
+  if (readyHead === ready.length) {
+    ready = batch;
+    readyHead = 0;
+  } else {
+    for (const task of batch) ready.push(task);
+  }
   startReady();
 }
 
@@ -111,9 +124,9 @@ function startReady(): void {
 function start(task: QueuedTask): void {
   let result: unknown;
   try {
-    result = task.run();
+    result = task.fn.apply(task.thisArg, task.args);
   } catch (error) {
-    taskFailed(error, task.info);
+    taskFailed(error, infoOf(task));
     return;
   }
   if (!isThenable(result)) {
@@ -123,18 +136,22 @@ function start(task: QueuedTask): void {
   running++;
   settleWhenDone(
     result,
-    task.info,
+    task,
     () => {
       running--;
       taskCompleted();
       startReady();
     },
-    (error, info) => {
+    (error) => {
       running--;
-      taskFailed(error, info);
+      taskFailed(error, infoOf(task));
       startReady();
     },
   );
+}
+
+function infoOf(task: QueuedTask): BackgroundTaskInfo {
+  return { name: task.name, args: task.args };
 }
 
 function taskCompleted(): void {

@@ -154,14 +154,14 @@ export function startNewThread(
     }
     const methodName = String(optionsOrContext.name);
     return function backgroundMethod(this: unknown, ...args: unknown[]): void {
-      scheduleBackgroundTask(() => fn.apply(this, args), { name: ownerName(this, methodName), args });
+      scheduleBackgroundTask(fn, this, args, ownerName(this, methodName));
     };
   }
   assertOptionsObject(optionsOrContext, 'options');
   assertOptionalString(optionsOrContext?.name, 'options.name');
   const name = optionsOrContext?.name ?? (fn.name || 'anonymous');
   return function background(this: unknown, ...args: unknown[]): void {
-    scheduleBackgroundTask(() => fn.apply(this, args), { name, args });
+    scheduleBackgroundTask(fn, this, args, name);
   };
 }
 
