@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { resolveDefaultRedis } from '../redis/default-server.js';
+import { defineModel, Field, KeyField, SortedField, unescapeKeyPart } from '../models/index.js';
+import { Publisher } from '../pubsub/index.js';
+import { scanKeys } from '../redis/index.js';
+import { connect, disconnect, isCluster } from '../redis/connection.js';
 import {
   backgroundTaskStats,
   drainBackgroundTasks,
@@ -10,36 +12,29 @@ import {
 import { progressBar } from './progress.js';
 import { renderTable } from './table.js';
 
-/** One day of one symbol's price history. */
-interface PriceRecord {
+const SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA', 'META', 'TSLA', 'ORCL', 'INTC', 'AMD'];
+
+interface PriceData {
   symbol: string;
   date: string;
   open: number;
-  high: number;
-  low: number;
   close: number;
   volume: number;
 }
 
-const SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA', 'META', 'TSLA', 'ORCL', 'INTC', 'AMD'];
-
 /** Deterministic synthetic price history: a random walk per symbol, `count` records in all. */
-function priceHistory(count: number): PriceRecord[] {
-  const records: PriceRecord[] = [];
+function priceHistory(count: number): PriceData[] {
+  const records: PriceData[] = [];
   const perSymbol = Math.ceil(count / SYMBOLS.length);
   const start = Date.UTC(2000, 0, 3);
   for (const [s, symbol] of SYMBOLS.entries()) {
     let price = 50 + s * 10;
     for (let day = 0; day < perSymbol && records.length < count; day++) {
-      const drift = Math.sin(day * 0.37 + s) * 0.02;
-      const open = price;
-      const close = Math.max(1, open * (1 + drift));
+      const close = Math.max(1, price * (1 + Math.sin(day * 0.37 + s) * 0.02));
       records.push({
         symbol,
         date: new Date(start + day * 86_400_000).toISOString().slice(0, 10),
-        open: round2(open),
-        high: round2(Math.max(open, close) * 1.01),
-        low: round2(Math.min(open, close) * 0.99),
+        open: round2(price),
         close: round2(close),
         volume: 1_000_000 + ((day * 7919 + s * 104_729) % 5_000_000),
       });
@@ -59,101 +54,114 @@ async function measure(ops: number, body: () => Promise<unknown>): Promise<numbe
 }
 
 /**
- * `popoto-ts demo`: restores a price history into Redis and runs Popoto's three patterns
- * on it (background saves, a parallel bulk query across key patterns, a publish per close
- * price), each sequentially and with popoto-ts, and prints ops/s side by side.
+ * `popoto-ts demo`: restores a price history into Popoto-style models and runs Popoto's three
+ * patterns on it — background model saves, a parallel bulk query across key patterns, and a
+ * notification published per close price — each sequentially and with popoto-ts, then prints
+ * ops/s side by side. Everything it writes lives under a random model name and is deleted.
  */
 export async function runDemo(options: { records: number }): Promise<void> {
-  const { url, embedded } = await resolveDefaultRedis();
-  const redis = new Redis(url, { enableAutoPipelining: true, lazyConnect: true });
-  const namespace = `popoto-demo:${randomBytes(4).toString('hex')}`;
-  const keyOf = (r: PriceRecord): string => `${namespace}:price:${r.symbol}:${r.date}`;
-  const channel = `${namespace}:close`;
-  const records = priceHistory(options.records);
+  const redis = await connect();
+  // Models under a fresh prefix, so the demo never touches anyone's data.
+  const namespace = `popoto-demo:${randomBytes(4).toString('hex')}:`;
+  const scoped = isCluster(redis)
+    ? redis.duplicate(undefined, { keyPrefix: namespace })
+    : redis.duplicate({ keyPrefix: namespace });
+  // On a cluster the model name is hash-tagged (see the README), so the key patterns are too.
+  const scope = isCluster(redis) ? '{Price}' : 'Price';
+  const Price = defineModel(
+    'Price',
+    {
+      symbol: KeyField(),
+      date: KeyField(),
+      open: Field({ type: 'float' }),
+      close: SortedField({ type: 'float' }),
+      volume: Field({ type: 'int' }),
+    },
+    { redis: scoped },
+  );
+  type Price = InstanceType<typeof Price>;
+  const data = priceHistory(options.records);
   const rows: (string | number)[][] = [];
-  const compare = (pattern: string, ops: number, sequential: number, concurrent: number): void => {
-    rows.push([pattern, ops, sequential, concurrent, concurrent / sequential]);
+  const compare = (pattern: string, sequential: number, concurrent: number): void => {
+    rows.push([pattern, data.length, sequential, concurrent, concurrent / sequential]);
   };
 
   try {
-    await redis.connect();
-    const server = (await redis.info('server')).match(/redis_version:(\S+)/)?.[1] ?? '?';
+    const server = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
     process.stdout.write(
-      `popoto-ts demo: ${records.length.toLocaleString('en-US')} price-history records, Redis ${server} at ` +
-        `${url.replace(/\/\/[^@]*@/, '//***@')}${embedded ? ' (private server started for this demo)' : ''}\n\n`,
+      `popoto-ts demo: ${data.length.toLocaleString('en-US')} price-history records as models, Redis ${server}\n\n`,
     );
 
-    // 1. Background saves: each record written by a fire-and-forget task, then drained.
-    const save = (r: PriceRecord): Promise<unknown> => redis.set(keyOf(r), JSON.stringify(r), 'EX', 3600);
-    const sequentialSave = await measure(records.length, async () => {
-      for (const r of records) await save(r);
+    // 1. Restore: every record saved with a TTL by a fire-and-forget task, then drained.
+    const sequentialSave = await measure(data.length, async () => {
+      for (const d of data) await new Price(d).save({ expire: 3600 });
     });
-    const saveInBackground = startNewThread(save, { name: 'savePriceRecord' });
-    const bar = progressBar('background saves', records.length);
-    const backgroundSave = await measure(records.length, async () => {
-      for (const r of records) saveInBackground(r);
-      const poll = setInterval(() => bar.update(records.length - backgroundTaskStats().pending), 100);
+    const saveInBackground = startNewThread((price: Price) => price.save({ expire: 3600 }), { name: 'savePrice' });
+    const bar = progressBar('background model saves', data.length);
+    const backgroundSave = await measure(data.length, async () => {
+      const before = backgroundTaskStats();
+      for (const d of data) saveInBackground(new Price(d));
+      const poll = setInterval(() => bar.update(backgroundTaskStats().completed - before.completed), 100);
       await drainBackgroundTasks();
       clearInterval(poll);
-      bar.update(records.length);
+      bar.update(data.length);
     });
     bar.stop();
-    compare('background saves (startNewThread)', records.length, sequentialSave, backgroundSave);
+    compare('background model saves (startNewThread)', sequentialSave, backgroundSave);
 
-    // 2. Bulk query: SCAN one pattern per symbol, then read every key.
-    const patterns = SYMBOLS.map((symbol) => `${namespace}:price:${symbol}:*`);
-    const scan = async (pattern: string): Promise<string[]> => {
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        keys.push(...batch);
-      } while (cursor !== '0');
-      return keys;
+    // 2. Bulk query: SCAN one key pattern per symbol (every master of a cluster), then get each model.
+    const patterns = SYMBOLS.map((symbol) => `${namespace}${scope}:${symbol}:*`);
+    const keysOf = async (pattern: string): Promise<{ symbol: string; date: string }[]> => {
+      const found: { symbol: string; date: string }[] = [];
+      for await (const key of scanKeys(pattern, { redis })) {
+        const [symbol, date] = key.slice(namespace.length + scope.length + 1).split(':');
+        found.push({ symbol: unescapeKeyPart(symbol!), date: unescapeKeyPart(date!) });
+      }
+      return found;
     };
-    const get = (key: string): Promise<string | null> => redis.get(key);
-    const sequentialQuery = await measure(records.length, async () => {
-      for (const pattern of patterns) for (const key of await scan(pattern)) await get(key);
+    const sequentialQuery = await measure(data.length, async () => {
+      for (const pattern of patterns) for (const key of await keysOf(pattern)) await Price.query.get(key);
     });
-    const queryBar = progressBar('bulk query', records.length);
+    const queryBar = progressBar('bulk query', data.length);
     let readBack = 0;
-    const parallelQuery = await measure(records.length, async () => {
-      const keys = (await runAllMultithreaded(scan, patterns)).flat();
-      const values = await runAllMultithreaded(get, keys, { onProgress: ({ done }) => queryBar.update(done) });
-      readBack = values.filter((v) => v !== null).length;
+    const parallelQuery = await measure(data.length, async () => {
+      const keys = (await runAllMultithreaded(keysOf, patterns)).flat();
+      const prices = await runAllMultithreaded((key: { symbol: string; date: string }) => Price.query.get(key), keys, {
+        onProgress: ({ done }) => queryBar.update(done),
+      });
+      readBack = prices.filter((p) => p !== null).length;
     });
     queryBar.stop();
-    if (readBack !== records.length) throw new Error(`bulk query read ${readBack} of ${records.length} records`);
-    compare('bulk query over 10 key patterns (runAll)', records.length, sequentialQuery, parallelQuery);
+    if (readBack !== data.length) throw new Error(`bulk query read ${readBack} of ${data.length} records`);
+    compare('bulk query over 10 key patterns (runAll)', sequentialQuery, parallelQuery);
 
-    // 3. A notification per close price.
-    const publish = (r: PriceRecord): Promise<number> => redis.publish(channel, `${r.symbol} ${r.date} ${r.close}`);
-    const sequentialPublish = await measure(records.length, async () => {
-      for (const r of records) await publish(r);
+    // 3. A notification per close price (MessagePack, as Popoto encodes it).
+    const publisher = new Publisher({ redis });
+    const channel = `${namespace}close`;
+    const sequentialPublish = await measure(data.length, async () => {
+      for (const d of data) await publisher.publish(channel, { symbol: d.symbol, date: d.date, close: d.close });
     });
-    const publishBar = progressBar('publish close prices', records.length);
-    const parallelPublish = await measure(records.length, () =>
-      runAllMultithreaded(publish, records, { onProgress: ({ done }) => publishBar.update(done) }),
+    const publishBar = progressBar('publish close prices', data.length);
+    const parallelPublish = await measure(data.length, () =>
+      runAllMultithreaded(
+        (d: PriceData) => publisher.publish(channel, { symbol: d.symbol, date: d.date, close: d.close }),
+        data,
+        {
+          onProgress: ({ done }) => publishBar.update(done),
+        },
+      ),
     );
     publishBar.stop();
-    compare('publish per close price (runAll)', records.length, sequentialPublish, parallelPublish);
+    compare('publish per close price (runAll)', sequentialPublish, parallelPublish);
 
     process.stdout.write(
       `\n${renderTable(['pattern', 'records', 'sequential ops/s', 'popoto-ts ops/s', 'speedup ×'], rows)}\n`,
     );
   } finally {
-    await cleanUp(redis, `${namespace}:*`).catch(() => undefined);
-    redis.disconnect();
-    await embedded?.stop();
+    const leftovers: string[] = [];
+    for await (const key of scanKeys(`${namespace}*`, { redis })) leftovers.push(key);
+    await runAllMultithreaded((key: string) => redis.unlink(key), leftovers).catch(() => undefined);
+    scoped.disconnect();
+    await disconnect();
   }
-}
-
-async function cleanUp(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
 }
