@@ -68,6 +68,11 @@ export function encodeValue(value: unknown): Buffer {
 
 function toEncodable(value: unknown): unknown {
   if (value === undefined) return null;
+  // msgpackr writes integers outside the 32-bit range as float64; Python's msgpack writes them
+  // as (u)int64, and reads a float back. As a BigInt msgpackr writes the 64-bit int form too.
+  if (typeof value === 'number' && Number.isSafeInteger(value) && (value >= 2 ** 32 || value < -(2 ** 31))) {
+    return BigInt(value);
+  }
   if (value instanceof Date) return wrapped('datetime', toPythonIso(value));
   if (Array.isArray(value)) return value.map(toEncodable);
   if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !ArrayBuffer.isView(value)) {

@@ -5,8 +5,8 @@ import { unixSeconds } from './datetime.js';
 import type { AnyFieldSpec, FieldMap } from './fields.js';
 import { KeyLayout } from './keys.js';
 
-/** Names an instance cannot use for a field: they are its methods. */
-const RESERVED = new Set(['save', 'delete', 'toJSON', 'constructor', '__proto__', 'prototype']);
+/** Names a field cannot have: the instance's methods, and the options of `query.filter`. */
+const RESERVED = new Set(['save', 'delete', 'toJSON', 'constructor', '__proto__', 'prototype', 'limit', 'order_by']);
 
 /** Everything a model knows about itself, computed once at definition. */
 export class ModelMeta {

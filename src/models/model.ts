@@ -38,7 +38,12 @@ export interface ModelClass<F extends FieldMap> {
   readonly modelName: string;
   /** The field declarations. */
   readonly fields: F;
-  /** Reads: `get`, `getMany`, `filter`, `all`, `count`, `keys`. */
+  /**
+   * Reads: `get`, `getMany`, `filter`, `all`, `count`, `keys`. A subclass's queries build
+   * instances of the subclass; TypeScript cannot type a static by the subclass it is read from,
+   * so a subclass that wants its own methods typed on query results declares
+   * `declare static readonly query: Query<typeof Member.fields, Member>`.
+   */
   readonly query: Query<F, ModelInstance<F>>;
   /** `new Model(values).save(options)`. */
   create<C extends abstract new (...args: never) => unknown>(
@@ -103,7 +108,7 @@ abstract class ModelBase {
       throw new TypeError(`${meta.name} values must be an object, got ${describeValue(values)}`);
     }
     for (const key of Object.keys(values ?? {})) {
-      if (!(key in meta.fields)) {
+      if (!Object.hasOwn(meta.fields, key)) {
         throw new TypeError(
           `${meta.name} has no field ${JSON.stringify(key)} (fields: ${Object.keys(meta.fields).join(', ')})`,
         );
@@ -111,7 +116,9 @@ abstract class ModelBase {
     }
     for (const [field, spec] of meta.entries) {
       (this as Record<string, unknown>)[field] =
-        values !== undefined && field in values && values[field] !== undefined ? values[field] : defaultOf(spec);
+        values !== undefined && Object.hasOwn(values, field) && values[field] !== undefined
+          ? values[field]
+          : defaultOf(spec);
     }
   }
 

@@ -73,7 +73,7 @@ export class Query<F extends FieldMap, I> {
     const client = await meta.client();
     const layout = meta.layout(client);
     const keys = [...keyValues].map((kv, i) => layout.instanceKey(keyValuesOf(meta, kv, `getMany[${i}]`)));
-    const records = await readRecords(client, keys, meta.fieldNames);
+    const records = await readRecords(client, keys, meta.fieldNames, `${meta.name}.query.getMany`);
     return records.map((record, i) => this.build(record, keys[i]!));
   }
 
@@ -131,7 +131,7 @@ export class Query<F extends FieldMap, I> {
   }
 
   private async fetch(client: RedisClient, keys: string[]): Promise<I[]> {
-    const stored = await readRecords(client, keys, this.meta.fieldNames);
+    const stored = await readRecords(client, keys, this.meta.fieldNames, `${this.meta.name}.query`);
     const records: I[] = [];
     const stale: string[] = [];
     stored.forEach((values, i) => {
@@ -165,14 +165,15 @@ export class Query<F extends FieldMap, I> {
       if (value === undefined) continue;
       if (name === 'limit') {
         if (!Number.isSafeInteger(value) || (value as number) < 0) {
-          throw new RangeError(`${meta.name}.query limit must be an integer >= 0, got ${describeValue(value)}`);
+          const message = `${meta.name}.query limit must be an integer >= 0, got ${describeValue(value)}`;
+          throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
         }
         limit = value as number;
         continue;
       }
       if (name === 'order_by') {
         const field = typeof value === 'string' ? value.replace(/^-/, '') : undefined;
-        if (field === undefined || !(field in meta.fields)) {
+        if (field === undefined || !Object.hasOwn(meta.fields, field)) {
           throw new TypeError(
             `${meta.name}.query order_by must name a field (prefix '-' for descending), got ${describeValue(value)}`,
           );
@@ -182,7 +183,7 @@ export class Query<F extends FieldMap, I> {
       }
       const split = name.lastIndexOf('__');
       const [field, op] = split === -1 ? [name, 'eq'] : [name.slice(0, split), name.slice(split + 2)];
-      const spec = meta.fields[field];
+      const spec = Object.hasOwn(meta.fields, field) ? meta.fields[field] : undefined;
       const kind = spec?.kind;
       if (kind === 'key' || kind === 'autokey') {
         if (typeof value !== 'string') {
@@ -240,20 +241,30 @@ export class Query<F extends FieldMap, I> {
   }
 }
 
-const cleanStaleEntries = startNewThread(
-  async (client: RedisClient, layout: KeyLayout, meta: ModelMeta, keys: string[]) => {
-    for (const key of keys) {
-      const values = layout.keyValues(key, meta.keyFields.length);
-      const indexes = [
-        layout.classSet,
-        ...(values?.map((value, i) => layout.keyFieldSet(meta.keyFields[i]!, value)) ?? []),
-        ...meta.sortedFields.map((field) => layout.sortedSet(field)),
-      ];
-      await client.eval(CLEAN_STALE, 1 + indexes.length, key, ...indexes, key);
-    }
-  },
-  { name: 'popoto-ts: clean index entries of expired records' },
-);
+/**
+ * Removes the index entries of the records at `keys` that do not exist (checked in Redis, in
+ * the same script that removes them). Exported for tests; queries run it as a background task.
+ */
+export async function removeEntriesOfMissingRecords(
+  client: RedisClient,
+  layout: KeyLayout,
+  meta: ModelMeta,
+  keys: readonly string[],
+): Promise<void> {
+  for (const key of keys) {
+    const values = layout.keyValues(key, meta.keyFields.length);
+    const indexes = [
+      layout.classSet,
+      ...(values?.map((value, i) => layout.keyFieldSet(meta.keyFields[i]!, value)) ?? []),
+      ...meta.sortedFields.map((field) => layout.sortedSet(field)),
+    ];
+    await client.eval(CLEAN_STALE, 1 + indexes.length, key, ...indexes, key);
+  }
+}
+
+const cleanStaleEntries = startNewThread(removeEntriesOfMissingRecords, {
+  name: 'popoto-ts: clean index entries of expired records',
+});
 
 function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): string[] {
   if (keyValues === null || typeof keyValues !== 'object') {

@@ -14,15 +14,21 @@ export type StoredRecord = (Buffer | null)[] | null;
 // and one reply object to parse instead of one per value: on the client, parsing and
 // collecting reply objects cost more than Redis spends running the script. Redis runs it
 // atomically, like MGET.
+// A key that cannot be read (not a hash: WRONGTYPE) gets FFFFFFFE and its error message in
+// place of its values, so that it fails alone, not the whole batch.
 const READ_RECORDS = `local out, n, nil_value, pack = {}, 0, struct.pack('>I4', 4294967295), struct.pack
 for _, key in ipairs(KEYS) do
-  local values = redis.call('HMGET', key, unpack(ARGV))
-  for j = 1, #ARGV do
-    local value = values[j]
-    if value then
-      out[n + 1], out[n + 2], n = pack('>I4', #value), value, n + 2
-    else
-      out[n + 1], n = nil_value, n + 1
+  local values = redis.pcall('HMGET', key, unpack(ARGV))
+  if values.err then
+    out[n + 1], out[n + 2], out[n + 3], n = pack('>I4', 4294967294), pack('>I4', #values.err), values.err, n + 3
+  else
+    for j = 1, #ARGV do
+      local value = values[j]
+      if value then
+        out[n + 1], out[n + 2], n = pack('>I4', #value), value, n + 2
+      else
+        out[n + 1], n = nil_value, n + 1
+      end
     end
   end
 end
@@ -40,16 +46,22 @@ function recordsPerCall(count: number): number {
   return Math.min(500, Math.max(32, Math.ceil(count / 8)));
 }
 
+/** The records read, and the positions that could not be read with why. */
+export interface ReadOutcome {
+  records: StoredRecord[];
+  failures: TaskError[];
+}
+
 /**
  * Reads many records (slot-aware: on a cluster each call holds keys of one slot), each as its
- * field values in `fields` order. The script is sent by hash (EVALSHA) and loaded with EVAL
- * only where a server does not know it yet.
+ * field values in `fields` order; a key that cannot be read fails alone. The script is sent by
+ * hash (EVALSHA) and loaded with EVAL only where a server does not know it yet.
  */
-export async function readRecords(
+export async function readRecordsWithFailures(
   client: RedisClient,
   keys: readonly string[],
   fields: readonly string[],
-): Promise<StoredRecord[]> {
+): Promise<ReadOutcome> {
   const records = new Array<StoredRecord>(keys.length);
   const failures: TaskError[] = [];
   let missingScript: Group[] = [];
@@ -71,7 +83,7 @@ export async function readRecords(
         ),
       (group, outcome) => {
         if (outcome.ok) {
-          unpackRecords(outcome.value as Buffer, fields.length, group.indexes, records);
+          unpackRecords(outcome.value as Buffer, fields.length, group.indexes, records, keys, failures);
         } else if (command === 'EVALSHA' && String((outcome.error as Error)?.message).startsWith('NOSCRIPT')) {
           missingScript.push(group);
         } else {
@@ -86,7 +98,18 @@ export async function readRecords(
     missingScript = [];
     await send(retry, 'EVAL');
   }
-  if (failures.length > 0) throw bulkFailure('read', keys.length, failures);
+  return { records, failures };
+}
+
+/** Like `readRecordsWithFailures`, but rejects (naming every failed position) if any read failed. */
+export async function readRecords(
+  client: RedisClient,
+  keys: readonly string[],
+  fields: readonly string[],
+  operation: string,
+): Promise<StoredRecord[]> {
+  const { records, failures } = await readRecordsWithFailures(client, keys, fields);
+  if (failures.length > 0) throw bulkFailure(operation, keys.length, failures);
   return records;
 }
 
@@ -109,15 +132,30 @@ function call(
 }
 
 const NIL = 0xffffffff;
+const FAILED = 0xfffffffe;
 
 /**
  * Splits the script's packed reply into records, stored at `indexes` of `records`. Values are
  * views into the reply (no copy). A record whose values are all nil does not exist: a stored
  * record always has its key fields.
  */
-function unpackRecords(reply: Buffer, fieldCount: number, indexes: number[], records: StoredRecord[]): void {
+function unpackRecords(
+  reply: Buffer,
+  fieldCount: number,
+  indexes: number[],
+  records: StoredRecord[],
+  keys: readonly string[],
+  failures: TaskError[],
+): void {
   let offset = 0;
   for (const index of indexes) {
+    if (reply.readUInt32BE(offset) === FAILED) {
+      const length = reply.readUInt32BE(offset + 4);
+      const message = reply.toString('utf8', offset + 8, offset + 8 + length);
+      offset += 8 + length;
+      failures.push(new TaskError(index, new Error(`${message} (key ${JSON.stringify(keys[index])})`)));
+      continue;
+    }
     const values = new Array<Buffer | null>(fieldCount);
     let present = false;
     for (let j = 0; j < fieldCount; j++) {
@@ -166,14 +204,20 @@ export class ReadBatcher<T> {
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
-    readRecords(
+    readRecordsWithFailures(
       this.client,
       batch.map((pending) => pending.key),
       this.fields,
     ).then(
-      (records) => {
+      ({ records, failures }) => {
+        // Each read fails alone: a broken record (or a failed call) rejects only its own callers.
+        const failed = new Map(failures.map((failure) => [failure.index, failure.cause]));
         for (let i = 0; i < batch.length; i++) {
           const pending = batch[i]!;
+          if (failed.has(i)) {
+            pending.reject(failed.get(i));
+            continue;
+          }
           try {
             pending.resolve(this.convert(records[i]!, pending.key));
           } catch (error) {

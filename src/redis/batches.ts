@@ -2,10 +2,10 @@ import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster } from 'ioredis';
 import { TaskError } from '../utils/errors.js';
 import { runAllMultithreaded } from '../utils/multithreading.js';
-import { assertInteger, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
+import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
 import { masterForSlot } from './cluster-nodes.js';
 import { isCluster, useRedis, type RedisClient } from './connection.js';
-import { bulkFailure } from './errors.js';
+import { BulkOperationError, bulkFailure } from './errors.js';
 
 /** Items that travel in one command: on a cluster, keys of a single hash slot. */
 export interface Group {
@@ -37,6 +37,7 @@ export const DEFAULT_BATCH_SIZE = 500;
 
 export function validateBulkOptions(options: BulkOptions | undefined): Required<Pick<BulkOptions, 'batchSize'>> {
   assertOptionsObject(options, 'options');
+  assertKnownKeys(options, ['redis', 'signal', 'batchSize', 'concurrency'], 'options');
   assertOptionalSignal(options?.signal, 'signal');
   const batchSize = options?.batchSize ?? DEFAULT_BATCH_SIZE;
   assertInteger(batchSize, 'batchSize', 1);
@@ -70,8 +71,10 @@ export function planBatches(
     return batches;
   }
   const bySlot = new Map<number, number[]>();
+  // ioredis routes by the key it sends, with the client's keyPrefix in front: so must we.
+  const prefix = (client.options as { keyPrefix?: string }).keyPrefix ?? '';
   keys.forEach((key, index) => {
-    const slot = calculateSlot(key);
+    const slot = calculateSlot(prefix + key);
     const indexes = bySlot.get(slot);
     if (indexes === undefined) bySlot.set(slot, [index]);
     else indexes.push(index);
@@ -150,35 +153,48 @@ export async function sendBatches(
   onGroup: (group: Group, outcome: GroupOutcome) => void,
   route: Route = 'client',
 ): Promise<void> {
-  await runAllMultithreaded(
-    async (batch: Batch) => {
-      const target = targetOf(client, batch, route);
-      if (batch.groups.length === 1) {
-        const group = batch.groups[0]!;
-        try {
-          onGroup(group, { ok: true, value: await command(target as unknown as ChainableCommander, group) });
-        } catch (error) {
-          onGroup(group, { ok: false, error });
-        }
-        return;
-      }
-      const pipeline = target.pipeline();
-      for (const group of batch.groups) command(pipeline, group);
-      let replies: [Error | null, unknown][] | null;
+  // Batches already sent when a run stops early (abort) still get their outcomes reported:
+  // wait for them, so the caller learns exactly which items were done.
+  const inFlight = new Set<Promise<void>>();
+  const sendBatch = async (batch: Batch): Promise<void> => {
+    const target = targetOf(client, batch, route);
+    if (batch.groups.length === 1) {
+      const group = batch.groups[0]!;
       try {
-        replies = await pipeline.exec();
+        onGroup(group, { ok: true, value: await command(target as unknown as ChainableCommander, group) });
       } catch (error) {
-        for (const group of batch.groups) onGroup(group, { ok: false, error });
-        return;
+        onGroup(group, { ok: false, error });
       }
-      batch.groups.forEach((group, i) => {
-        const [error, value] = replies?.[i] ?? [new Error('no reply for this command'), undefined];
-        onGroup(group, error === null ? { ok: true, value } : { ok: false, error });
-      });
-    },
-    batches,
-    { signal: options?.signal, concurrency: options?.concurrency },
-  );
+      return;
+    }
+    const pipeline = target.pipeline();
+    for (const group of batch.groups) command(pipeline, group);
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch (error) {
+      for (const group of batch.groups) onGroup(group, { ok: false, error });
+      return;
+    }
+    batch.groups.forEach((group, i) => {
+      const [error, value] = replies?.[i] ?? [new Error('no reply for this command'), undefined];
+      onGroup(group, error === null ? { ok: true, value } : { ok: false, error });
+    });
+  };
+  try {
+    await runAllMultithreaded(
+      (batch: Batch) => {
+        const sending = sendBatch(batch);
+        inFlight.add(sending);
+        return sending.finally(() => inFlight.delete(sending));
+      },
+      batches,
+      { signal: options?.signal, concurrency: options?.concurrency },
+    );
+  } catch (error) {
+    await Promise.allSettled([...inFlight]);
+    throw error;
+  }
 }
 
 /**
@@ -201,16 +217,25 @@ export async function runBulk(
   if (count === 0) return;
   const client = await useRedis(options?.redis);
   const failures: TaskError[] = [];
-  await sendBatches(
-    client,
-    planBatches(client, keys, count, batchSize, shape),
-    options,
-    command,
-    (group, outcome) => {
-      if (outcome.ok) onReply?.(group, outcome.value);
-      else for (const index of group.indexes) failures.push(new TaskError(index, outcome.error));
-    },
-    route,
-  );
+  const settled = new Uint8Array(count);
+  try {
+    await sendBatches(
+      client,
+      planBatches(client, keys, count, batchSize, shape),
+      options,
+      command,
+      (group, outcome) => {
+        for (const index of group.indexes) settled[index] = 1;
+        if (outcome.ok) onReply?.(group, outcome.value);
+        else for (const index of group.indexes) failures.push(new TaskError(index, outcome.error));
+      },
+      route,
+    );
+  } catch (error) {
+    // Aborted: every item that did not complete is reported, with the abort as its cause.
+    if (options?.signal?.aborted !== true) throw error;
+    for (let index = 0; index < count; index++) if (settled[index] === 0) failures.push(new TaskError(index, error));
+    throw new BulkOperationError(operation, count, failures, { cause: error });
+  }
   if (failures.length > 0) throw bulkFailure(operation, count, failures);
 }

@@ -1,7 +1,12 @@
 import { inspect } from 'node:util';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { describeValue, messageOf } from '../utils/errors.js';
-import { assertOptionalBoolean, assertOptionalString, assertOptionsObject } from '../utils/validate.js';
+import {
+  assertKnownKeys,
+  assertOptionalBoolean,
+  assertOptionalString,
+  assertOptionsObject,
+} from '../utils/validate.js';
 import { resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisClosedError, RedisConnectionError } from './errors.js';
@@ -98,7 +103,8 @@ export async function useRedis(client?: RedisClient): Promise<RedisClient> {
     if (!(client instanceof Redis) && !(client instanceof Cluster)) {
       throw new TypeError(`redis must be an ioredis Redis or Cluster client, got ${describeValue(client)}`);
     }
-    if (client.status === 'end' || client.status === 'close') throw new RedisClosedError();
+    // 'end' only: ioredis passes through 'close' on its way to reconnecting.
+    if (client.status === 'end') throw new RedisClosedError();
     return client;
   }
   if (state.kind === 'closed') throw new RedisClosedError();
@@ -137,6 +143,11 @@ export function isCluster(client: RedisClient): client is Cluster {
 function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefined): ConnectOptions {
   if (typeof urlOrOptions === 'string') return { url: urlOrOptions };
   assertOptionsObject(urlOrOptions, 'options');
+  assertKnownKeys(
+    urlOrOptions,
+    ['url', 'clusterNodes', 'defaultUrl', 'embedded', 'redisOptions', 'clusterOptions'],
+    'options',
+  );
   const options = urlOrOptions ?? {};
   assertOptionalString(options.url, 'url');
   assertOptionalString(options.defaultUrl, 'defaultUrl');
@@ -209,7 +220,7 @@ async function ready<C extends RedisClient>(client: C, target: string, secrets: 
   });
   Object.defineProperty(client, inspect.custom, {
     value: () =>
-      `${client.constructor.name} { target: ${JSON.stringify(target)}, status: ${JSON.stringify(client.status)} }`,
+      `${isCluster(client) ? 'Cluster' : 'Redis'} { target: ${JSON.stringify(target)}, status: ${JSON.stringify(client.status)} }`,
   });
   try {
     await client.connect();

@@ -24,13 +24,14 @@ export class BulkOperationError extends AggregateError {
   /** Input positions that failed, ascending. */
   readonly failedIndexes: number[];
 
-  constructor(operation: string, total: number, errors: TaskError[]) {
+  constructor(operation: string, total: number, errors: TaskError[], options?: { cause?: unknown }) {
     const sorted = [...errors].sort((a, b) => a.index - b.index);
     const first = sorted[0];
     super(
       sorted,
       `${operation}: ${sorted.length} of ${total} items failed` +
         (first === undefined ? '' : ` (first: ${first.message})`),
+      options,
     );
     this.failedIndexes = sorted.map((e) => e.index);
   }
@@ -41,7 +42,7 @@ const IOREDIS_CLOSED = 'Connection is closed.';
 
 /**
  * The error a bulk operation rejects with when `failures` is not empty: a RedisClosedError
- * when every item failed because the connection is closed (nothing was sent), else a
+ * when every item failed because the connection is closed (none was confirmed), else a
  * BulkOperationError naming each failed item.
  */
 export function bulkFailure(operation: string, total: number, failures: TaskError[]): Error {
@@ -49,7 +50,7 @@ export function bulkFailure(operation: string, total: number, failures: TaskErro
     failures.length === total &&
     failures.every((f) => f.cause instanceof Error && f.cause.message === IOREDIS_CLOSED)
   ) {
-    return new RedisClosedError(`${operation}: the Redis connection is closed; nothing was sent`);
+    return new RedisClosedError(`${operation}: the Redis connection is closed; no item was confirmed`);
   }
   return new BulkOperationError(operation, total, failures);
 }

@@ -3,7 +3,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { AsyncQueue } from '../utils/async-queue.js';
 import { describeValue } from '../utils/errors.js';
 import { runAllMultithreaded } from '../utils/multithreading.js';
-import { assertInteger, assertOptionalSignal, assertOptionalString, assertOptionsObject } from '../utils/validate.js';
+import {
+  assertInteger,
+  assertKnownKeys,
+  assertOptionalSignal,
+  assertOptionalString,
+  assertOptionsObject,
+} from '../utils/validate.js';
 import { masterForSlot } from './cluster-nodes.js';
 import { isCluster, useRedis, type RedisClient } from './connection.js';
 
@@ -38,6 +44,7 @@ export function scanKeys(
 ): AsyncIterableIterator<string> {
   const list = validatePatterns(patterns);
   assertOptionsObject(options, 'options');
+  assertKnownKeys(options, ['count', 'type', 'signal', 'redis'], 'options');
   const count = options?.count ?? 1000;
   assertInteger(count, 'count', 1);
   assertOptionalString(options?.type, 'type');

@@ -22,10 +22,11 @@ export async function setMany(
   options?: SetManyOptions,
 ): Promise<void> {
   assertOptionsObject(options, 'options');
+  // The bulk options are checked by runBulk; a misspelt `expire` would silently drop the TTL.
+  const { expire, ...bulkOptions } = options ?? {};
   const { keys, values } = collectEntries(entries, 'entries');
-  const expire = options?.expire;
   if (expire === undefined) {
-    await runBulk('setMany', keys, keys.length, 'multi-key', options, (target, group) =>
+    await runBulk('setMany', keys, keys.length, 'multi-key', bulkOptions, (target, group) =>
       target.mset(...group.indexes.flatMap((i) => [keys[i]!, values[i]!])),
     );
     return;
@@ -34,7 +35,7 @@ export async function setMany(
   if (expire === 0) throw new RangeError('expire must be > 0 seconds, got 0');
   const ttl = Number.isInteger(expire) ? expire : Math.max(1, Math.round(expire * 1000));
   const unit = Number.isInteger(expire) ? 'EX' : 'PX';
-  await runBulk('setMany', keys, keys.length, 'per-item', options, (target, { indexes: [i] }) =>
+  await runBulk('setMany', keys, keys.length, 'per-item', bulkOptions, (target, { indexes: [i] }) =>
     unit === 'EX' ? target.set(keys[i!]!, values[i!]!, 'EX', ttl) : target.set(keys[i!]!, values[i!]!, 'PX', ttl),
   );
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { RedisOptions } from 'ioredis';
 import { describeValue } from '../utils/errors.js';
 
@@ -20,7 +21,11 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
   try {
     parsed = new URL(url);
   } catch {
-    throw new TypeError(`url must be a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(url))}`);
+    // Not echoed, even redacted: where parsing failed, we cannot tell the password from the rest.
+    throw new TypeError(
+      `url must be a redis:// or rediss:// URL; the one given could not be parsed (not shown: it may hold a password). ` +
+        `Percent-encode '/', '?', '#' and '@' in a user name or password.`,
+    );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new TypeError(`url must use redis:// or rediss://, got ${JSON.stringify(redactUrl(url))}`);
@@ -28,8 +33,12 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = parsed.port === '' ? 6379 : Number(parsed.port);
   const options: RedisOptions & HostPort = { host, port };
-  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  try {
+    if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+    if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  } catch {
+    throw new TypeError('url holds a user name or password with an invalid percent-encoding (not shown)');
+  }
   const path = parsed.pathname.replace(/^\//, '');
   if (path !== '') {
     const db = Number(path);
@@ -38,16 +47,25 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
     }
     options.db = db;
   }
-  if (parsed.protocol === 'rediss:') options.tls = { servername: host };
+  // SNI takes host names only (RFC 6066); for an IP address the certificate's IP SAN is checked.
+  if (parsed.protocol === 'rediss:') options.tls = isIP(host) === 0 ? { servername: host } : {};
   return options;
 }
 
-/** `redis://user:secret@host` → `redis://user:***@host`; anything else unchanged. For messages and logs. */
+/**
+ * `redis://user:secret@host` → `redis://user:***@host`, for messages and logs. Everything up to
+ * the last '@' counts as user info, so a password holding '@', '/' or '#' (even unencoded)
+ * never shows; a Redis URL has no '@' after its host.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_match, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':');
-    return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
-  });
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  if (scheme === undefined) return url;
+  const rest = url.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  if (at === -1) return url;
+  const userinfo = rest.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  return colon === -1 ? url : `${scheme}${userinfo.slice(0, colon)}:***@${rest.slice(at + 1)}`;
 }
 
 /**

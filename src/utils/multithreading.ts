@@ -10,7 +10,7 @@ import { OrderedStream } from './ordered-stream.js';
 import { normalizeRunOptions, type RunAllOptions, type StreamAllOptions } from './run-options.js';
 import { scheduleBackgroundTask } from './background.js';
 import { assertIterable, TaskPool } from './task-pool.js';
-import { assertFunction, assertOptionalString, assertOptionsObject } from './validate.js';
+import { assertFunction, assertKnownKeys, assertOptionalString, assertOptionsObject } from './validate.js';
 
 export { DEFAULT_CONCURRENCY } from './concurrency.js';
 export { TaskError, TimeoutError } from './errors.js';
@@ -158,6 +158,7 @@ export function startNewThread(
     };
   }
   assertOptionsObject(optionsOrContext, 'options');
+  assertKnownKeys(optionsOrContext, ['name'], 'options');
   assertOptionalString(optionsOrContext?.name, 'options.name');
   const name = optionsOrContext?.name ?? (fn.name || 'anonymous');
   return function background(this: unknown, ...args: unknown[]): void {

@@ -8,6 +8,8 @@ import {
   ModelValidationError,
   SortedField,
 } from '../../src/models/index.js';
+import { metaOf } from '../../src/models/model.js';
+import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
 import { drainBackgroundTasks } from '../../src/utils/multithreading.js';
 import { sleep } from '../helpers/async.js';
 import { prefixedClient, scanAll, targets, useKeyPrefix, type TestClient } from '../helpers/redis.js';
@@ -130,6 +132,50 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(await base.zrange(`${p}${k('$SortF:User:level')}`, '0', '-1')).toEqual([k('User:long')]);
   });
 
+  it('drops a record from a sorted index when its sorted field becomes null', async () => {
+    const { p, User } = setup();
+    const user = await User.create({ id: '1', name: 'Ann', level: 3, joined: new Date(Date.UTC(2024, 0, 1)) });
+    expect(await base.zscore(`${p}${k('$SortF:User:joined')}`, k('User:1'))).toBe(String(Date.UTC(2024, 0, 1) / 1000));
+    user.joined = null;
+    await user.save();
+    expect(await base.zscore(`${p}${k('$SortF:User:joined')}`, k('User:1'))).toBeNull();
+    expect(await base.zscore(`${p}${k('$SortF:User:level')}`, k('User:1'))).toBe('3');
+  });
+
+  it('treats equal bounds by their strictest form', async () => {
+    const { User } = setup();
+    await Promise.all([4, 5, 6].map((level) => User.create({ id: String(level), name: 'x', level })));
+    const ids = async (params: Parameters<typeof User.query.filter>[0]): Promise<string[]> =>
+      (await User.query.filter(params)).map((u) => u.id);
+    expect(await ids({ level__gte: 5, level__gt: 5 })).toEqual(['6']);
+    expect(await ids({ level__gt: 5, level__gte: 5 })).toEqual(['6']);
+    expect(await ids({ level__lte: 5, level__lt: 5 })).toEqual(['4']);
+    expect(await ids({ level__gte: 5, level__lte: 5 })).toEqual(['5']);
+  });
+
+  it('removes index entries only for records that are really gone', async () => {
+    const { redis, User } = setup();
+    await User.create({ id: 'here', name: 'x', level: 1 });
+    await User.create({ id: 'gone', name: 'y', level: 2 });
+    await redis.del(k('User:gone'));
+    const meta = metaOf(User);
+    await removeEntriesOfMissingRecords(redis, meta.layout(redis), meta, [k('User:here'), k('User:gone')]);
+    expect(await redis.smembers(k('$Class:User'))).toEqual([k('User:here')]);
+    expect(await redis.zrange(k('$SortF:User:level'), '0', '-1')).toEqual([k('User:here')]);
+    expect(await redis.exists(k('$KeyF:User:id:gone'))).toBe(0);
+    expect(await redis.exists(k('$KeyF:User:id:here'))).toBe(1);
+  });
+
+  it('fails only the reads of a key that is not a record, not the rest of the batch', async () => {
+    const { redis, User } = setup();
+    await User.create({ id: 'good', name: 'Ann', level: 1 });
+    await redis.set(k('User:bad'), 'not a hash');
+    const [good, bad] = await Promise.allSettled([User.query.get({ id: 'good' }), User.query.get({ id: 'bad' })]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { name: 'Ann' } });
+    expect(bad).toMatchObject({ status: 'rejected' });
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE.*\(key "(\{User\}|User):bad"\)/);
+  });
+
   it('generates an AutoKeyField as 32 hex characters', async () => {
     const { redis } = setup();
     const Note = defineModel('Note', { nid: AutoKeyField(), body: Field() }, { redis });
@@ -193,12 +239,17 @@ describe('validation', () => {
       "User.query level__gte must be a number or Date, got '3'",
     );
     await expect(User.query.filter({ order_by: 'nope' } as never)).rejects.toThrow(/order_by must name a field/);
+    await expect(User.query.filter({ order_by: 'toString' } as never)).rejects.toThrow(/order_by must name a field/);
+    await expect(User.query.filter({ limit: '5' } as never)).rejects.toThrow(
+      new TypeError("User.query limit must be an integer >= 0, got '5'"),
+    );
   });
 
   it('rejects bad declarations', () => {
     expect(() => defineModel('Bad Name', { id: KeyField() })).toThrow(/model name must be an identifier/);
     expect(() => defineModel('NoKey', { name: Field() })).toThrow('NoKey needs at least one KeyField or AutoKeyField');
     expect(() => defineModel('M', { save: Field(), id: KeyField() })).toThrow('M.save: "save" is reserved');
+    expect(() => defineModel('M', { limit: SortedField(), id: KeyField() })).toThrow('M.limit: "limit" is reserved');
     expect(() => Field({ type: 'money' } as never)).toThrow(/Field type must be one of string, int/);
     expect(() => SortedField({ type: 'string' } as never)).toThrow(
       "SortedField type must be one of float, int, datetime, got 'string'",

@@ -1,5 +1,5 @@
-// Popoto's own Redis layout, byte for byte: shared/popoto-format/fixtures.json is what Python
-// Popoto 0.8.3 stored for two models. We read every record back to the documented values,
+// Popoto's own Redis layout, byte for byte: test/fixtures/popoto-format/fixtures.json (a copy of
+// the project's shared popoto-format fixtures) is what Python Popoto 0.8.3 stored for two models. We read every record back to the documented values,
 // and writing the same data produces the same keys, sets, scores and hash bytes (datetimes
 // in ISO form, which later Popoto versions write and both read).
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ interface FixtureKey {
   type: 'hash' | 'set' | 'zset';
   value: Record<string, string> | string[] | [string, number][];
 }
-const fixturesPath = fileURLToPath(new URL('../../../shared/popoto-format/fixtures.json', import.meta.url));
+const fixturesPath = fileURLToPath(new URL('../fixtures/popoto-format/fixtures.json', import.meta.url));
 const fixtures = JSON.parse(readFileSync(fixturesPath, 'utf8')) as {
   popoto_version: string;
   keys: Record<string, FixtureKey>;

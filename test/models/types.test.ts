@@ -3,7 +3,15 @@
 // reject (npm run typecheck fails if one of them compiles); the runtime part checks the rest.
 import { Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
-import { AutoKeyField, defineModel, Field, KeyField, SortedField, type ModelInstance } from '../../src/models/index.js';
+import {
+  AutoKeyField,
+  defineModel,
+  Field,
+  KeyField,
+  SortedField,
+  type ModelInstance,
+  type Query,
+} from '../../src/models/index.js';
 
 const User = defineModel(
   'User',
@@ -38,6 +46,23 @@ describe('model typing', () => {
     expectTypeOf(user.active).toEqualTypeOf<boolean>();
     expectTypeOf(user.save).returns.resolves.toEqualTypeOf<typeof user>();
     expectTypeOf<User>().toEqualTypeOf<typeof user>();
+  });
+
+  it('types create by the subclass, and query results once the subclass declares its query', () => {
+    class Member extends defineModel('Member', { id: KeyField(), name: Field() }) {
+      declare static readonly query: Query<typeof Member.fields, Member>;
+      greet(): string {
+        return `hello ${this.name}`;
+      }
+    }
+    expectTypeOf(Member.query.get).returns.resolves.toEqualTypeOf<Member | null>();
+    expectTypeOf(Member.query.filter).returns.resolves.toEqualTypeOf<Member[]>();
+    const created = async (): Promise<void> => {
+      const member = await Member.create({ id: '1', name: 'Ann' });
+      expectTypeOf(member).toEqualTypeOf<Member>();
+      expectTypeOf(member.greet()).toEqualTypeOf<string>();
+    };
+    void created;
   });
 
   it('types create, get and filter arguments and results', () => {

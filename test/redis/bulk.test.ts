@@ -15,7 +15,7 @@ import {
 } from '../../src/redis/index.js';
 import { TaskError } from '../../src/utils/errors.js';
 import { deferred } from '../helpers/async.js';
-import { clusterNodes, targets, useKeyPrefix, type TestClient } from '../helpers/redis.js';
+import { clusterNodes, prefixedClient, targets, useKeyPrefix, type TestClient } from '../helpers/redis.js';
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -59,6 +59,19 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
       expect(await getMany(new Set([`${p}a`, `${p}b`]), { redis })).toEqual(['1', null]);
       expect(await getMany([], { redis })).toEqual([]);
     });
+  });
+
+  it('groups by the slot of the key actually sent when the client has a keyPrefix', async () => {
+    const p = prefix();
+    const prefixed = prefixedClient(redis, p);
+    const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    await setMany(
+      keys.map((key) => [key, `v-${key}`] as const),
+      { redis: prefixed },
+    );
+    expect(await getMany(keys, { redis: prefixed })).toEqual(keys.map((key) => `v-${key}`));
+    expect(await redis.get(`${p}k7`)).toBe('v-k7');
+    expect(await deleteMany(keys, { redis: prefixed })).toBe(300);
   });
 
   describe('setMany', () => {
@@ -205,6 +218,29 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
     });
   });
 
+  describe('aborting a bulk write', () => {
+    it('waits for the batches already sent, then names exactly the items it did not write', async () => {
+      const p = prefix();
+      const entries = Array.from({ length: 3000 }, (_, i) => [`${p}a${i}`, String(i)] as [string, string]);
+      const controller = new AbortController();
+      const reason = new Error('stop the restore');
+      const writing = setMany(entries, { redis, batchSize: 10, concurrency: 1, signal: controller.signal });
+      while ((await redis.exists(entries[0]![0])) === 0) await new Promise((resolve) => setImmediate(resolve));
+      controller.abort(reason);
+      const error = (await writing.catch((e: unknown) => e)) as BulkOperationError;
+      expect(error).toBeInstanceOf(BulkOperationError);
+      expect(error.cause).toBe(reason);
+      const failed = new Set(error.failedIndexes);
+      expect(failed.size).toBeGreaterThan(0);
+      expect(failed.size).toBeLessThan(entries.length);
+      const stored = await getMany(
+        entries.map(([key]) => key),
+        { redis },
+      );
+      stored.forEach((value, i) => expect(value === null).toBe(failed.has(i)));
+    });
+  });
+
   describe('partial failures', () => {
     it('writes what it may and names exactly the items that failed', async () => {
       const p = prefix();
@@ -291,6 +327,14 @@ describe('bad input', () => {
       new TypeError('redis must be an ioredis Redis or Cluster client, got {}'),
     );
     expect(() => escapeGlob(5 as never)).toThrow(new TypeError('text must be a string, got 5'));
+    // A misspelt option must not be ignored (a TTL would silently be lost).
+    await expect(setMany([['k', 'v']], { redis, expiry: 10 } as never)).rejects.toThrow(
+      new TypeError('options has no option "expiry" (known: redis, signal, batchSize, concurrency)'),
+    );
+    await expect(getMany(['k'], { redis, batch: 5 } as never)).rejects.toThrow(/options has no option "batch"/);
+    expect(() => scanKeys('x*', { redis, cnt: 5 } as never)).toThrow(
+      new TypeError('options has no option "cnt" (known: count, type, signal, redis)'),
+    );
   });
 
   it('says the connection is closed when the given client has quit', async () => {

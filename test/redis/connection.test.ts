@@ -75,6 +75,9 @@ describe('connect / getRedis / disconnect', () => {
     );
     await expect(connect(urlWith('', '/x'))).rejects.toThrow(RangeError);
     await expect(connect({ url: 5 } as never)).rejects.toThrow(new TypeError('url must be a string, got 5'));
+    await expect(connect({ urll: 'redis://10.0.0.1:6379' } as never)).rejects.toThrow(
+      /options has no option "urll" \(known: url, clusterNodes/,
+    );
   });
 
   it('connects to a cluster from REDIS_CLUSTER_NODES', async () => {
@@ -107,7 +110,7 @@ describe('credentials', () => {
   it('never shows the password: not in util.inspect of the client, nor in a failed login', async () => {
     const client = await connect(urlWith(`${user}:${password}@`));
     expect(inspect(client)).not.toContain(password);
-    expect(inspect(client)).toContain(`${user}:***@`);
+    expect(inspect(client)).toMatch(new RegExp(`^Redis \\{ target: "redis://${user}:\\*\\*\\*@`));
     await disconnect();
 
     const output: string[] = [];
@@ -127,10 +130,20 @@ describe('credentials', () => {
     expect((error as Error).message).toMatch(/could not connect to Redis at redis:\/\/.*:\*\*\*@.*WRONGPASS/);
   });
 
-  it('redacts URLs for messages', () => {
+  it('redacts URLs for messages, whatever the password holds', () => {
     expect(redactUrl('rediss://u:p%40ss@h:1/0')).toBe('rediss://u:***@h:1/0');
     expect(redactUrl('redis://:secret@h')).toBe('redis://:***@h');
+    expect(redactUrl('redis://u:p@ss@h:1')).toBe('redis://u:***@h:1');
+    expect(redactUrl('redis://u:p/ss#x@h:1')).toBe('redis://u:***@h:1');
     expect(redactUrl('redis://h:6379')).toBe('redis://h:6379');
+  });
+
+  it('never echoes a URL it cannot parse, nor a badly encoded password', async () => {
+    for (const url of ['redis://u:se/cret#1@h:1', 'redis://u:p%zz@h:1']) {
+      const error = (await connect(url).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(TypeError);
+      expect(`${error.message} ${error.stack}`).not.toMatch(/se\/cret|p%zz/);
+    }
   });
 });
 

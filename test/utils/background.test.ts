@@ -222,6 +222,9 @@ describe('startNewThread', () => {
     expect(() => startNewThread(() => 1, 'name' as never)).toThrow(
       new TypeError("options must be an object, got 'name'"),
     );
+    expect(() => startNewThread(() => 1, { nam: 'x' } as never)).toThrow(
+      new TypeError('options has no option "nam" (known: name)'),
+    );
     expect(() => onBackgroundError('log' as never)).toThrow(new TypeError("handler must be a function, got 'log'"));
   });
 });

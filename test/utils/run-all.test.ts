@@ -137,14 +137,19 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
 
   it(`defaults to ${DEFAULT_CONCURRENCY} in flight, never more than the number of params`, async () => {
     const many = inFlightGauge();
-    await runAllMultithreaded(
+    const gate = deferred();
+    const run = runAllMultithreaded(
       async () => {
         many.enter();
-        await sleep(5);
+        await gate.promise;
         many.leave();
       },
       range(DEFAULT_CONCURRENCY * 3),
     );
+    await sleep(50);
+    expect(many.current).toBe(DEFAULT_CONCURRENCY);
+    gate.resolve();
+    await run;
     expect(many.peak).toBe(DEFAULT_CONCURRENCY);
 
     const few = inFlightGauge();
@@ -157,17 +162,23 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
   });
 
   it('runs everything at once with concurrency Infinity', async () => {
+    // Every task waits on one gate, so all 1000 must be in flight together however slowly
+    // the machine starts them.
     const gauge = inFlightGauge();
-    await runAllMultithreaded(
+    const gate = deferred();
+    const run = runAllMultithreaded(
       async () => {
         gauge.enter();
-        await sleep(5);
+        await gate.promise;
         gauge.leave();
       },
       range(1000),
       { concurrency: Infinity },
     );
-    expect(gauge.peak).toBe(1000);
+    await sleep(50);
+    expect(gauge.current).toBe(1000);
+    gate.resolve();
+    await run;
   });
 
   it('consumes an infinite generator until the signal aborts, then closes it', async () => {
