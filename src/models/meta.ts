@@ -1,6 +1,6 @@
 import { isCluster, openRedis, useRedis, type RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
-import { decodeField, encodeField, type FieldType } from './codec.js';
+import { encodeField, fromStored, type FieldType } from './codec.js';
 import { unixSeconds } from './datetime.js';
 import type { AnyFieldSpec, FieldMap } from './fields.js';
 import { KeyLayout } from './keys.js';
@@ -66,13 +66,12 @@ export class ModelMeta {
     return args;
   }
 
-  /** Decodes a stored record (bytes in declaration order) into `target`'s field properties. */
-  decodeInto(target: Record<string, unknown>, stored: readonly (Buffer | null)[]): void {
+  /** Sets `target`'s field properties from a stored record (decoded values in declaration order). */
+  decodeInto(target: Record<string, unknown>, stored: readonly unknown[]): void {
     const { entries } = this;
     for (let i = 0; i < entries.length; i++) {
       const [field, spec] = entries[i]!;
-      const bytes = stored[i];
-      target[field] = bytes === null || bytes === undefined ? null : decodeField(spec.type as FieldType, bytes);
+      target[field] = fromStored(spec.type as FieldType, stored[i]);
     }
   }
 

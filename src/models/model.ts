@@ -76,7 +76,7 @@ export function savedAt(instance: object): string | undefined {
 }
 
 /** Builds an instance from a stored record without defaults or validation (it comes from Redis). */
-export function hydrate<I>(model: new (values: never) => I, stored: readonly (Buffer | null)[], key: string): I {
+export function hydrate<I>(model: new (values: never) => I, stored: readonly unknown[], key: string): I {
   // Handed to the constructor beside its argument, not wrapped in it: building records is the
   // hot path of every read, and construction is synchronous, so nothing else can interleave.
   hydratingRecord = stored;
@@ -88,7 +88,7 @@ export function hydrate<I>(model: new (values: never) => I, stored: readonly (Bu
   }
 }
 
-let hydratingRecord: readonly (Buffer | null)[] | undefined;
+let hydratingRecord: readonly unknown[] | undefined;
 let hydratingKey = '';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

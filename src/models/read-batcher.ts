@@ -4,31 +4,27 @@ import { planBatches, sendBatches, type Group } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
 import { bulkFailure } from '../redis/errors.js';
 import { TaskError } from '../utils/errors.js';
+import { C1, decodeStream } from './codec.js';
 
-/** A record's declared fields, as stored bytes in declaration order (null: absent), or null for no record. */
-export type StoredRecord = (Buffer | null)[] | null;
+/** A record's declared fields, decoded, in declaration order (null: absent), or null for no record. */
+export type StoredRecord = unknown[] | null;
 
-// One command reads a whole batch of records: HMGET of the declared fields for each key, packed
-// into a single string (each value as a 4-byte big-endian length and its bytes, a nil as
-// FFFFFFFF). Far fewer commands than one HGETALL per record, half the bytes (no field names),
-// and one reply object to parse instead of one per value: on the client, parsing and
-// collecting reply objects cost more than Redis spends running the script. Redis runs it
-// atomically, like MGET.
-// A key that cannot be read (not a hash: WRONGTYPE) gets FFFFFFFE and its error message in
-// place of its values, so that it fails alone, not the whole batch.
-const READ_RECORDS = `local out, n, nil_value, pack = {}, 0, struct.pack('>I4', 4294967295), struct.pack
+// One command reads a whole batch of records: HMGET of the declared fields for each key, the
+// values concatenated into a single string. Every stored value is MessagePack, so the client
+// decodes the whole string in one pass; an absent field is written as nil (0xC0). Far fewer
+// commands than one HGETALL per record, half the bytes (no field names), and one decoder call
+// per batch instead of one reply object and one decode per value: on the client those cost more
+// than Redis spends running the script. A key that cannot be read (WRONGTYPE) gets 0xC1 (never
+// valid MessagePack) and its error message instead, so it fails alone, not the whole batch.
+const READ_RECORDS = `local out, n = {}, 0
 for _, key in ipairs(KEYS) do
   local values = redis.pcall('HMGET', key, unpack(ARGV))
   if values.err then
-    out[n + 1], out[n + 2], out[n + 3], n = pack('>I4', 4294967294), pack('>I4', #values.err), values.err, n + 3
+    out[n + 1], out[n + 2], n = '\\193', cmsgpack.pack(values.err), n + 2
   else
     for j = 1, #ARGV do
-      local value = values[j]
-      if value then
-        out[n + 1], out[n + 2], n = pack('>I4', #value), value, n + 2
-      else
-        out[n + 1], n = nil_value, n + 1
-      end
+      n = n + 1
+      out[n] = values[j] or '\\192'
     end
   end
 end
@@ -131,13 +127,9 @@ function call(
     : scripting.evalBuffer(READ_RECORDS, keys.length, ...keys, ...fields);
 }
 
-const NIL = 0xffffffff;
-const FAILED = 0xfffffffe;
-
 /**
- * Splits the script's packed reply into records, stored at `indexes` of `records`. Values are
- * views into the reply (no copy). A record whose values are all nil does not exist: a stored
- * record always has its key fields.
+ * Splits the script's reply into records, stored at `indexes` of `records`. A record whose
+ * values are all nil does not exist: a stored record always has its key fields.
  */
 function unpackRecords(
   reply: Buffer,
@@ -147,29 +139,18 @@ function unpackRecords(
   keys: readonly string[],
   failures: TaskError[],
 ): void {
-  let offset = 0;
+  const values = decodeStream(reply);
+  let position = 0;
   for (const index of indexes) {
-    if (reply.readUInt32BE(offset) === FAILED) {
-      const length = reply.readUInt32BE(offset + 4);
-      const message = reply.toString('utf8', offset + 8, offset + 8 + length);
-      offset += 8 + length;
+    if (values[position] === C1) {
+      const message = String(values[position + 1]);
+      position += 2;
       failures.push(new TaskError(index, new Error(`${message} (key ${JSON.stringify(keys[index])})`)));
       continue;
     }
-    const values = new Array<Buffer | null>(fieldCount);
-    let present = false;
-    for (let j = 0; j < fieldCount; j++) {
-      const length = reply.readUInt32BE(offset);
-      offset += 4;
-      if (length === NIL) {
-        values[j] = null;
-      } else {
-        values[j] = reply.subarray(offset, offset + length);
-        offset += length;
-        present = true;
-      }
-    }
-    records[index] = present ? values : null;
+    const record = values.slice(position, position + fieldCount);
+    position += fieldCount;
+    records[index] = record.some((value) => value !== null) ? record : null;
   }
 }
 
