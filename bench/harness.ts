@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { findOnPath } from '../src/redis/embedded-server.js';
+import { deleteMany, scanKeys } from '../src/redis/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -109,14 +110,11 @@ export async function seedStrings(redis: Redis, prefix: string, count: number, v
   return keys;
 }
 
-/** Deletes every key under `prefix`. */
+/** Deletes every key under `prefix`, with the library's own SCAN and UNLINK batches. */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  const keys: string[] = [];
+  for await (const key of scanKeys(`${prefix}*`, { redis, count: 5000 })) keys.push(key);
+  await deleteMany(keys, { redis });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defineModel, Field, KeyField, SortedField, unescapeKeyPart } from '../models/index.js';
 import { Publisher } from '../pubsub/index.js';
-import { scanKeys } from '../redis/index.js';
+import { deleteMany, scanKeys } from '../redis/index.js';
 import { connect, disconnect, isCluster } from '../redis/connection.js';
 import {
   backgroundTaskStats,
@@ -160,7 +160,7 @@ export async function runDemo(options: { records: number }): Promise<void> {
   } finally {
     const leftovers: string[] = [];
     for await (const key of scanKeys(`${namespace}*`, { redis })) leftovers.push(key);
-    await runAllMultithreaded((key: string) => redis.unlink(key), leftovers).catch(() => undefined);
+    await deleteMany(leftovers, { redis }).catch(() => undefined);
     scoped.disconnect();
     await disconnect();
   }

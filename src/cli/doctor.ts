@@ -1,23 +1,22 @@
-import { Redis } from 'ioredis';
-import { resolveDefaultRedis } from '../redis/default-server.js';
+import { inspect } from 'node:util';
+import { connect, disconnect, isCluster } from '../redis/connection.js';
 
-/** `popoto-ts doctor`: which Redis would be used, whether it answers, its version and mode. */
+/** `popoto-ts doctor`: connects as the library would (same rules), then shows the server's version and mode. */
 export async function runDoctor(): Promise<void> {
-  const { url, embedded } = await resolveDefaultRedis();
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = await connect();
   try {
-    await redis.connect();
-    const info = await redis.info('server');
+    const node = isCluster(redis) ? redis.nodes('master')[0]! : redis;
+    const info = await node.info('server');
     const field = (name: string): string => new RegExp(`${name}:(\\S+)`).exec(info)?.[1] ?? '?';
+    const masters = isCluster(redis) ? ` (${redis.nodes('master').length} masters)` : '';
     const lines = [
-      `url:     ${url.replace(/\/\/[^@]*@/, '//***@')}${embedded ? ' (private redis-server started by popoto-ts)' : ''}`,
-      `ping:    ${await redis.ping()}`,
+      `client:  ${inspect(redis)}`,
+      `ping:    ${await node.ping()}`,
       `version: ${field('redis_version')}`,
-      `mode:    ${field('redis_mode')}`,
+      `mode:    ${field('redis_mode')}${masters}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    redis.disconnect();
-    await embedded?.stop();
+    await disconnect();
   }
 }
