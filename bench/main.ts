@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { resolveDefaultRedis } from '../src/redis/default-server.js';
+import { redactUrl } from '../src/redis/url.js';
 import { formatRate, type Bar, type Row, type Workload } from './harness.js';
 import { bulkGet } from './workloads/bulk-get.js';
 import { models } from './workloads/models.js';
@@ -54,7 +55,7 @@ const barLines = [
     return `| ${b.workload} | ${b.description} | ${b.ratio.toFixed(2)} | ${required} | ${holds ? 'yes' : 'NO'} |`;
   }),
 ];
-const header = `popoto-ts bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} CPUs, median of ${rounds} rounds, Redis ${url.replace(/\/\/[^@]*@/, '//***@')}`;
+const header = `popoto-ts bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} CPUs, median of ${rounds} rounds, Redis ${redactUrl(url)}`;
 const report = [header, '', ...table, '', ...barLines, '', ...notes.map((n) => `- ${n}`), ''].join('\n');
 process.stdout.write(`\n${report}`);
 await mkdir('bench-results', { recursive: true });

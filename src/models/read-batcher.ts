@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import { planBatches, sendBatches, type Group } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
+import { Script } from '../redis/script.js';
 import { bulkFailure } from '../redis/errors.js';
 import { TaskError } from '../utils/errors.js';
 import { C1, decodeStream } from './codec.js';
@@ -16,7 +16,7 @@ export type StoredRecord = unknown[] | null;
 // per batch instead of one reply object and one decode per value: on the client those cost more
 // than Redis spends running the script. A key that cannot be read (WRONGTYPE) gets 0xC1 (never
 // valid MessagePack) and its error message instead, so it fails alone, not the whole batch.
-const READ_RECORDS = `local out, n = {}, 0
+const READ_RECORDS = new Script(`local out, n = {}, 0
 for _, key in ipairs(KEYS) do
   local values = redis.pcall('HMGET', key, unpack(ARGV))
   if values.err then
@@ -28,8 +28,7 @@ for _, key in ipairs(KEYS) do
     end
   end
 end
-return table.concat(out)`;
-const READ_RECORDS_SHA = createHash('sha1').update(READ_RECORDS).digest('hex');
+return table.concat(out)`);
 
 /**
  * Records per script call: at most 500 (enough to amortise a call, short enough not to hold
@@ -123,8 +122,8 @@ function call(
     evalBuffer(...args: unknown[]): unknown;
   };
   return command === 'EVALSHA'
-    ? scripting.evalshaBuffer(READ_RECORDS_SHA, keys.length, ...keys, ...fields)
-    : scripting.evalBuffer(READ_RECORDS, keys.length, ...keys, ...fields);
+    ? scripting.evalshaBuffer(READ_RECORDS.sha, keys.length, ...keys, ...fields)
+    : scripting.evalBuffer(READ_RECORDS.source, keys.length, ...keys, ...fields);
 }
 
 /**

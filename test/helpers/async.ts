@@ -42,3 +42,21 @@ export function inFlightGauge(): { enter(): void; leave(): void; readonly curren
     },
   };
 }
+
+/** An infinite generator of 0, 1, 2, ... that records whether it was closed (its `finally` ran). */
+export function closableCounter(): { numbers: Generator<number>; readonly closed: boolean } {
+  let closed = false;
+  function* numbers(): Generator<number> {
+    try {
+      for (let i = 0; ; i++) yield i;
+    } finally {
+      closed = true;
+    }
+  }
+  return {
+    numbers: numbers(),
+    get closed() {
+      return closed;
+    },
+  };
+}

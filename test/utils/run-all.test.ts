@@ -9,7 +9,7 @@ import {
   type Progress,
 } from '../../src/utils/multithreading.js';
 import { backoffMs } from '../../src/utils/task-policy.js';
-import { deferred, inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
+import { closableCounter, deferred, inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -182,14 +182,7 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
   });
 
   it('consumes an infinite generator until the signal aborts, then closes it', async () => {
-    let closed = false;
-    function* forever(): Generator<number> {
-      try {
-        for (let i = 0; ; i++) yield i;
-      } finally {
-        closed = true;
-      }
-    }
+    const input = closableCounter();
     const controller = new AbortController();
     let started = 0;
     const run = runAllMultithreaded(
@@ -198,40 +191,35 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
         if (n === 500) controller.abort(new Error('enough'));
         await sleep(1);
       },
-      forever(),
+      input.numbers,
       { concurrency: 10, signal: controller.signal },
     );
     await expect(run).rejects.toThrow('enough');
-    expect(closed).toBe(true);
+    expect(input.closed).toBe(true);
     const startedAtAbort = started;
     await sleep(20);
     expect(started).toBe(startedAtAbort);
   });
 
   it('lets timers in while tasks finish without I/O, so a timer can abort an infinite input', async () => {
-    let closed = false;
-    function* forever(): Generator<number> {
-      try {
-        for (let i = 0; ; i++) yield i;
-      } finally {
-        closed = true;
-      }
-    }
+    const input = closableCounter();
+    const syncInput = closableCounter();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('timer fired')), 20);
     try {
       await expect(
-        runAllMultithreaded(async (n: number) => n, forever(), { signal: controller.signal }),
+        runAllMultithreaded(async (n: number) => n, input.numbers, { signal: controller.signal }),
       ).rejects.toThrow('timer fired');
       await expect(
-        runAllMultithreaded((n: number) => n, forever(), { signal: AbortSignal.timeout(20) }),
+        runAllMultithreaded((n: number) => n, syncInput.numbers, { signal: AbortSignal.timeout(20) }),
       ).rejects.toMatchObject({
         name: 'TimeoutError',
       });
     } finally {
       clearTimeout(timer);
     }
-    expect(closed).toBe(true);
+    expect(input.closed).toBe(true);
+    expect(syncInput.closed).toBe(true);
   });
 
   it('pulls an async iterable lazily and bounds its concurrency too', async () => {
