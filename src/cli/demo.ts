@@ -8,7 +8,7 @@ import {
   drainBackgroundTasks,
   runAllMultithreaded,
   startNewThread,
-} from '../utils/multithreading.js';
+} from '../concurrency/index.js';
 import { progressBar } from './progress.js';
 import { renderTable } from './table.js';
 

@@ -1,7 +1,7 @@
 import { planBatches, sendBatches } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
-import { startNewThread } from '../utils/multithreading.js';
+import { startNewThread } from '../concurrency/index.js';
 import type { FieldMap } from './fields.js';
 import type { KeyLayout } from './keys.js';
 import type { ModelMeta } from './meta.js';

@@ -1,7 +1,7 @@
 import { useRedis, type RedisClient } from '../redis/connection.js';
-import { trackBackgroundPromise } from '../utils/background.js';
+import { trackBackgroundPromise } from '../concurrency/background.js';
 import { describeValue, messageOf } from '../utils/errors.js';
-import { isThenable } from '../utils/task-policy.js';
+import { isThenable } from '../concurrency/task-policy.js';
 import { assertFunction, assertInteger, assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
 import { assertOptionalClient, collectNames } from './inputs.js';
 import { MessageStream } from './message-stream.js';

@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import type { ChainableCommander, Cluster } from 'ioredis';
 import { TaskError } from '../utils/errors.js';
-import { runAllMultithreaded } from '../utils/multithreading.js';
+import { runAllMultithreaded } from '../concurrency/index.js';
 import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
 import { masterForSlot } from './cluster-nodes.js';
 import { isCluster, useRedis, type RedisClient } from './connection.js';

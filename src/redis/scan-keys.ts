@@ -1,8 +1,8 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
-import { AsyncQueue } from '../utils/async-queue.js';
+import { AsyncQueue } from '../concurrency/async-queue.js';
 import { describeValue } from '../utils/errors.js';
-import { runAllMultithreaded } from '../utils/multithreading.js';
+import { runAllMultithreaded } from '../concurrency/index.js';
 import {
   assertInteger,
   assertKnownKeys,

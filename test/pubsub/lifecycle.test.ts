@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Publisher, Subscriber, SubscriberOverflowError } from '../../src/pubsub/index.js';
-import { drainBackgroundTasks, onBackgroundError } from '../../src/utils/background.js';
+import { drainBackgroundTasks, onBackgroundError } from '../../src/concurrency/background.js';
 import { targets, useKeyPrefix } from '../helpers/redis.js';
 import {
   connectionsNamed,

@@ -1,4 +1,4 @@
-import { TaskError } from './errors.js';
+import { TaskError } from '../utils/errors.js';
 import type { NormalizedRunOptions } from './run-options.js';
 import type { TaskFn } from './task-policy.js';
 import { TaskPool } from './task-pool.js';

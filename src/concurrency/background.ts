@@ -1,8 +1,8 @@
 import { constants as osConstants } from 'node:os';
-import { describeValue, stackOf } from './errors.js';
+import { describeValue, stackOf } from '../utils/errors.js';
 import { DEFAULT_CONCURRENCY } from './concurrency.js';
 import { isThenable } from './task-policy.js';
-import { assertDuration, assertFunction, assertKnownKeys, assertOptionsObject } from './validate.js';
+import { assertDuration, assertFunction, assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
 
 // The registry of fire-and-forget work. Python Popoto runs such work on daemon threads and
 // loses it when the program exits; here every task is counted while it runs, so a program

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TimeoutError } from './errors.js';
+import { TimeoutError } from '../utils/errors.js';
 import type { RetryPolicy } from './run-options.js';
 
 /** The shape of a task: one param and its input index in, a value or a promise of one out. */

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { TaskError, streamAllMultithreaded } from '../../src/utils/multithreading.js';
+import { TaskError, streamAllMultithreaded } from '../../src/concurrency/index.js';
 import { inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

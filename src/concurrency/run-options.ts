@@ -1,5 +1,5 @@
 import { DEFAULT_CONCURRENCY } from './concurrency.js';
-import { describeValue } from './errors.js';
+import { describeValue } from '../utils/errors.js';
 import {
   assertDuration,
   assertInteger,
@@ -8,7 +8,7 @@ import {
   assertOptionalFunction,
   assertOptionalSignal,
   assertOptionsObject,
-} from './validate.js';
+} from '../utils/validate.js';
 
 /** Progress of a run, reported after every task settles. */
 export interface Progress {

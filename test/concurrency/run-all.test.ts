@@ -7,8 +7,8 @@ import {
   run_all_multithreaded,
   runAllMultithreaded,
   type Progress,
-} from '../../src/utils/multithreading.js';
-import { backoffMs } from '../../src/utils/task-policy.js';
+} from '../../src/concurrency/index.js';
+import { backoffMs } from '../../src/concurrency/task-policy.js';
 import { closableCounter, deferred, inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -1,4 +1,4 @@
-import { describeValue } from './errors.js';
+import { describeValue } from '../utils/errors.js';
 import type { NormalizedRunOptions } from './run-options.js';
 import { isThenable, withTaskPolicy, type TaskFn } from './task-policy.js';
 

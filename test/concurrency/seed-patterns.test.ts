@@ -4,7 +4,7 @@
 import { Cluster } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scanKeys } from '../../src/redis/index.js';
-import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/utils/multithreading.js';
+import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/concurrency/index.js';
 import { deferred } from '../helpers/async.js';
 import { targets, useKeyPrefix } from '../helpers/redis.js';
 

@@ -7,7 +7,7 @@ import {
   start_new_thread,
   startNewThread,
   type BackgroundTaskInfo,
-} from '../../src/utils/multithreading.js';
+} from '../../src/concurrency/index.js';
 import { deferred, nextTurn, sleep } from '../helpers/async.js';
 
 afterEach(async () => {
