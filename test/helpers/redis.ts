@@ -1,10 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, inject } from 'vitest';
+import { deleteKeysUnder } from './scan.js';
+
+export { deleteKeysUnder, keysUnder, scanAll } from './scan.js';
 
 /** URL of the single Redis the tests run against (see global-setup.ts). */
 export function redisUrl(): string {
   return inject('redisUrl');
+}
+
+/**
+ * The prefix of every key this test run writes to the single Redis, `popoto-test:<run id>:`.
+ * The run fails if anything is left under it, or if anything outside it was touched
+ * (test/helpers/data-guard.ts).
+ */
+export function runPrefix(): string {
+  return inject('runPrefix');
 }
 
 /** Seed nodes of the local test cluster, `host:port,...`. */
@@ -64,30 +76,9 @@ afterAll(async () => {
   clients.clear();
 });
 
-/** Every key matching `pattern`: SCAN on the server, or on every master of a cluster. */
-export async function scanAll(client: TestClient, pattern: string): Promise<string[]> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-  }
-  return [...new Set(keys)];
-}
-
-/** Deletes every key under `prefix` (one UNLINK per key, so that no command spans cluster slots). */
-export async function deleteKeysUnder(client: TestClient, prefix: string): Promise<void> {
-  const keys = await scanAll(client, `${prefix}*`);
-  await Promise.all(keys.map((key) => client.unlink(key)));
-}
-
 /**
- * A key prefix unique to the current test, e.g. `popoto-test:3f9a…:`. Keys under it are
- * deleted after the test.
+ * A key prefix unique to the current test, under the run's prefix, e.g.
+ * `popoto-test:<run id>:3f9a…:`. Keys under it are deleted after the test (SCAN with the prefix).
  */
 export function useKeyPrefix(client: TestClient): () => string {
   let current: string | undefined;
@@ -95,5 +86,5 @@ export function useKeyPrefix(client: TestClient): () => string {
     if (current !== undefined) await deleteKeysUnder(client, current);
     current = undefined;
   });
-  return () => (current ??= `popoto-test:${randomBytes(6).toString('hex')}:`);
+  return () => (current ??= `${runPrefix()}${randomBytes(6).toString('hex')}:`);
 }

@@ -12,7 +12,16 @@ import { metaOf } from '../../src/models/model.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
 import { drainBackgroundTasks } from '../../src/utils/multithreading.js';
 import { sleep } from '../helpers/async.js';
-import { prefixedClient, scanAll, targets, useKeyPrefix, type TestClient } from '../helpers/redis.js';
+import {
+  deleteKeysUnder,
+  newRedis,
+  prefixedClient,
+  runPrefix,
+  scanAll,
+  targets,
+  useKeyPrefix,
+  type TestClient,
+} from '../helpers/redis.js';
 
 function userModel(redis: TestClient) {
   return defineModel(
@@ -258,11 +267,11 @@ describe('validation', () => {
 });
 
 describe('batching', () => {
-  it('sends the query.get calls of one tick in one socket write, not one round trip each', async () => {
+  it('sends the query.get calls of one tick as a few batched commands, not one round trip each', async () => {
     // A client without ioredis auto-pipelining: the batching seen here is the model's own.
-    const redis = new Redis(targets[0].create().options);
-    const prefixed = new Redis({ ...redis.options, keyPrefix: `popoto-test:batch-${process.pid}:` });
-    redis.disconnect();
+    const redis = newRedis();
+    const keyPrefix = `${runPrefix()}batch:`;
+    const prefixed = new Redis({ ...redis.options, enableAutoPipelining: false, keyPrefix });
     const User = userModel(prefixed);
     try {
       await Promise.all(Array.from({ length: 100 }, (_, i) => User.create({ id: String(i), name: `u${i}`, level: i })));
@@ -271,14 +280,15 @@ describe('batching', () => {
       const write = vi.spyOn(stream, 'write');
       const users = await Promise.all(Array.from({ length: 100 }, (_, i) => User.query.get({ id: String(i) })));
       expect(users.map((u) => u?.level)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-      expect(write).toHaveBeenCalledTimes(1);
+      // 100 gets, read by scripts of at least 32 records each (read-batcher.ts): at most 4 writes.
+      expect(write.mock.calls.length).toBeGreaterThan(0);
+      expect(write.mock.calls.length).toBeLessThanOrEqual(4);
       write.mockRestore();
     } finally {
-      const keys = await prefixed.keys('*');
-      const unprefixed = new Redis({ ...prefixed.options, keyPrefix: '' });
-      if (keys.length > 0) await unprefixed.unlink(...keys);
-      unprefixed.disconnect();
       prefixed.disconnect();
+      // SCAN under the test's own prefix, on a client without keyPrefix (ioredis applies
+      // keyPrefix to commands' keys but not to SCAN or KEYS patterns).
+      await deleteKeysUnder(redis, keyPrefix);
     }
   });
 });

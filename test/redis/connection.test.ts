@@ -18,7 +18,7 @@ import {
 } from '../../src/redis/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { freePort } from '../../src/redis/free-port.js';
-import { clusterNodes, newRedis, redisUrl } from '../helpers/redis.js';
+import { clusterNodes, newRedis, redisUrl, runPrefix } from '../helpers/redis.js';
 
 const execFileAsync = promisify(execFile);
 const admin = newRedis();
@@ -85,8 +85,8 @@ describe('connect / getRedis / disconnect', () => {
     const client = await connect();
     expect(isCluster(client)).toBe(true);
     expect(client).toBeInstanceOf(Cluster);
-    expect(await client.set('popoto-test:cluster-connect', '1')).toBe('OK');
-    expect(await client.del('popoto-test:cluster-connect')).toBe(1);
+    expect(await client.set(`${runPrefix()}cluster-connect`, '1')).toBe('OK');
+    expect(await client.del(`${runPrefix()}cluster-connect`)).toBe(1);
   });
 });
 
