@@ -10,10 +10,12 @@ export async function runDoctor(): Promise<void> {
     const field = (name: string): string => new RegExp(`${name}:(\\S+)`).exec(info)?.[1] ?? '?';
     const masters = isCluster(redis) ? ` (${redis.nodes('master').length} masters)` : '';
     const lines = [
-      `client:  ${inspect(redis)}`,
-      `ping:    ${await node.ping()}`,
-      `version: ${field('redis_version')}`,
-      `mode:    ${field('redis_mode')}${masters}`,
+      `client:   ${inspect(redis)}`,
+      `ping:     ${await node.ping()}`,
+      `version:  ${field('redis_version')}`,
+      `mode:     ${field('redis_mode')}${masters}`,
+      // connect() has confirmed the index with the server, so this is where writes go.
+      `database: ${isCluster(redis) ? '0 (a cluster has database 0 only)' : (redis.options.db ?? 0)}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -167,6 +167,7 @@ async function open(options: ConnectOptions): Promise<{
   if (clusterNodes !== undefined) {
     const { nodes, redisOptions } = parseClusterNodes(clusterNodes);
     const target = `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+    refuseClusterDatabase(target, redisOptions.db, options.redisOptions?.db, options.clusterOptions?.redisOptions?.db);
     const client = new Cluster(nodes, {
       enableAutoPipelining: true,
       lazyConnect: true,
@@ -191,7 +192,10 @@ async function open(options: ConnectOptions): Promise<{
   const fromUrl = parseRedisUrl(url);
   const client = new Redis({ enableAutoPipelining: true, ...fromUrl, ...options.redisOptions, lazyConnect: true });
   try {
-    return { client: await ready(client, target, secretsOf(fromUrl, options.redisOptions)), embedded, target };
+    const secrets = secretsOf(fromUrl, options.redisOptions);
+    await ready(client, target, secrets);
+    await confirmDatabase(client, target, secrets);
+    return { client, embedded, target };
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -231,6 +235,40 @@ async function ready<C extends RedisClient>(client: C, target: string, secrets: 
     // certificate error, ECONNREFUSED) arrived on the 'error' event.
     const message = scrub(messageOf(lastError ?? error), secrets);
     throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}`);
+  }
+}
+
+/**
+ * A Redis Cluster has database 0 only; a database index given for one would be silently
+ * ignored by ioredis, and every write would land in database 0. Refused before connecting.
+ */
+function refuseClusterDatabase(target: string, ...indexes: unknown[]): void {
+  const db = indexes.find((index) => index !== undefined && index !== 0);
+  if (db === undefined) return;
+  throw new RangeError(
+    `a Redis Cluster has only database 0, got database ${describeValue(db)} for ${target}: ` +
+      'remove the /<db> from the cluster URL (or the db option)',
+  );
+}
+
+/**
+ * ioredis selects the database of `options.db` while connecting, but a refused SELECT (an
+ * index beyond the server's `databases`, SELECT denied by an ACL, a cluster node) only
+ * becomes an 'error' event: the connection still turns ready, on database 0, and every write
+ * would land there. So the index is selected once more, awaited, before the client is handed
+ * out; if the server refuses it, the connection is closed and nothing has been written.
+ */
+async function confirmDatabase(client: Redis, target: string, secrets: string[]): Promise<void> {
+  const db = client.options.db;
+  if (db === undefined || db === 0) return;
+  try {
+    await client.select(db);
+  } catch (error) {
+    client.disconnect();
+    throw new RedisConnectionError(
+      `could not connect to Redis at ${target}: the server refused database ${db} ` +
+        `(${scrub(messageOf(error), secrets)}); nothing was written`,
+    );
   }
 }
 
