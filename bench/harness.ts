@@ -2,9 +2,9 @@
 // redis-benchmark as an external peer, and the report.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { deleteKeysUnder } from '../src/cli/key-namespace.js';
 import { findOnPath } from '../src/redis/embedded-server.js';
-import { deleteMany, scanKeys } from '../src/redis/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -43,6 +43,13 @@ export interface BenchContext {
   url: string;
   host: string;
   port: number;
+  /**
+   * Every key a workload writes starts with this run's prefix (`popoto-bench:<hex>:`): the bench
+   * deletes exactly what it wrote, at the end and on Ctrl-C, and nothing else of the user's Redis.
+   */
+  namespace: string;
+  /** A connection to the bench's Redis (auto-pipelined), closed at once on Ctrl-C. */
+  client: (options?: RedisOptions) => Redis;
   /** Rounds per contender; the best round counts. */
   rounds: number;
   log: (message: string) => void;
@@ -112,9 +119,7 @@ export async function seedStrings(redis: Redis, prefix: string, count: number, v
 
 /** Deletes every key under `prefix`, with the library's own SCAN and UNLINK batches. */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  const keys: string[] = [];
-  for await (const key of scanKeys(`${prefix}*`, { redis, count: 5000 })) keys.push(key);
-  await deleteMany(keys, { redis });
+  await deleteKeysUnder(redis, prefix);
 }
 
 /**

@@ -4,7 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { resolveDefaultRedis } from '../src/redis/default-server.js';
 import { redactUrl } from '../src/redis/url.js';
-import { formatRate, type Bar, type Row, type Workload } from './harness.js';
+import { Redis } from 'ioredis';
+import { deleteOnInterrupt, KeyNamespace } from '../src/cli/key-namespace.js';
+import { formatRate, type Bar, type BenchContext, type Row, type Workload } from './harness.js';
 import { bulkGet } from './workloads/bulk-get.js';
 import { models } from './workloads/models.js';
 import { publish } from './workloads/publish.js';
@@ -17,13 +19,31 @@ const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const { url, embedded } = await resolveDefaultRedis();
 const parsed = new URL(url);
-const context = {
+// Every key the bench writes lives under one fresh prefix; it deletes them, and only them, at
+// the end and on Ctrl-C (after closing the connections that write, so that none lands later).
+const keys = new KeyNamespace('popoto-bench');
+const clients = new Set<Redis>();
+const interruption = deleteOnInterrupt({
+  namespace: keys,
+  cleaner: () => new Redis(url),
+  stopWriting: () => clients.forEach((client) => client.disconnect()),
+  finally: async () => embedded?.stop(),
+});
+const context: BenchContext = {
   url,
   host: parsed.hostname,
   port: Number(parsed.port || 6379),
   rounds,
+  namespace: keys.prefix,
+  client: (options) => {
+    const client = new Redis(url, { enableAutoPipelining: true, ...options });
+    clients.add(client);
+    client.once('end', () => clients.delete(client));
+    return client;
+  },
   log: (message: string) => process.stderr.write(`  … ${message}\n`),
 };
+process.stderr.write(`writing under ${keys.prefix} (deleted at the end, and on Ctrl-C)\n`);
 
 const rows: Row[] = [];
 const bars: Bar[] = [];
@@ -37,7 +57,12 @@ try {
     bars.push(...result.bars);
     notes.push(...(result.notes ?? []));
   }
+} catch (error) {
+  await interruption.rethrowUnlessInterrupted(error);
 } finally {
+  const cleaner = new Redis(url);
+  await keys.deleteAll(cleaner);
+  cleaner.disconnect();
   await embedded?.stop();
 }
 

@@ -1,7 +1,6 @@
 // DESIGN §7 row 1: bulk GET of 200k keys with 100-byte values, all contenders on one ioredis
 // client: runAllMultithreaded (default options), p-map at its best concurrency, sequential
 // awaits, getMany, and redis-benchmark as the ceiling of what the server gives one box.
-import { Redis } from 'ioredis';
 import pMap from 'p-map';
 import { DEFAULT_BATCH_SIZE, getMany } from '../../src/redis/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
@@ -24,11 +23,11 @@ const workload = 'bulk GET 200k keys, 100 B values';
 
 export const bulkGet: Workload = {
   name: workload,
-  async run({ url, host, port, rounds, log }) {
+  async run({ host, port, rounds, log, namespace, client }) {
     // Auto-pipelining batches the commands issued in one tick into one socket write; it is
     // what popoto-ts's own connection uses, and every contender here shares the client.
-    const redis = new Redis(url, { enableAutoPipelining: true });
-    const prefix = 'popoto-bench:get:';
+    const redis = client();
+    const prefix = `${namespace}get:`;
     try {
       log(`seeding ${KEYS} keys`);
       const keys = await seedStrings(redis, prefix, KEYS, 100);

@@ -1,7 +1,6 @@
 // DESIGN §7: model get of 100k records (runAllMultithreaded(query.get) and query.getMany)
 // against redis-benchmark HGETALL of one record, and model save with TTL of 100k records
 // against a raw ioredis pipeline of the same commands.
-import { Redis } from 'ioredis';
 import { encodeField } from '../../src/models/codec.js';
 import { SAVE_SCRIPT } from '../../src/models/save-script.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
@@ -15,10 +14,10 @@ const saveWorkload = 'model save with TTL 100k records';
 
 export const models: Workload = {
   name: 'models: get and save 100k records',
-  async run({ url, host, port, rounds, log }) {
-    const keyPrefix = 'popoto-bench:models:';
-    const redis = new Redis(url, { enableAutoPipelining: true, keyPrefix });
-    const plain = new Redis(url, { enableAutoPipelining: true });
+  async run({ host, port, rounds, log, namespace, client }) {
+    const keyPrefix = `${namespace}models:`;
+    const redis = client({ keyPrefix });
+    const plain = client();
     const Price = defineModel(
       'Price',
       {

@@ -1,6 +1,5 @@
 // DESIGN §7: publish 200k messages. publishMany against a raw ioredis pipeline of the same
 // PUBLISH commands, on the same client, and runAllMultithreaded(publish) for reference.
-import { Redis } from 'ioredis';
 import { publishMany } from '../../src/redis/index.js';
 import { runAllMultithreaded } from '../../src/utils/multithreading.js';
 import { measureRounds, spread, type Workload } from '../harness.js';
@@ -10,8 +9,8 @@ const workload = 'publish 200k messages';
 
 export const publish: Workload = {
   name: workload,
-  async run({ url, rounds, log }) {
-    const redis = new Redis(url, { enableAutoPipelining: true });
+  async run({ rounds, log, client }) {
+    const redis = client();
     try {
       const entries = Array.from(
         { length: MESSAGES },

@@ -1,6 +1,5 @@
 // DESIGN §4 / issue 3: scanKeys over 1M keys with 3 patterns, keys/s, against the plain way:
 // one SCAN cursor per pattern, one pattern after the other.
-import { Redis } from 'ioredis';
 import { scanKeys } from '../../src/redis/index.js';
 import { measureRounds, spread, deletePrefix, type Workload } from '../harness.js';
 
@@ -9,9 +8,9 @@ const workload = 'scanKeys 1M keys, 3 patterns';
 
 export const scan: Workload = {
   name: workload,
-  async run({ url, rounds, log }) {
-    const redis = new Redis(url, { enableAutoPipelining: true });
-    const prefix = 'popoto-bench:scan:';
+  async run({ rounds, log, namespace, client }) {
+    const redis = client();
+    const prefix = `${namespace}scan:`;
     const kinds = ['user', 'order', 'session', 'noise'];
     const patterns = kinds.slice(0, 3).map((kind) => `${prefix}${kind}:*`);
     try {

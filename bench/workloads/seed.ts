@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/utils/multithreading.js';
 import { deletePrefix, measureRounds, spread, type Workload } from '../harness.js';
 
@@ -16,9 +15,9 @@ const streamed = '1M items streamed';
 
 export const seed: Workload = {
   name: 'seed module: background tasks and streaming',
-  async run({ url, rounds, log }) {
-    const redis = new Redis(url, { enableAutoPipelining: true });
-    const prefix = 'popoto-bench:background:';
+  async run({ rounds, log, namespace, client }) {
+    const redis = client();
+    const prefix = `${namespace}background:`;
     try {
       const items = Array.from({ length: TASKS }, (_, i) => i);
       const write = (i: number): Promise<unknown> => redis.set(`${prefix}${i}`, 'v');

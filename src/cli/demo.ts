@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { defineModel, Field, KeyField, SortedField, unescapeKeyPart } from '../models/index.js';
 import { Publisher } from '../pubsub/index.js';
-import { deleteMany, scanKeys } from '../redis/index.js';
+import { scanKeys } from '../redis/index.js';
 import { connect, disconnect, isCluster } from '../redis/connection.js';
 import {
   backgroundTaskStats,
@@ -9,6 +8,7 @@ import {
   runAllMultithreaded,
   startNewThread,
 } from '../concurrency/index.js';
+import { deleteOnInterrupt, KeyNamespace } from './key-namespace.js';
 import { progressBar } from './progress.js';
 import { renderTable } from './table.js';
 
@@ -61,11 +61,22 @@ async function measure(ops: number, body: () => Promise<unknown>): Promise<numbe
  */
 export async function runDemo(options: { records: number }): Promise<void> {
   const redis = await connect();
-  // Models under a fresh prefix, so the demo never touches anyone's data.
-  const namespace = `popoto-demo:${randomBytes(4).toString('hex')}:`;
+  // Models under a fresh prefix, so the demo never touches anyone's data, and deletes exactly
+  // what it wrote: at the end, and on Ctrl-C.
+  const keys = new KeyNamespace('popoto-demo');
+  const namespace = keys.prefix;
   const scoped = isCluster(redis)
     ? redis.duplicate(undefined, { keyPrefix: namespace })
     : redis.duplicate({ keyPrefix: namespace });
+  const interruption = deleteOnInterrupt({
+    namespace: keys,
+    cleaner: () => (isCluster(redis) ? redis.duplicate() : redis.duplicate()),
+    stopWriting: () => {
+      scoped.disconnect();
+      redis.disconnect();
+    },
+    finally: () => disconnect(),
+  });
   // On a cluster the model name is hash-tagged (see the README), so the key patterns are too.
   const scope = isCluster(redis) ? '{Price}' : 'Price';
   const Price = defineModel(
@@ -89,7 +100,8 @@ export async function runDemo(options: { records: number }): Promise<void> {
   try {
     const server = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
     process.stdout.write(
-      `popoto-ts demo: ${data.length.toLocaleString('en-US')} price-history records as models, Redis ${server}\n\n`,
+      `popoto-ts demo: ${data.length.toLocaleString('en-US')} price-history records as models, Redis ${server}\n` +
+        `writing under ${namespace} (deleted at the end, and on Ctrl-C)\n\n`,
     );
 
     // 1. Restore: every record saved with a TTL by a fire-and-forget task, then drained.
@@ -157,10 +169,11 @@ export async function runDemo(options: { records: number }): Promise<void> {
     process.stdout.write(
       `\n${renderTable(['pattern', 'records', 'sequential ops/s', 'popoto-ts ops/s', 'speedup ×'], rows)}\n`,
     );
+  } catch (error) {
+    await interruption.rethrowUnlessInterrupted(error);
   } finally {
-    const leftovers: string[] = [];
-    for await (const key of scanKeys(`${namespace}*`, { redis })) leftovers.push(key);
-    await deleteMany(leftovers, { redis }).catch(() => undefined);
+    await keys.deleteAll(redis);
+    interruption.remove();
     scoped.disconnect();
     await disconnect();
   }
