@@ -13,6 +13,9 @@ export const CANARY_ROOT = 'popoto-canary:';
 /** Every key a test writes to the user's Redis starts with this, followed by the run's id. */
 export const TEST_ROOT = 'popoto-test:';
 
+/** Leftover keys listed by name in a failed guard's report; the rest are counted. */
+const MAX_LISTED = 20;
+
 /** TTL of the canaries that have one: long enough to outlive any run. */
 const CANARY_TTL_SECONDS = 3600;
 
@@ -48,8 +51,13 @@ export async function guardRun(url: string, runId = randomBytes(6).toString('hex
         await checker.connect();
         try {
           const damage = await inspectCanaries(checker, canaries);
-          for (const key of await keysUnder(checker, runPrefix)) damage.push(`left behind under ${runPrefix}: ${key}`);
-          await checker.unlink(...canaries.map((c) => c.key));
+          const leftovers = await keysUnder(checker, runPrefix);
+          for (const key of leftovers.slice(0, MAX_LISTED)) damage.push(`left behind under ${runPrefix}: ${key}`);
+          if (leftovers.length > MAX_LISTED) {
+            damage.push(`... ${leftovers.length} keys in all were left behind under ${runPrefix}`);
+          }
+          // Reported, then removed: they are the run's own, and the user's Redis should not keep them.
+          for (const key of [...leftovers, ...canaries.map((c) => c.key)]) await checker.unlink(key);
           return damage;
         } finally {
           checker.disconnect();
