@@ -127,9 +127,10 @@ type AnyMethod<This> = (this: This, ...args: any) => any;
  * `installShutdownHooks()` let it finish before exit, and a failure goes to the
  * `onBackgroundError` handlers (default: stderr), never to an unhandled rejection.
  *
- * Also a TypeScript (stage 3) method decorator: `@startNewThread async publish() { ... }`.
- * TypeScript does not let a decorator change a method's declared type, so a decorated method
- * keeps its declared return type but returns `undefined`: don't await it.
+ * Also a method decorator, under TypeScript's standard (stage 3) decorators and under
+ * `experimentalDecorators` (legacy decorators, as NestJS projects use): `@startNewThread async
+ * publish() { ... }`. TypeScript does not let a decorator change a method's declared type, so a
+ * decorated method keeps its declared return type but returns `undefined`: don't await it.
  *
  * @example
  * const publishEvent = startNewThread((channel: string, message: string) => redis.publish(channel, message));
@@ -139,23 +140,32 @@ export function startNewThread<This, M extends AnyMethod<This>>(
   method: M,
   context: ClassMethodDecoratorContext<This, M>,
 ): M;
+export function startNewThread<M extends AnyMethod<never>>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+): TypedPropertyDescriptor<M>;
 export function startNewThread<A extends unknown[]>(
   fn: (...args: A) => unknown,
   options?: StartNewThreadOptions,
 ): (...args: A) => void;
 export function startNewThread(
-  fn: (...args: unknown[]) => unknown,
-  optionsOrContext?: StartNewThreadOptions | ClassMethodDecoratorContext,
-): (...args: unknown[]) => void {
+  fnOrTarget: unknown,
+  optionsOrContext?: StartNewThreadOptions | ClassMethodDecoratorContext | string | symbol,
+  descriptor?: PropertyDescriptor,
+): ((...args: unknown[]) => void) | PropertyDescriptor {
+  // A legacy decorator gets (prototype, key, descriptor); a property's descriptor is undefined.
+  const legacyKey = typeof optionsOrContext === 'string' || typeof optionsOrContext === 'symbol';
+  if (descriptor !== undefined || (legacyKey && typeof fnOrTarget === 'object' && fnOrTarget !== null)) {
+    return legacyMethodDecorator(optionsOrContext as string | symbol, descriptor);
+  }
+  const fn = fnOrTarget as (...args: unknown[]) => unknown;
   assertFunction(fn, 'fn');
   if (isDecoratorContext(optionsOrContext)) {
     if (optionsOrContext.kind !== 'method') {
       throw new TypeError(`startNewThread decorates methods only, got a ${optionsOrContext.kind} decorator`);
     }
-    const methodName = String(optionsOrContext.name);
-    return function backgroundMethod(this: unknown, ...args: unknown[]): void {
-      scheduleBackgroundTask(fn, this, args, ownerName(this, methodName));
-    };
+    return backgroundMethod(fn, String(optionsOrContext.name));
   }
   assertOptionsObject(optionsOrContext, 'options');
   assertKnownKeys(optionsOrContext, ['name'], 'options');
@@ -163,6 +173,28 @@ export function startNewThread(
   const name = optionsOrContext?.name ?? (fn.name || 'anonymous');
   return function background(this: unknown, ...args: unknown[]): void {
     scheduleBackgroundTask(fn, this, args, name);
+  };
+}
+
+/** `experimentalDecorators` form: `(prototype, name, descriptor)`, returning the replaced descriptor. */
+function legacyMethodDecorator(
+  propertyKey: string | symbol,
+  descriptor: PropertyDescriptor | undefined,
+): PropertyDescriptor {
+  if (typeof descriptor?.value !== 'function') {
+    const what = descriptor?.get !== undefined || descriptor?.set !== undefined ? 'an accessor' : 'a property';
+    throw new TypeError(`startNewThread decorates methods only, got ${what} (${String(propertyKey)})`);
+  }
+  return {
+    ...descriptor,
+    value: backgroundMethod(descriptor.value as (...args: unknown[]) => unknown, String(propertyKey)),
+  };
+}
+
+/** The replacement of a decorated method: schedules the original with the same `this` and arguments. */
+function backgroundMethod(fn: (...args: unknown[]) => unknown, methodName: string): (...args: unknown[]) => void {
+  return function backgroundMethod(this: unknown, ...args: unknown[]): void {
+    scheduleBackgroundTask(fn, this, args, ownerName(this, methodName));
   };
 }
 

@@ -1,0 +1,76 @@
+// @startNewThread as a method decorator under both TypeScript decorator settings: the standard
+// (stage 3) decorators and `experimentalDecorators` (legacy, as NestJS projects have on). The
+// same fixture is compiled with tsc under each setting, then run.
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startNewThread } from '../../src/concurrency/index.js';
+
+const execFileAsync = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSC = `${ROOT}node_modules/typescript/bin/tsc`;
+
+async function compileAndRun(mode: 'standard' | 'legacy'): Promise<unknown> {
+  // tsc exits non-zero (and execFile rejects with its diagnostics) on any compile error, TS1241 included.
+  await execFileAsync(process.execPath, [TSC, '-p', `test/fixtures/decorators/tsconfig.${mode}.json`], { cwd: ROOT });
+  const outDir = `${ROOT}node_modules/.cache/popoto-ts-decorators/${mode}`;
+  await mkdir(outDir, { recursive: true });
+  await writeFile(`${outDir}/package.json`, '{ "type": "module" }\n');
+  const { stdout } = await execFileAsync(process.execPath, [`${outDir}/test/fixtures/decorators/notifier.js`], {
+    cwd: ROOT,
+  });
+  return JSON.parse(stdout);
+}
+
+const expected = {
+  returned: 'undefined',
+  loggedBeforeReturning: [],
+  log: ['static Notifier', 'n:updates:saved'],
+  errors: ['Notifier.fail: decorated failure'],
+  drained: { completed: 2, failed: 1, pending: 0 },
+};
+
+describe('@startNewThread compiled by tsc', () => {
+  it('works under standard decorators (instance and static methods, errors named Class.method)', async () => {
+    expect(await compileAndRun('standard')).toEqual(expected);
+  });
+
+  it('works under experimentalDecorators with emitDecoratorMetadata (no TS1241)', async () => {
+    expect(await compileAndRun('legacy')).toEqual(expected);
+  });
+});
+
+describe('@startNewThread as a legacy decorator, called as TypeScript calls it', () => {
+  it('returns a descriptor whose method runs in the background', async () => {
+    const calls: unknown[] = [];
+    const target = { name: 'target' };
+    const descriptor: TypedPropertyDescriptor<(n: number) => void> = {
+      value(this: unknown, n: number) {
+        calls.push([this, n]);
+      },
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    };
+    const replaced = startNewThread(target, 'record', descriptor);
+    expect(replaced).toMatchObject({ writable: true, enumerable: false, configurable: true });
+    expect(replaced.value).not.toBe(descriptor.value);
+    expect(replaced.value!.call(target, 7)).toBeUndefined();
+    expect(calls).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls).toEqual([[target, 7]]);
+  });
+
+  it('refuses accessors and properties with a TypeError naming them', () => {
+    const accessor: PropertyDescriptor = { get: () => 1, configurable: true };
+    expect(() => startNewThread({}, 'size', accessor)).toThrow(
+      new TypeError('startNewThread decorates methods only, got an accessor (size)'),
+    );
+    const call = startNewThread as unknown as (target: object, key: string, descriptor?: PropertyDescriptor) => unknown;
+    expect(() => call({}, 'field', undefined)).toThrow(
+      new TypeError('startNewThread decorates methods only, got a property (field)'),
+    );
+  });
+});
