@@ -9,8 +9,7 @@ import {
   startNewThread,
 } from '../concurrency/index.js';
 import { deleteOnInterrupt, KeyNamespace } from './key-namespace.js';
-import { progressBar } from './progress.js';
-import { renderTable } from './table.js';
+import { startPhase, type Phase } from './progress.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA', 'META', 'TSLA', 'ORCL', 'INTC', 'AMD'];
 
@@ -46,20 +45,55 @@ function priceHistory(count: number): PriceData[] {
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-/** Runs `body` and returns operations per second for `ops` operations. */
-async function measure(ops: number, body: () => Promise<unknown>): Promise<number> {
+/** One row of the demo's table: a pattern run one way. */
+export interface DemoStep {
+  step: string;
+  /** `sequential` (one await at a time, the baseline) or `popoto-ts`. */
+  mode: 'sequential' | 'popoto-ts';
+  items: number;
+  seconds: number;
+  itemsPerSecond: number;
+  /** Sequential seconds / these seconds: 1 for a sequential row. */
+  speedUp: number;
+}
+
+/** What `runDemo` measured. */
+export interface DemoResult {
+  records: number;
+  redisVersion: string;
+  /** The prefix everything was written under (deleted before `runDemo` resolves). */
+  namespace: string;
+  steps: DemoStep[];
+}
+
+/** Options of `runDemo`. */
+export interface DemoOptions {
+  records: number;
+  /** Where the opening lines go (stdout for the table form, stderr with `--json`). */
+  say: (line: string) => void;
+}
+
+/** Runs `body` as a progress phase of `items` items and returns the seconds it took. */
+async function timed(label: string, items: number, body: (phase: Phase) => Promise<unknown>): Promise<number> {
+  const phase = startPhase(label, items);
   const start = performance.now();
-  await body();
-  return (ops / (performance.now() - start)) * 1000;
+  try {
+    await body(phase);
+    phase.update(items);
+  } finally {
+    phase.stop();
+  }
+  return (performance.now() - start) / 1000;
 }
 
 /**
  * `popoto-ts demo`: restores a price history into Popoto-style models and runs Popoto's three
  * patterns on it — background model saves, a parallel bulk query across key patterns, and a
- * notification published per close price — each sequentially and with popoto-ts, then prints
- * ops/s side by side. Everything it writes lives under a random model name and is deleted.
+ * notification published per close price — each sequentially and with popoto-ts, with progress
+ * on every phase. Everything it writes lives under a fresh prefix and is deleted, also on Ctrl-C;
+ * it resolves once the keys are gone, so that the caller's table is the last thing shown.
  */
-export async function runDemo(options: { records: number }): Promise<void> {
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const redis = await connect();
   // Models under a fresh prefix, so the demo never touches anyone's data, and deletes exactly
   // what it wrote: at the end, and on Ctrl-C.
@@ -92,34 +126,49 @@ export async function runDemo(options: { records: number }): Promise<void> {
   );
   type Price = InstanceType<typeof Price>;
   const data = priceHistory(options.records);
-  const rows: (string | number)[][] = [];
-  const compare = (pattern: string, sequential: number, concurrent: number): void => {
-    rows.push([pattern, data.length, sequential, concurrent, concurrent / sequential]);
+  const n = data.length;
+  const steps: DemoStep[] = [];
+  let redisVersion = '?';
+  const compare = (pattern: string, how: string, sequential: number, concurrent: number): void => {
+    const row = (step: string, mode: DemoStep['mode'], seconds: number): DemoStep => ({
+      step,
+      mode,
+      items: n,
+      seconds,
+      itemsPerSecond: n / seconds,
+      speedUp: sequential / seconds,
+    });
+    steps.push(
+      row(`${pattern}, sequential`, 'sequential', sequential),
+      row(`${pattern}, ${how}`, 'popoto-ts', concurrent),
+    );
   };
 
   try {
-    const server = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
-    process.stdout.write(
-      `popoto-ts demo: ${data.length.toLocaleString('en-US')} price-history records as models, Redis ${server}\n` +
-        `writing under ${namespace} (deleted at the end, and on Ctrl-C)\n\n`,
-    );
+    redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
+    options.say(`popoto-ts demo: ${n.toLocaleString('en-US')} price-history records as models, Redis ${redisVersion}`);
+    options.say(`writing under ${namespace} (deleted at the end, and on Ctrl-C)`);
 
-    // 1. Restore: every record saved with a TTL by a fire-and-forget task, then drained.
-    const sequentialSave = await measure(data.length, async () => {
-      for (const d of data) await new Price(d).save({ expire: 3600 });
+    // 1. Restore: every record saved with a TTL, one await at a time; then by fire-and-forget
+    // tasks (what a request handler does), drained at the end.
+    const sequentialSave = await timed('model saves, sequential', n, async (phase) => {
+      for (const [i, d] of data.entries()) {
+        await new Price(d).save({ expire: 3600 });
+        phase.update(i + 1);
+      }
     });
     const saveInBackground = startNewThread((price: Price) => price.save({ expire: 3600 }), { name: 'savePrice' });
-    const bar = progressBar('background model saves', data.length);
-    const backgroundSave = await measure(data.length, async () => {
-      const before = backgroundTaskStats();
+    const backgroundSave = await timed('model saves, startNewThread', n, async (phase) => {
+      const before = backgroundTaskStats().completed;
       for (const d of data) saveInBackground(new Price(d));
-      const poll = setInterval(() => bar.update(backgroundTaskStats().completed - before.completed), 100);
-      await drainBackgroundTasks();
-      clearInterval(poll);
-      bar.update(data.length);
+      const poll = setInterval(() => phase.update(backgroundTaskStats().completed - before), 100);
+      try {
+        await drainBackgroundTasks();
+      } finally {
+        clearInterval(poll);
+      }
     });
-    bar.stop();
-    compare('background model saves (startNewThread)', sequentialSave, backgroundSave);
+    compare('model saves with TTL', 'startNewThread + drain', sequentialSave, backgroundSave);
 
     // 2. Bulk query: SCAN one key pattern per symbol (every master of a cluster), then get each model.
     const patterns = SYMBOLS.map((symbol) => `${namespace}${scope}:${symbol}:*`);
@@ -131,50 +180,55 @@ export async function runDemo(options: { records: number }): Promise<void> {
       }
       return found;
     };
-    const sequentialQuery = await measure(data.length, async () => {
-      for (const pattern of patterns) for (const key of await keysOf(pattern)) await Price.query.get(key);
+    const checkReadBack = (prices: unknown[]): void => {
+      const read = prices.filter((p) => p !== null).length;
+      if (read !== n) throw new Error(`bulk query read ${read} of ${n} records`);
+    };
+    const sequentialQuery = await timed('bulk query, sequential', n, async (phase) => {
+      const prices: unknown[] = [];
+      for (const pattern of patterns) {
+        for (const key of await keysOf(pattern)) {
+          prices.push(await Price.query.get(key));
+          phase.update(prices.length);
+        }
+      }
+      checkReadBack(prices);
     });
-    const queryBar = progressBar('bulk query', data.length);
-    let readBack = 0;
-    const parallelQuery = await measure(data.length, async () => {
-      const keys = (await runAllMultithreaded(keysOf, patterns)).flat();
-      const prices = await runAllMultithreaded((key: { symbol: string; date: string }) => Price.query.get(key), keys, {
-        onProgress: ({ done }) => queryBar.update(done),
+    const parallelQuery = await timed('bulk query, runAllMultithreaded', n, async (phase) => {
+      const found = (await runAllMultithreaded(keysOf, patterns)).flat();
+      const prices = await runAllMultithreaded((key: { symbol: string; date: string }) => Price.query.get(key), found, {
+        onProgress: ({ done }) => phase.update(done),
       });
-      readBack = prices.filter((p) => p !== null).length;
+      checkReadBack(prices);
     });
-    queryBar.stop();
-    if (readBack !== data.length) throw new Error(`bulk query read ${readBack} of ${data.length} records`);
-    compare('bulk query over 10 key patterns (runAll)', sequentialQuery, parallelQuery);
+    compare(`bulk query, ${SYMBOLS.length} key patterns`, 'runAllMultithreaded', sequentialQuery, parallelQuery);
 
     // 3. A notification per close price (MessagePack, as Popoto encodes it).
     const publisher = new Publisher({ redis });
     const channel = `${namespace}close`;
-    const sequentialPublish = await measure(data.length, async () => {
-      for (const d of data) await publisher.publish(channel, { symbol: d.symbol, date: d.date, close: d.close });
+    const notify = (d: PriceData) => publisher.publish(channel, { symbol: d.symbol, date: d.date, close: d.close });
+    const sequentialPublish = await timed('publish, sequential', n, async (phase) => {
+      for (const [i, d] of data.entries()) {
+        await notify(d);
+        phase.update(i + 1);
+      }
     });
-    const publishBar = progressBar('publish close prices', data.length);
-    const parallelPublish = await measure(data.length, () =>
-      runAllMultithreaded(
-        (d: PriceData) => publisher.publish(channel, { symbol: d.symbol, date: d.date, close: d.close }),
-        data,
-        {
-          onProgress: ({ done }) => publishBar.update(done),
-        },
-      ),
+    const parallelPublish = await timed('publish, runAllMultithreaded', n, (phase) =>
+      runAllMultithreaded(notify, data, { onProgress: ({ done }) => phase.update(done) }),
     );
-    publishBar.stop();
-    compare('publish per close price (runAll)', sequentialPublish, parallelPublish);
-
-    process.stdout.write(
-      `\n${renderTable(['pattern', 'records', 'sequential ops/s', 'popoto-ts ops/s', 'speedup ×'], rows)}\n`,
-    );
+    compare('publish per close price', 'runAllMultithreaded', sequentialPublish, parallelPublish);
   } catch (error) {
     await interruption.rethrowUnlessInterrupted(error);
   } finally {
-    await keys.deleteAll(redis);
-    interruption.remove();
-    scoped.disconnect();
-    await disconnect();
+    const cleanup = startPhase("deleting the demo's keys", undefined);
+    try {
+      cleanup.update(await keys.deleteAll(redis));
+    } finally {
+      cleanup.stop();
+      interruption.remove();
+      scoped.disconnect();
+      await disconnect();
+    }
   }
+  return { records: n, redisVersion, namespace, steps };
 }

@@ -1,45 +1,52 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { runDemo } from './demo.js';
-import { runDoctor } from './doctor.js';
+// The popoto-ts command. Exit codes: 0 done, 1 failed, 2 usage error (one line on stderr),
+// 130/143 interrupted (the demo deletes what it wrote first).
+import { readFileSync } from 'node:fs';
+import { parseCommandLine, UsageError } from './args.js';
+import { runDemo, type DemoResult } from './demo.js';
+import { formatDoctor, runDoctor } from './doctor.js';
+import { renderTable } from './table.js';
 
-const USAGE = `Usage: popoto-ts <command> [options]
+/** The version in package.json (one level above both src/ and dist/). */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
 
-Commands:
-  demo [--records N]   restore a price history and run Popoto's three patterns, sequential vs popoto-ts
-  doctor               check the Redis connection, server version and mode
-
-Redis: REDIS_URL if set, else 127.0.0.1:6379, else a private redis-server started for the run.
-Benchmarks: run \`npm run bench\` in a checkout of popoto-ts.
-`;
+/** The demo's closing table: step, items, seconds, items/s, speed-up. */
+export function demoTable(result: DemoResult): string {
+  const rows = result.steps.map((s) => [
+    s.step,
+    s.items,
+    s.seconds.toFixed(2),
+    s.itemsPerSecond,
+    s.mode === 'sequential' ? '1.0×' : `${s.speedUp.toFixed(1)}×`,
+  ]);
+  return renderTable(['step', 'items', 'seconds', 'items/s', 'speed-up'], rows, [2, 4]);
+}
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { records: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [command] = positionals;
-  if (values.help === true || command === undefined || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined && values.help !== true ? 2 : 0;
-  }
-  switch (command) {
-    case 'demo': {
-      const records = Number(values.records ?? 20_000);
-      if (!Number.isInteger(records) || records < 1) {
-        process.stderr.write(`--records must be an integer >= 1, got ${values.records}\n`);
-        return 2;
-      }
-      await runDemo({ records });
+  const invocation = parseCommandLine(argv);
+  switch (invocation.command) {
+    case 'help':
+      process.stdout.write(invocation.text);
+      return 0;
+    case 'version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case 'doctor': {
+      const result = await runDoctor();
+      process.stdout.write(invocation.json ? `${JSON.stringify(result)}\n` : formatDoctor(result));
       return 0;
     }
-    case 'doctor':
-      await runDoctor();
+    case 'demo': {
+      const out = invocation.json ? process.stderr : process.stdout;
+      const result = await runDemo({ records: invocation.records, say: (line) => out.write(`${line}\n`) });
+      process.stdout.write(invocation.json ? `${JSON.stringify(result)}\n` : `\n${demoTable(result)}\n`);
       return 0;
-    default:
-      process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      return 2;
+    }
   }
 }
 
@@ -48,7 +55,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`popoto-ts: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(`popoto-ts: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // One line: connection errors name the target with its password redacted.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`popoto-ts: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = 1;
   },
 );

@@ -30,7 +30,8 @@ const DEFAULT_URL = 'redis://127.0.0.1:6379';
  * The Redis to use when the caller names none: `REDIS_URL` if set; else 127.0.0.1:6379 if it
  * answers; else a private redis-server on a free port if the binary is on PATH (no
  * persistence; stopped with `embedded.stop()` or when this process ends); else a
- * NoRedisError that says how to fix it. Answers within about a second when nothing is there.
+ * NoRedisError that says how to fix it. Answers within about a second when nothing is there, and
+ * within 3 s when a private server cannot start (the reason in one line).
  */
 export async function resolveDefaultRedis(options: DefaultRedisOptions = {}): Promise<ResolvedRedis> {
   const { defaultUrl = DEFAULT_URL, embedded: mayStart = true, env = process.env } = options;
@@ -45,6 +46,16 @@ export async function resolveDefaultRedis(options: DefaultRedisOptions = {}): Pr
         '(for example apt-get install redis-server) so that popoto-ts can start a private one.',
     );
   }
-  const embedded = await startEmbeddedRedis();
+  let embedded: EmbeddedRedis;
+  try {
+    // The probe above took at most 500 ms: with this, a failed start is reported within 3 s.
+    embedded = await startEmbeddedRedis({ readyTimeoutMs: 2500 });
+  } catch (error) {
+    throw new NoRedisError(
+      `No Redis answers at ${host}:${port}, and a private one could not be started: ${(error as Error).message}. ` +
+        'Set REDIS_URL (for example REDIS_URL=redis://host:6379) to use another Redis.',
+      { cause: error },
+    );
+  }
   return { url: embedded.url, embedded };
 }

@@ -22,7 +22,7 @@ export interface EmbeddedRedis {
 export interface EmbeddedRedisOptions {
   /** More `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
   args?: string[];
-  /** How long to wait for the server to answer. Default 5000 ms. */
+  /** How long to wait for the server to answer, in all (a port taken meanwhile is retried within it). Default 5000 ms. */
   readyTimeoutMs?: number;
   /** Working directory of the server (cluster nodes keep nodes.conf there). Default: the temp dir. */
   dir?: string;
@@ -58,20 +58,22 @@ const GUARD_SCRIPT = 'redis-server "$@" & pid=$!; read -r _ || true; kill "$pid"
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const binary = findOnPath('redis-server');
   if (binary === undefined) throw new Error('redis-server is not on PATH');
-  let lastError: unknown;
-  // A port that was free when probed can be taken before redis binds it; try a few.
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);
+  // A port that was free when probed can be taken before redis binds it: only that is retried.
+  for (let attempt = 1; ; attempt++) {
     const port = options.clusterBus === true ? await freePortWithCompanion(10_000) : await freePort();
     try {
-      return await startOn(port, options);
+      return await startOn(port, options, deadline);
     } catch (error) {
-      lastError = error;
+      if (!(error instanceof PortTakenError) || attempt === 3 || Date.now() > deadline) throw error;
     }
   }
-  throw lastError;
 }
 
-async function startOn(port: number, options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+/** redis-server could not bind its port: another process took it after we probed it. */
+class PortTakenError extends Error {}
+
+async function startOn(port: number, options: EmbeddedRedisOptions, deadline: number): Promise<EmbeddedRedis> {
   const args = [
     '--port',
     String(port),
@@ -103,11 +105,17 @@ async function startOn(port: number, options: EmbeddedRedisOptions): Promise<Emb
     hasExited = true;
   });
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);
+  const started = Date.now();
   while (!(await redisAnswers('127.0.0.1', port, 200))) {
-    if (hasExited || Date.now() > deadline) {
+    // An unreachable network (the loopback interface down, say) is not going to heal: say so at once.
+    const unreachable = Date.now() - started > 200 ? await connectError(port) : '';
+    if (hasExited || Date.now() > deadline || /ENETUNREACH|EHOSTUNREACH|EADDRNOTAVAIL/.test(unreachable)) {
+      const reason = hasExited
+        ? (lastLogLine(output) ?? `it exited with code ${child.exitCode}`)
+        : `it does not answer on 127.0.0.1:${port} (${unreachable || (await connectError(port))})`;
       await stopChild(child, exited);
-      throw new Error(`redis-server did not start on port ${port}${output ? `: ${output.trim()}` : ''}`);
+      const message = `redis-server did not start on port ${port}: ${reason}`;
+      throw /address already in use/i.test(reason) ? new PortTakenError(message) : new Error(message);
     }
     await sleep(20);
   }
@@ -158,5 +166,28 @@ function serverPid(port: number): Promise<number> {
       socket.destroy();
       reject(new Error(`no answer to INFO from redis-server on port ${port}`));
     });
+  });
+}
+
+/** The last warning of a redis-server log without its `pid:role date time #` prefix: why it stopped. */
+function lastLogLine(log: string): string | undefined {
+  const lines = log
+    .split('\n')
+    .map((line) => line.replace(/^\d+:[A-Z] [^#*]*[#*] /, '').trim())
+    .filter((line) => line !== '' && !/^(Redis version|Configuration loaded|WARNING Memory overcommit)/.test(line));
+  return lines.at(-1);
+}
+
+/** Why a TCP connection to 127.0.0.1:port fails (e.g. `connect ENETUNREACH` when the loopback is down). */
+function connectError(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const finish = (why: string): void => {
+      socket.destroy();
+      resolve(why);
+    };
+    socket.setTimeout(500, () => finish('connect timed out'));
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(`connect ${error.code ?? error.message}`));
+    socket.once('connect', () => finish('connected, but no reply to PING'));
   });
 }

@@ -19,6 +19,10 @@ export interface RunOptions {
   on?: { when: RegExp; then: (child: ChildProcess, output: string) => void };
   /** A hang detector, not a speed bound: a child still alive after this long is killed. Default 25 s. */
   killAfterMs?: number;
+  /** Working directory. Default: the repository root. */
+  cwd?: string;
+  /** A command that runs node, e.g. `['unshare', '-n']` (a network namespace whose loopback is down). */
+  wrapper?: string[];
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,10 +32,11 @@ export function runTs(file: string, args: string[], options: RunOptions = {}): P
   return runNode(['--import', 'tsx', `${ROOT}${file}`, ...args], options);
 }
 
-/** Runs `node <argv>` in the repository root. */
+/** Runs `node <argv>` in the repository root (or `options.cwd`). */
 export function runNode(argv: string[], options: RunOptions = {}): Promise<ChildOutcome> {
-  const child = spawn(process.execPath, argv, {
-    cwd: ROOT,
+  const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(command, [...prefix, ...argv], {
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
