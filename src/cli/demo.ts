@@ -94,6 +94,8 @@ async function timed(label: string, items: number, body: (phase: Phase) => Promi
  * it resolves once the keys are gone, so that the caller's table is the last thing shown.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  // On stderr with the progress: the first sign of life, before a connection that may take a while.
+  process.stderr.write('  connecting to Redis ...\n');
   const redis = await connect();
   // Models under a fresh prefix, so the demo never touches anyone's data, and deletes exactly
   // what it wrote: at the end, and on Ctrl-C.

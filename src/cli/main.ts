@@ -3,8 +3,7 @@
 // 130/143 interrupted (the demo deletes what it wrote first).
 import { readFileSync } from 'node:fs';
 import { parseCommandLine, UsageError } from './args.js';
-import { runDemo, type DemoResult } from './demo.js';
-import { formatDoctor, runDoctor } from './doctor.js';
+import type { DemoResult } from './demo.js';
 import { renderTable } from './table.js';
 
 /** The version in package.json (one level above both src/ and dist/). */
@@ -36,12 +35,15 @@ async function main(argv: string[]): Promise<number> {
     case 'version':
       process.stdout.write(`${version()}\n`);
       return 0;
+    // Loaded only when needed: help, version and usage errors answer without loading the Redis client.
     case 'doctor': {
+      const { formatDoctor, runDoctor } = await import('./doctor.js');
       const result = await runDoctor();
       process.stdout.write(invocation.json ? `${JSON.stringify(result)}\n` : formatDoctor(result));
       return 0;
     }
     case 'demo': {
+      const { runDemo } = await import('./demo.js');
       const out = invocation.json ? process.stderr : process.stdout;
       const result = await runDemo({ records: invocation.records, say: (line) => out.write(`${line}\n`) });
       process.stdout.write(invocation.json ? `${JSON.stringify(result)}\n` : `\n${demoTable(result)}\n`);

@@ -129,7 +129,9 @@ describe.concurrent('connection failures: exit 1, one line, the target with its 
     const outcome = await runCli(args, { REDIS_URL: `redis://app:s3cret-pw@127.0.0.1:${port}` });
     expect(outcome.code).toBe(1);
     expect(outcome.stdout).toBe('');
-    expect(outcome.stderr).toMatch(/^[^\n]*\n$/);
+    // The demo says it is connecting first (its progress); then the error, in one line.
+    const error = outcome.stderr.replace(/^ {2}connecting to Redis \.\.\.\n/, '');
+    expect(error).toMatch(/^popoto-ts: could not connect to Redis at [^\n]*\n$/);
     expect(outcome.stderr).toContain(`redis://app:***@127.0.0.1:${port}`);
     expect(outcome.stderr).toContain('ECONNREFUSED');
     expect(outcome.stderr).not.toContain('s3cret-pw');
