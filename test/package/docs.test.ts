@@ -1,0 +1,35 @@
+// The API reference gate: `npm run docs:check` (part of `npm run lint`, so of CI) runs TypeDoc
+// with the project's typedoc.json, where an exported function, class, interface, type, variable
+// or method without a doc comment is an error. Here the same settings meet a module with one
+// undocumented export, and must fail.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const execFileAsync = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('typedoc validation (the docs:check gate)', () => {
+  it('fails on an export without a doc comment, naming it', async () => {
+    const typedoc = `${ROOT}node_modules/typedoc/bin/typedoc`;
+    const run = execFileAsync(
+      process.execPath,
+      [typedoc, '--emit', 'none', '--options', 'test/fixtures/typedoc/typedoc.json'],
+      {
+        cwd: ROOT,
+      },
+    );
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e as { code: number; stdout: string; stderr: string },
+    );
+    expect(error, 'typedoc passed a module with an undocumented export').toBeDefined();
+    expect(error!.code).not.toBe(0);
+    const output = error!.stdout + error!.stderr;
+    expect(output).toMatch(
+      /undocumented \(CallSignature\), defined in .*undocumented\.ts, does not have any documentation/,
+    );
+    expect(output).not.toMatch(/\bdocumented \(CallSignature\)/);
+  });
+});

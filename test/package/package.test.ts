@@ -1,0 +1,213 @@
+// popoto-ts as a user gets it: `npm pack`, unpacked into a fresh project's node_modules. Checks
+// what the tarball holds, that its source maps resolve, that it loads with import and require()
+// and type-checks in a consumer, that its command runs, and runs every example in examples/
+// there, against real Redis, importing the package by its name.
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode, runTs } from '../helpers/child-process.js';
+import { keysUnder, newRedis, redisUrl } from '../helpers/redis.js';
+
+const execFileAsync = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  engines: { node: string };
+  bin: Record<string, string>;
+};
+const redis = newRedis();
+
+let consumer: string;
+let installed: string;
+let files: string[];
+
+beforeAll(async () => {
+  // Inside node_modules/ of the checkout, so that the package's own dependencies (and tsx)
+  // resolve from there, as they would from the consumer's node_modules after `npm install`.
+  const cache = join(ROOT, 'node_modules', '.cache');
+  await mkdir(cache, { recursive: true });
+  consumer = await mkdtemp(join(cache, 'popoto-ts-consumer-'));
+  // `npm pack` runs the prepack script (a clean build), as `npm publish` would.
+  const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', consumer], {
+    cwd: ROOT,
+    maxBuffer: 16 << 20,
+  });
+  const [pack] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+  files = pack!.files.map((f) => f.path).sort();
+  installed = join(consumer, 'node_modules', 'popoto-ts');
+  await mkdir(installed, { recursive: true });
+  await execFileAsync('tar', ['xzf', join(consumer, pack!.filename), '-C', installed, '--strip-components=1']);
+  await writeFile(join(consumer, 'package.json'), '{ "name": "consumer", "private": true, "type": "module" }\n');
+  await cp(join(ROOT, 'examples'), join(consumer, 'examples'), { recursive: true });
+  // The consumer's own tsconfig: the package's types, not the checkout's source paths.
+  await writeFile(
+    join(consumer, 'examples', 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+      },
+      include: ['*.ts'],
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  if (consumer !== undefined) await rm(consumer, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('holds the build, its maps, the sources, the licence and the changelog, and nothing else', () => {
+    for (const file of [
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'package.json',
+      'dist/index.js',
+      'dist/index.js.map',
+      'dist/index.d.ts',
+      'dist/index.d.ts.map',
+      'dist/cli/main.js',
+      'src/index.ts',
+    ]) {
+      expect(files).toContain(file);
+    }
+    const tops = new Set(files.map((file) => file.split('/')[0]));
+    expect([...tops].sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'package.json', 'src']);
+  });
+
+  it('has a declaration map beside every declaration file', () => {
+    const declarations = files.filter((file) => file.startsWith('dist/') && file.endsWith('.d.ts'));
+    expect(declarations.length).toBeGreaterThan(10);
+    for (const file of declarations) expect(files).toContain(`${file}.map`);
+  });
+
+  it('every source map and declaration map points at sources that are in the package', async () => {
+    const maps = files.filter((file) => file.endsWith('.map'));
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(join(installed, map), 'utf8')) as { sources: string[] };
+      expect(sources.length).toBeGreaterThan(0);
+      for (const source of sources) {
+        expect(files, `${map} -> ${source}`).toContain(normalize(join(dirname(map), source)));
+      }
+    }
+  });
+
+  it('the licence is MIT, as package.json says', async () => {
+    expect(await readFile(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+    expect(JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')).license).toBe('MIT');
+  });
+});
+
+describe('in a consumer project', () => {
+  it('runs on this Node, which the engines range admits', () => {
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    expect(manifest.engines.node).toBe('^20.19.0 || >=22.12.0');
+    expect((major === 20 && minor >= 19) || major > 22 || (major === 22 && minor >= 12)).toBe(true);
+  });
+
+  it('loads with import, every export path', async () => {
+    const script = `
+      const paths = ['popoto-ts', 'popoto-ts/utils/multithreading', 'popoto-ts/redis', 'popoto-ts/models', 'popoto-ts/pubsub'];
+      const loaded = await Promise.all(paths.map((path) => import(path)));
+      console.log(JSON.stringify(loaded.map((m) => Object.keys(m))));
+      const { runAllMultithreaded } = loaded[0];
+      console.log(JSON.stringify(await runAllMultithreaded((n) => n * 2, [1, 2, 3])));`;
+    const outcome = await runNode(['--input-type=module', '-e', script], { cwd: consumer });
+    expect(outcome.stderr).toBe('');
+    const [names, doubled] = outcome.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(names[0]).toEqual(expect.arrayContaining(['runAllMultithreaded', 'defineModel', 'getMany', 'Publisher']));
+    expect(names[1]).toEqual(expect.arrayContaining(['startNewThread', 'run_all_multithreaded']));
+    expect(names[2]).toEqual(expect.arrayContaining(['connect', 'scanKeys', 'publishMany']));
+    expect(names[3]).toEqual(expect.arrayContaining(['defineModel', 'KeyField', 'SortedField']));
+    expect(names[4]).toEqual(expect.arrayContaining(['Publisher', 'Subscriber']));
+    expect(doubled).toEqual([2, 4, 6]);
+  });
+
+  it('loads with require() from CommonJS (Node >= 20.19 / 22.12 load ES modules there)', async () => {
+    const script = `
+      const { runAllMultithreaded, startNewThread } = require('popoto-ts');
+      const { defineModel } = require('popoto-ts/models');
+      console.log(typeof runAllMultithreaded, typeof startNewThread, typeof defineModel);`;
+    const outcome = await runNode(['--input-type=commonjs', '-e', script], { cwd: consumer });
+    expect(outcome.stdout.trim()).toBe('function function function');
+    expect(outcome.code).toBe(0);
+  });
+
+  it('type-checks the examples against the packed declarations (strict, NodeNext)', async () => {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    await expect(
+      execFileAsync(process.execPath, [tsc, '-p', join(consumer, 'examples', 'tsconfig.json')], { cwd: consumer }),
+    ).resolves.toBeDefined();
+  });
+
+  it('the popoto-ts command runs from the package (bin)', async () => {
+    expect(manifest.bin).toEqual({ 'popoto-ts': './dist/cli/main.js' });
+    const main = join(installed, 'dist', 'cli', 'main.js');
+    expect((await readFile(main, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const outcome = await runNode([main, '--version'], { cwd: consumer });
+    expect(outcome.stdout).toBe(`${manifest.version}\n`);
+  });
+});
+
+describe('examples/, run in the consumer project against real Redis', () => {
+  it('lists one example per pattern (and the helper they share)', async () => {
+    expect((await readdir(join(ROOT, 'examples'))).filter((f) => f.endsWith('.ts')).sort()).toEqual([
+      'background-saves.ts',
+      'bulk-queries.ts',
+      'concurrent-publishing.ts',
+      'scratch.ts',
+    ]);
+  });
+
+  it.each([
+    [
+      'background-saves',
+      [
+        /^answered 1000 checkouts in \d+ ms; saves still running$/m,
+        /^background saves: 1000 completed, 0 failed$/m,
+        /^orders in Redis: 1000$/m,
+        /^orders over 50: 180$/m,
+      ],
+    ],
+    [
+      'bulk-queries',
+      [
+        /^sessions and carts: 700 keys, 700 values$/m,
+        /^per pattern: user: 200, session: 600, cart: 100$/m,
+        /^fetched 200 users in order: user 1 \.\.\. user 200$/m,
+      ],
+    ],
+    ['concurrent-publishing', [/^published 3001 messages, received 3001$/m]],
+  ])('%s imports popoto-ts by name, prints what it did, cleans up and exits by itself', async (name, expected) => {
+    const source = await readFile(join(ROOT, 'examples', `${name}.ts`), 'utf8');
+    expect(source).toMatch(/from 'popoto-ts(\/[a-z/]+)?';/);
+    expect(source).not.toMatch(/from '\.\.?\/(?!scratch\.js')/);
+    // No exit() call: the example ends because nothing is left to do (a hang is killed at 25 s).
+    expect(source).not.toContain('process.exit');
+    const outcome = await runTs(join(consumer, 'examples', `${name}.ts`).slice(ROOT.length), [], {
+      cwd: consumer,
+      env: { REDIS_URL: redisUrl() },
+    });
+    expect(outcome.stderr).toBe('');
+    expect(outcome.signal).toBeNull();
+    expect(outcome.code).toBe(0);
+    for (const line of expected) expect(outcome.stdout).toMatch(line);
+    const prefix = /^writing under (\S+) \(deleted at the end\)$/m.exec(outcome.stdout)![1]!;
+    expect(prefix).toMatch(new RegExp(`^popoto-example:${name}:[0-9a-f]{8}:$`));
+    expect(outcome.stdout).toMatch(new RegExp(`^deleted \\d+ keys under ${prefix}$`, 'm'));
+    expect(await keysUnder(redis, prefix)).toEqual([]);
+  });
+});
