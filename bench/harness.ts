@@ -8,12 +8,17 @@ import { findOnPath } from '../src/redis/embedded-server.js';
 
 const execFileAsync = promisify(execFile);
 
+/** Who a row measures: popoto-ts itself, a peer run side by side, or the Python original. */
+export type Side = 'popoto-ts' | 'peer' | 'Python Popoto';
+
 /** One printed row: a contender's throughput, with ratios against named peers. */
 export interface Row {
   workload: string;
   contender: string;
   opsPerSec: number;
   note?: string;
+  /** Default: popoto-ts when the contender starts with one of its functions' names, else a peer (see report.ts). */
+  side?: Side;
 }
 
 /** A bar from DESIGN §7: `subject` must reach `min` × `peer`, or stay under `max` ×. */

@@ -1,12 +1,16 @@
-// `npm run bench`: runs the DESIGN §7 workloads side by side on one Redis and prints ops/s,
-// ratios and whether each bar holds; writes the same report to bench-results/.
+// `npm run bench`: runs the workloads side by side on one Redis and prints ops/s, ratios and
+// whether each bar holds; writes report.md, report.json and chart.svg to bench/report/ (or
+// BENCH_OUT). Words on the command line select workloads; BENCH_ROUNDS sets the rounds.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { resolveDefaultRedis } from '../src/redis/default-server.js';
 import { redactUrl } from '../src/redis/url.js';
 import { Redis } from 'ioredis';
 import { deleteOnInterrupt, KeyNamespace } from '../src/cli/key-namespace.js';
-import { formatRate, type Bar, type BenchContext, type Row, type Workload } from './harness.js';
+import { join } from 'node:path';
+import { type Bar, type BenchContext, type Row, type Workload } from './harness.js';
+import { pythonFigure, PYTHON_WORKLOAD } from './python-popoto.js';
+import { holds, renderChart, renderMarkdown, type BenchResult, type PythonFigure } from './report.js';
 import { bulkGet } from './workloads/bulk-get.js';
 import { models } from './workloads/models.js';
 import { publish } from './workloads/publish.js';
@@ -48,6 +52,7 @@ process.stderr.write(`writing under ${keys.prefix} (deleted at the end, and on C
 const rows: Row[] = [];
 const bars: Bar[] = [];
 const notes: string[] = [];
+const python: PythonFigure[] = [];
 try {
   for (const workload of workloads) {
     if (only.length > 0 && !only.some((word) => workload.name.toLowerCase().includes(word.toLowerCase()))) continue;
@@ -57,6 +62,9 @@ try {
     bars.push(...result.bars);
     notes.push(...(result.notes ?? []));
   }
+  // Python Popoto's figure sits beside the model reads, when they ran (measured live while the
+  // Redis is still up, when POPOTO_PY_SRC is set; see python-popoto.ts).
+  if (rows.some((r) => r.workload === PYTHON_WORKLOAD)) python.push(await pythonFigure(url, context.log));
 } catch (error) {
   await interruption.rethrowUnlessInterrupted(error);
 } finally {
@@ -66,26 +74,14 @@ try {
   await embedded?.stop();
 }
 
-const table = [
-  '| workload | contender | ops/s | note |',
-  '| --- | --- | ---: | --- |',
-  ...rows.map((r) => `| ${r.workload} | ${r.contender} | ${formatRate(r.opsPerSec)} | ${r.note ?? ''} |`),
-];
-const barLines = [
-  '| workload | bar | ratio | required | holds |',
-  '| --- | --- | ---: | --- | --- |',
-  ...bars.map((b) => {
-    const required = [b.min === undefined ? '' : `≥ ${b.min}`, b.max === undefined ? '' : `≤ ${b.max}`].join('').trim();
-    const holds = (b.min === undefined || b.ratio >= b.min) && (b.max === undefined || b.ratio <= b.max);
-    return `| ${b.workload} | ${b.description} | ${b.ratio.toFixed(2)} | ${required} | ${holds ? 'yes' : 'NO'} |`;
-  }),
-];
 const header = `popoto-ts bench — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} CPUs, median of ${rounds} rounds, Redis ${redactUrl(url)}`;
-const report = [header, '', ...table, '', ...barLines, '', ...notes.map((n) => `- ${n}`), ''].join('\n');
+const result: BenchResult = { header, rows, bars, notes, python };
+const report = renderMarkdown(result);
 process.stdout.write(`\n${report}`);
-await mkdir('bench-results', { recursive: true });
-await writeFile('bench-results/latest.md', report);
-await writeFile('bench-results/latest.json', JSON.stringify({ header, rows, bars, notes }, null, 2));
-if (bars.some((b) => (b.min !== undefined && b.ratio < b.min) || (b.max !== undefined && b.ratio > b.max))) {
-  process.exitCode = 1;
-}
+const out = process.env.BENCH_OUT ?? 'bench/report';
+await mkdir(out, { recursive: true });
+await writeFile(join(out, 'report.md'), report);
+await writeFile(join(out, 'report.json'), `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(join(out, 'chart.svg'), await renderChart(result));
+process.stderr.write(`report: ${join(out, 'report.md')}, report.json, chart.svg\n`);
+if (bars.some((b) => !holds(b))) process.exitCode = 1;
