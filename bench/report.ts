@@ -99,7 +99,7 @@ export function chartSpec(result: BenchResult): TopLevelSpec {
     transform: [{ filter: { field: 'workload', equal: workload } }],
     width: 420,
     encoding: {
-      y: { field: 'contender', type: 'nominal' as const, sort: null, title: null, axis: { labelLimit: 440 } },
+      y: { field: 'contender', type: 'nominal' as const, sort: null, title: null, axis: { labelLimit: 640 } },
       x: {
         field: 'opsPerSec',
         type: 'quantitative' as const,

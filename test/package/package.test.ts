@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNode, runTs } from '../helpers/child-process.js';
 import { keysUnder, newRedis, redisUrl } from '../helpers/redis.js';
+import { startEmbeddedRedis } from '../../src/redis/embedded-server.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -159,6 +160,36 @@ describe('in a consumer project', () => {
     expect((await readFile(main, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
     const outcome = await runNode([main, '--version'], { cwd: consumer });
     expect(outcome.stdout).toBe(`${manifest.version}\n`);
+  });
+});
+
+describe("the README's quick start", () => {
+  it('runs as pasted into a project that installed the package, and prints what its comment says', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const snippet = /<!-- quick-start[^\n]*-->\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet, 'no quick-start block in the README').toBeDefined();
+    expect(
+      snippet!
+        .trimEnd()
+        .split('\n')
+        .filter((line) => line.trim() !== '').length,
+    ).toBeLessThanOrEqual(12);
+    for (const name of ['runAllMultithreaded', 'startNewThread', 'defineModel']) expect(snippet).toContain(name);
+    await writeFile(join(consumer, 'quick-start.ts'), snippet!);
+    // Its models use fixed key names (User:1, ...), so it runs against a private server of its own.
+    const server = await startEmbeddedRedis();
+    try {
+      const outcome = await runTs(join(consumer, 'quick-start.ts').slice(ROOT.length), [], {
+        cwd: consumer,
+        env: { REDIS_URL: server.url },
+      });
+      expect(outcome.stderr).toBe('');
+      expect(outcome.code).toBe(0);
+      expect(outcome.stdout).toBe("[ 'user 1', 'user 2', 'user 3' ] 100\n");
+      expect(snippet).toContain("// [ 'user 1', 'user 2', 'user 3' ] 100");
+    } finally {
+      await server.stop();
+    }
   });
 });
 
