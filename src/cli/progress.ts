@@ -61,51 +61,57 @@ export function startPhase(label: string, total: number | undefined, options: Pr
     return `${count(done)}/${count(total)} (${percent}%) ${elapsed}, ${left}`;
   };
 
-  if (options.tty ?? stream.isTTY === true) {
-    const bar = new cliProgress.SingleBar(
-      {
-        // Our own text for the counts and the time left: cli-progress's ETA is a rate over its
-        // last few updates, which bursts of updates turn into figures like "12020s".
-        format: `  ${label.padEnd(40)} [{bar}] {status}`,
-        stream,
-        hideCursor: true,
-        clearOnComplete: false,
-        fps: 10,
-        barsize: 24,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total ?? 1, 0, { status: describe() });
-    // Redrawn on a timer as well, so the elapsed time moves while a step waits.
-    const timer = setInterval(() => bar.update(Math.min(done, total ?? 0), { status: describe() }), 200);
-    timer.unref();
-    return {
-      // Only recorded here: the timer redraws, so a phase of 100k quick updates pays nothing for its bar.
-      update(value) {
-        done = value;
-      },
-      stop() {
-        clearInterval(timer);
-        if (total === undefined) bar.update(1, { status: describe() });
-        else bar.update(Math.min(done, total), { status: describe() });
-        bar.stop();
-      },
-    };
-  }
-
-  const line = (): void => {
-    stream.write(`  ${label}: ${describe()}\n`);
-  };
-  line();
-  const timer = setInterval(line, options.intervalMs ?? 1000);
+  // A bar is redrawn often (the elapsed time moves while a step waits); a plain line once per interval.
+  const tty = options.tty ?? stream.isTTY === true;
+  const output = tty ? barOutput(label, total, stream) : lineOutput(label, stream);
+  output.draw(done, describe());
+  const timer = setInterval(() => output.draw(done, describe()), tty ? 200 : (options.intervalMs ?? 1000));
   timer.unref();
   return {
+    // Only recorded here: the timer draws, so a phase of 100k quick updates pays nothing for its progress.
     update(value) {
       done = value;
     },
     stop() {
       clearInterval(timer);
-      line();
+      output.end(done, describe());
     },
   };
+}
+
+/** Where a phase's progress is drawn. */
+interface Output {
+  draw(done: number, status: string): void;
+  /** The last drawing: a bar of work of unknown size shows full then. */
+  end(done: number, status: string): void;
+}
+
+function barOutput(label: string, total: number | undefined, stream: NodeJS.WriteStream): Output {
+  const bar = new cliProgress.SingleBar(
+    {
+      // Our own text for the counts and the time left: cli-progress's ETA is a rate over its
+      // last few updates, which bursts of updates turn into figures like "12020s".
+      format: `  ${label.padEnd(40)} [{bar}] {status}`,
+      stream,
+      hideCursor: true,
+      clearOnComplete: false,
+      fps: 10,
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  // Work of unknown size shows an empty bar that fills when it ends.
+  bar.start(total ?? 1, 0, { status: '' });
+  return {
+    draw: (done, status) => bar.update(Math.min(done, total ?? 0), { status }),
+    end: (done, status) => {
+      bar.update(total === undefined ? 1 : Math.min(done, total), { status });
+      bar.stop();
+    },
+  };
+}
+
+function lineOutput(label: string, stream: NodeJS.WriteStream): Output {
+  const draw = (_done: number, status: string): void => void stream.write(`  ${label}: ${status}\n`);
+  return { draw, end: draw };
 }
