@@ -142,11 +142,16 @@ interface Drainable {
 }
 interface RedisInternals {
   status: string;
+  offlineQueue?: Drainable;
+  commandQueue?: Drainable;
+  _autoPipelines?: Map<string, unknown>;
   setStatus?(status: string): void;
   flushQueue?(error: unknown, options?: { offlineQueue?: boolean; commandQueue?: boolean }): void;
   prevCommandQueue?: Drainable | null;
 }
 interface ClusterInternals {
+  offlineQueue?: Drainable;
+  _autoPipelines?: Map<string, unknown>;
   flushQueue?(error: unknown): void;
   setStatus?(status: string): void;
 }
@@ -187,6 +192,30 @@ export async function waitForReplies(client: RedisClient, timeoutMs: number): Pr
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all(pings), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
   clearTimeout(timer);
+}
+
+/**
+ * Rejects with `error` everything `client` holds, including commands that auto-pipelining
+ * still keeps back (it sends the next batch only when the running one has settled, that is,
+ * after the rejections), repeating on the next turns until nothing is left, then closes the
+ * client for good.
+ */
+export async function rejectAllAndClose(client: RedisClient, error: unknown): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    rejectQueued(client, error, true);
+    if (!holdsCommands(client)) break;
+  }
+  closeForGood(client);
+}
+
+function holdsCommands(client: RedisClient): boolean {
+  const held = (target: RedisInternals & ClusterInternals): boolean =>
+    (target._autoPipelines?.size ?? 0) > 0 ||
+    (target.offlineQueue?.length ?? 0) > 0 ||
+    (target.status !== 'ready' && (target.commandQueue?.length ?? 0) > 0);
+  const nodes: unknown[] = isCluster(client) ? [client, ...client.nodes('all')] : [client];
+  return nodes.some((node) => held(node as RedisInternals & ClusterInternals));
 }
 
 /**

@@ -12,8 +12,7 @@ import {
   availabilityOptions,
   DEFAULT_TIMEOUT_MS,
   guardAvailability,
-  closeForGood,
-  rejectQueued,
+  rejectAllAndClose,
   waitForReplies,
   type AvailabilityGuard,
 } from './availability.js';
@@ -158,11 +157,7 @@ export async function disconnect(): Promise<void> {
   try {
     await waitForReplies(client, guard.timeoutMs);
   } finally {
-    // Commands issued just before (auto-pipelining batches them for the next tick) reach
-    // ioredis's queues first, so that they too settle with a RedisClosedError.
-    await new Promise((resolve) => setImmediate(resolve));
-    rejectQueued(client, new RedisClosedError(), true);
-    closeForGood(client);
+    await rejectAllAndClose(client, new RedisClosedError());
     await embedded?.stop();
   }
 }
