@@ -109,27 +109,51 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
   return guard;
 }
 
-const endWatchers = new WeakMap<object, Set<() => void>>();
+const watchers = new WeakMap<object, Map<string, Set<() => void>>>();
 
 /**
- * Calls `callback` once when `client` closes for good ('end'); returns a function that cancels
- * it. One 'end' listener per client whatever the number of callers, so that many operations
- * waiting on one client never trip Node's MaxListenersExceededWarning.
+ * Calls `callback` the next time `client` emits `event` ('end': closed for good; 'ready':
+ * usable again); returns a function that cancels it. One listener per client and event whatever
+ * the number of callers, so that many operations waiting on one client never trip Node's
+ * MaxListenersExceededWarning.
  */
-export function onClientEnd(client: RedisClient, callback: () => void): () => void {
-  let watchers = endWatchers.get(client);
-  if (watchers === undefined) {
+export function onNextClientEvent(client: RedisClient, event: 'end' | 'ready', callback: () => void): () => void {
+  let byEvent = watchers.get(client);
+  if (byEvent === undefined) watchers.set(client, (byEvent = new Map<string, Set<() => void>>()));
+  let callbacks = byEvent.get(event);
+  if (callbacks === undefined) {
     const set = new Set<() => void>();
-    watchers = set;
-    endWatchers.set(client, set);
-    client.once('end', () => {
-      endWatchers.delete(client);
-      for (const watcher of set) watcher();
+    callbacks = set;
+    byEvent.set(event, set);
+    client.on(event, () => {
+      const due = [...set];
+      set.clear();
+      for (const call of due) call();
     });
   }
-  watchers.add(callback);
-  const current = watchers;
+  callbacks.add(callback);
+  const current = callbacks;
   return () => current.delete(callback);
+}
+
+/**
+ * Resolves once `client` is ready, or after `ms`, or when it closes for good: whichever comes
+ * first (the caller then finds out which from `client.status`). A lazy client is connected.
+ */
+export function untilReady(client: RedisClient, ms: number): Promise<void> {
+  if (client.status === 'ready' || client.status === 'end' || ms <= 0) return Promise.resolve();
+  if (client.status === 'wait') client.connect().catch(() => undefined);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stopReady();
+      stopEnd();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const stopReady = onNextClientEvent(client, 'ready', done);
+    const stopEnd = onNextClientEvent(client, 'end', done);
+  });
 }
 
 /** The internals of ioredis queues that `rejectQueued` drains (present in ioredis 5 and 6). */

@@ -4,10 +4,10 @@ import { runAllMultithreaded, type RetryOptions } from '../concurrency/index.js'
 import { normalizeRunOptions, type RetryPolicy } from '../concurrency/run-options.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
-import { onClientEnd, timeoutOf } from './availability.js';
+import { onNextClientEvent, timeoutOf, untilReady } from './availability.js';
 import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
 import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
-import { bulkFailure, isClosedError } from './errors.js';
+import { bulkFailure, isClosedError, RedisUnavailableError } from './errors.js';
 import { keySlot } from './key-slot.js';
 import { redactError, secretsOf } from './secrets.js';
 
@@ -310,6 +310,20 @@ function redirectOf(error: unknown): Redirect | undefined {
   return undefined;
 }
 
+/**
+ * What an item redirected for too long fails with: the cluster could not say where it belongs
+ * (the last redirect is the cause), which is an unavailability, not a MOVED for the caller to handle.
+ */
+function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: number): RedisUnavailableError {
+  const error = new RedisUnavailableError(
+    `the Redis Cluster kept redirecting this command for ${elapsedMs} ms (last answer: ${
+      last instanceof Error ? last.message : String(last)
+    }); it was not run`,
+    timeoutMs,
+  );
+  return Object.assign(error, { cause: last });
+}
+
 /** Redirect rounds per call before the items count as failed (ioredis's `maxRedirections` default). */
 const MAX_REDIRECTIONS = 16;
 /** Wait before sending again after TRYAGAIN / CLUSTERDOWN (ioredis's `retryDelayOnTryAgain`). */
@@ -321,8 +335,9 @@ const REDIRECT_DELAY_MS = 100;
  *
  * On a cluster every batch goes straight to the master of its slot, computed as Redis does;
  * MOVED, ASK, TRYAGAIN and CLUSTERDOWN answers (a resharding, a failover) are followed by
- * sending those items again (after a slot refresh, to the ASK target, or after 100 ms), up to 16
- * times, and never reach the caller as errors. With `retries`, the items that still failed are
+ * sending those items again (after a slot refresh, to the ASK target, or after 100 ms), for up
+ * to 16 rounds and `timeoutMs`, and never reach the caller as such: past that the items fail
+ * with a RedisUnavailableError. A cluster client that is not ready is waited for, as long. With `retries`, the items that still failed are
  * sent again with backoff, re-planned each round. If any item failed in the end, rejects with a
  * BulkOperationError listing exactly which (not confirmed), or a RedisClosedError when the
  * connection was closed meanwhile.
@@ -353,8 +368,14 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     indexes: readonly number[] | undefined,
   ): Promise<{ failed: Map<number, unknown>; aborted: boolean }> => {
     const failed = new Map<number, unknown>();
+    // Redirects are followed for at most timeoutMs (and 16 rounds): a cluster that is failing
+    // over or resharding settles within that, or its items fail and `retries` takes over.
+    const budget = timeoutOf(client);
+    const deadline = Date.now() + budget;
+    if (isCluster(client)) await untilReady(client, budget);
     let pending: { batches: Batch[]; asking?: Redis }[] = [{ batches: plan(indexes) }];
     for (let redirections = 0; pending.length > 0; redirections++) {
+      const lastRound = redirections >= MAX_REDIRECTIONS || Date.now() >= deadline;
       const moved: number[] = [];
       const asked = new Map<string, number[]>();
       let wait = false;
@@ -366,8 +387,12 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
           return;
         }
         const redirect = isCluster(client) ? redirectOf(result.error) : undefined;
-        if (redirect === undefined || redirections >= MAX_REDIRECTIONS) {
-          for (const index of group.indexes) failed.set(index, redactError(result.error, secrets));
+        if (redirect === undefined || lastRound) {
+          const error =
+            redirect === undefined
+              ? result.error
+              : redirectedTooLong(result.error, Date.now() - deadline + budget, budget);
+          for (const index of group.indexes) failed.set(index, redactError(error, secrets));
         } else if (redirect.kind === 'ask') {
           const list = asked.get(redirect.address) ?? [];
           asked.set(redirect.address, list);
@@ -397,7 +422,9 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
       const cluster = client as Cluster;
       const waited = wait ? await pause(REDIRECT_DELAY_MS, signal, client) : true;
       if (!waited) return abandon([...moved, ...[...asked.values()].flat()]);
-      if (!wait || asked.size > 0) await refreshSlots(cluster, timeoutOf(cluster));
+      const remaining = Math.max(0, deadline - Date.now());
+      if (cluster.status !== 'ready') await untilReady(cluster, remaining);
+      else if (!wait || asked.size > 0) await refreshSlots(cluster, remaining);
       if (moved.length > 0) pending.push({ batches: plan(moved.sort((a, b) => a - b)) });
       for (const [address, list] of asked) {
         // An ASK target we hold no connection to: after the refresh, the slot's owner redirects again.
@@ -469,7 +496,7 @@ async function pause(ms: number, signal: AbortSignal | undefined, client: RedisC
     };
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
-    const stopWatching = onClientEnd(client, done);
+    const stopWatching = onNextClientEvent(client, 'end', done);
   });
   return !isAborted(signal);
 }
