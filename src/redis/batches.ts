@@ -7,6 +7,7 @@ import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObje
 import { onNextClientEvent, timeoutOf, untilReady } from './availability.js';
 import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
 import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
+import { assertOptionalClient } from './client-shape.js';
 import { bulkFailure, isClosedError, RedisUnavailableError } from './errors.js';
 import { keySlot } from './key-slot.js';
 import { redactError, secretsOf } from './secrets.js';
@@ -74,6 +75,7 @@ export function validateBulkOptions(
   }
   assertKnownKeys(options, allowRetries ? BULK_OPTION_NAMES : BULK_OPTION_NAMES.slice(0, -1), 'options');
   assertOptionalSignal(options?.signal, 'signal');
+  assertOptionalClient(options?.redis);
   const batchSize = options?.batchSize ?? DEFAULT_BATCH_SIZE;
   assertInteger(batchSize, 'batchSize', 1);
   // The same rules (and messages) as runAllMultithreaded's options.

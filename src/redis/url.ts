@@ -28,7 +28,9 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
         `Percent-encode '/', '?', '#' and '@' in a user name or password.`,
     );
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+  // 'redis:user:pw@host' parses as a URL with no host (everything else is its path): refused,
+  // rather than connecting to the default host with the credentials read as a database index.
+  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || !/^rediss?:\/\//i.test(url)) {
     throw new TypeError(`url must use redis:// or rediss://, got ${JSON.stringify(redactUrl(url))}`);
   }
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
@@ -44,7 +46,9 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
   if (path !== '') {
     const db = Number(path);
     if (!Number.isInteger(db) || db < 0) {
-      throw new RangeError(`the database index in the URL must be an integer >= 0, got ${JSON.stringify(path)}`);
+      throw new RangeError(
+        `the database index in the URL must be an integer >= 0, got ${JSON.stringify(redactUrl(path))}`,
+      );
     }
     options.db = db;
   }
