@@ -39,9 +39,9 @@ export function isRedisClient(value: unknown): value is RedisClient {
   return client.isCluster === false && typeof client.duplicate === 'function';
 }
 
-/** True for a Redis Cluster client (of any copy of ioredis). */
+/** True for a Redis Cluster client (of any copy of ioredis); false for anything else. */
 export function isCluster(client: AnyRedisClient): client is Cluster {
-  return (client as { isCluster?: unknown }).isCluster === true;
+  return typeof client === 'object' && client !== null && (client as { isCluster?: unknown }).isCluster === true;
 }
 
 /**

@@ -13,6 +13,8 @@
  * after it when there are any, else the whole key.
  */
 
+import { describeValue } from '../utils/errors.js';
+
 const SLOTS_MASK = 0x3fff;
 const OPEN = 0x7b; // '{'
 const CLOSE = 0x7d; // '}'
@@ -32,7 +34,9 @@ const CRC_TABLE = (() => {
 export function keySlot(key: string | Uint8Array): number {
   const slot = new SlotHasher();
   if (typeof key === 'string') feedUtf8(slot, key);
-  else for (let i = 0; i < key.length && slot.result < 0; i++) slot.push(key[i]!);
+  else if (!(key instanceof Uint8Array)) {
+    throw new TypeError(`key must be a string or a Buffer, got ${describeValue(key)}`);
+  } else for (let i = 0; i < key.length && slot.result < 0; i++) slot.push(key[i]!);
   return slot.finish();
 }
 

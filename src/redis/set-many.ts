@@ -1,6 +1,6 @@
-import { describeValue } from '../utils/errors.js';
 import { assertOptionsObject } from '../utils/validate.js';
 import { runBulk, type BulkOptions } from './batches.js';
+import { assertExpire } from './expire.js';
 import { collectEntries, type RedisValue } from './inputs.js';
 
 /** Options of `setMany`. */
@@ -57,15 +57,4 @@ export async function setMany(
     },
     bulkOptions,
   );
-}
-
-/**
- * A TTL Redis accepts: Redis refuses an expiry whose milliseconds overflow a 64-bit integer
- * (from about 9.2e15 s), and above 2^53 s a JavaScript number no longer counts whole seconds;
- * checked here so that nothing is sent rather than every item failing at Redis.
- */
-function assertExpire(expire: unknown): asserts expire is number {
-  if (typeof expire === 'number' && expire > 0 && expire <= Number.MAX_SAFE_INTEGER) return;
-  const message = `expire must be a number of seconds > 0 and at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER), got ${describeValue(expire)}`;
-  throw typeof expire === 'number' && !Number.isNaN(expire) ? new RangeError(message) : new TypeError(message);
 }

@@ -64,6 +64,7 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
  * never shows; a Redis URL has no '@' after its host.
  */
 export function redactUrl(url: string): string {
+  if (typeof url !== 'string') throw new TypeError(`url must be a string, got ${describeValue(url)}`);
   return redactCredentials(url);
 }
 
