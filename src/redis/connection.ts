@@ -16,15 +16,14 @@ import {
   waitForReplies,
   type AvailabilityGuard,
 } from './availability.js';
-import { assertOptionalClient, type AnyRedisClient, type RedisClient } from './client-shape.js';
+import { assertOptionalClient, isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
 import { resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisClosedError, RedisConnectionError } from './errors.js';
-import { redactError, scrubText } from './secrets.js';
+import { redactError, scrubText, secretsOf } from './secrets.js';
 import { parseClusterNodes, parseRedisUrl, redactUrl } from './url.js';
 
 export { isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
-import { isCluster } from './client-shape.js';
 
 /** Options of `connect`. Every field is optional; a bare string is taken as `url`. */
 export interface ConnectOptions {
@@ -199,7 +198,7 @@ async function open(options: ConnectOptions): Promise<{
       ...options.clusterOptions,
       redisOptions: { ...bounded, ...redisOptions, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
     });
-    await ready(client, target, secretsOf(redisOptions, options.redisOptions, options.clusterOptions?.redisOptions));
+    await ready(client, target, secretsOf(client));
     return { client, embedded: undefined, target, guard: guardAvailability(client, timeoutMs, target) };
   }
 
@@ -220,7 +219,7 @@ async function open(options: ConnectOptions): Promise<{
     lazyConnect: true,
   });
   try {
-    await ready(client, target, secretsOf(fromUrl, options.redisOptions));
+    await ready(client, target, secretsOf(client));
     return { client, embedded, target, guard: guardAvailability(client, timeoutMs, target) };
   } catch (error) {
     await embedded?.stop();
@@ -230,10 +229,6 @@ async function open(options: ConnectOptions): Promise<{
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function secretsOf(...sources: (RedisOptions | undefined)[]): string[] {
-  return sources.map((s) => s?.password).filter((p): p is string => typeof p === 'string' && p !== '');
 }
 
 /**
