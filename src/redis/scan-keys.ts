@@ -47,6 +47,10 @@ export function scanKeys(
   assertKnownKeys(options, ['count', 'type', 'signal', 'redis'], 'options');
   const count = options?.count ?? 1000;
   assertInteger(count, 'count', 1);
+  // Redis reads COUNT as a 64-bit integer; beyond 2^53 a JavaScript number is not sent exactly.
+  if (count > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`count must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(count)}`);
+  }
   assertOptionalString(options?.type, 'type');
   assertOptionalSignal(options?.signal, 'signal');
   return scan(list, count, options);

@@ -203,7 +203,7 @@ describe('a master killed mid-write', () => {
     await deleteMany(data.map(([key]) => key));
   });
 
-  it('without retries, every key not in failedIndexes is written', async () => {
+  it('without retries, every key not in failedIndexes is written (reported or ridden out, never lost)', async () => {
     const data = Array.from({ length: 100_000 }, (_, i) => [`failover-2:${i}`, `value-${i}`] as [string, string]);
     const masters = await cluster.masters();
     // The master that still has a replica: killing it fails over again.
@@ -212,17 +212,21 @@ describe('a master killed mid-write', () => {
       if (/connected_slaves:[1-9]/.test(await cluster.cli(port, 'info', 'replication'))) withReplica.push(port);
     }
     const victim = cluster.nodes.find((node) => node.port === withReplica[0])!;
-    const writing = outcomeOf(setMany(data, { expire: 3600, concurrency: 8 }));
+    let settled = false;
+    const writing = outcomeOf(setMany(data, { expire: 3600, concurrency: 8 }).finally(() => (settled = true)));
     const watcher = new Redis({ port: victim.port });
     while ((await watcher.dbsize()) < 5_000) await sleep(2);
     watcher.disconnect();
+    expect(settled).toBe(false);
     cluster.kill(victim);
     const outcome = await settleWithin(writing, 60_000);
-    expect(outcome).toMatchObject({ settled: true, value: { ok: false } });
-    const error = (outcome as { value: { error: unknown } }).value.error as BulkOperationError;
-    expect(error).toBeInstanceOf(BulkOperationError);
-    const failed = new Set(error.failedIndexes);
-    expect(failed.size).toBeGreaterThan(0);
+    expect(outcome.settled).toBe(true);
+    const result = (outcome as { value: { ok: boolean; error?: unknown } }).value;
+    // Items sent to the dead master fail (reported); items not yet sent wait for the failover
+    // (followed like a redirect, within timeoutMs) and may well succeed: either way, nothing
+    // unreported is lost.
+    if (!result.ok) expect(result.error).toBeInstanceOf(BulkOperationError);
+    const failed = new Set(result.ok ? [] : (result.error as BulkOperationError).failedIndexes);
     await cluster.waitHealthy();
     const values = await getMany(
       data.map(([key]) => key),
