@@ -35,7 +35,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-const RUNS = 150;
+/** Runs per property; `FUZZ_RUNS=2000 npx vitest run test/properties` digs deeper. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
 /** Values nobody should pass, and some that are valid by accident. */
 const hostile: fc.Arbitrary<unknown> = fc.oneof(
