@@ -280,7 +280,8 @@ export function installShutdownHooks(options?: ShutdownHookOptions): () => void 
   if (!Array.isArray(signals) || signals.length === 0) {
     throw new TypeError(`signals must be a non-empty array of signal names, got ${describeValue(signals)}`);
   }
-  signals.forEach((signal: unknown, i) => {
+  // Array.from: a hole in a sparse array is checked (as undefined) rather than skipped.
+  Array.from(signals).forEach((signal: unknown, i) => {
     if (typeof signal !== 'string') throw new TypeError(`signals[${i}] must be a string, got ${describeValue(signal)}`);
     if (!(signal in osConstants.signals) || signal === 'SIGKILL' || signal === 'SIGSTOP') {
       throw new RangeError(`signals must name catchable signals, got ${JSON.stringify(signal)}`);

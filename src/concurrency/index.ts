@@ -183,7 +183,9 @@ function legacyMethodDecorator(
 ): PropertyDescriptor {
   if (typeof descriptor?.value !== 'function') {
     const what = descriptor?.get !== undefined || descriptor?.set !== undefined ? 'an accessor' : 'a property';
-    throw new TypeError(`startNewThread decorates methods only, got ${what} (${String(propertyKey)})`);
+    throw new TypeError(
+      `fn must be a method: startNewThread decorates methods only, got ${what} (${String(propertyKey)})`,
+    );
   }
   return {
     ...descriptor,

@@ -112,9 +112,10 @@ export function normalizeRunOptions(options: StreamAllOptions | undefined): Norm
   assertOptionalBoolean(stopOnError, 'stopOnError');
   if (timeoutMs !== undefined) assertDuration(timeoutMs, 'timeoutMs', 1);
   assertOptionalFunction(onProgress, 'onProgress');
+  // A concurrency too large to double (Number.MAX_VALUE) is as unbounded as Infinity.
   const highWaterMark =
     options?.highWaterMark === undefined
-      ? 2 * (concurrency === Infinity ? DEFAULT_CONCURRENCY : concurrency)
+      ? 2 * (Number.isSafeInteger(concurrency) ? concurrency : DEFAULT_CONCURRENCY)
       : options.highWaterMark;
   assertInteger(highWaterMark, 'highWaterMark', 1);
   return {

@@ -1,6 +1,8 @@
 // Python datetimes carry microseconds; a JS Date keeps milliseconds. So that a datetime read
 // from Redis is written back with the same bytes, the microseconds below the millisecond are
 // remembered beside the Date (a WeakMap, invisible to callers) and used again when it is encoded.
+import { describeValue } from '../utils/errors.js';
+
 const extraMicros = new WeakMap<Date, number>();
 
 /** The sub-millisecond microseconds (0..999) remembered for `date`, 0 for any other Date. */
@@ -45,8 +47,8 @@ const DATETIME =
  * are taken as UTC.
  */
 export function parsePythonDatetime(text: string): Date {
-  const match = DATETIME.exec(text);
-  if (match === null) throw new TypeError(`not a Popoto datetime: ${JSON.stringify(text)}`);
+  const match = typeof text === 'string' ? DATETIME.exec(text) : null;
+  if (match === null) throw new TypeError(`text is not a Popoto datetime, got ${describeValue(text)}`);
   const [, y, mo, d, h, mi, s, fraction = '', offset] = match;
   const micros = Number(fraction.padEnd(6, '0'));
   let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + Math.floor(micros / 1000);

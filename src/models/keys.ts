@@ -1,6 +1,8 @@
 // Popoto's key layout (see shared/popoto-format/README.md), so that Python Popoto and
 // popoto-ts can share one Redis.
 
+import { describeValue } from '../utils/errors.js';
+
 const COLON = '{&#58;}';
 const NEEDS_ESCAPE = /[/'?*^[\]\-:{]/;
 
@@ -9,6 +11,7 @@ const NEEDS_ESCAPE = /[/'?*^[\]\-:{]/;
  * literal `{&#58;}` → `/{&#58;}`; then `:` → `{&#58;}`.
  */
 export function escapeKeyPart(value: string): string {
+  if (typeof value !== 'string') throw new TypeError(`value must be a string, got ${describeValue(value)}`);
   // Most key values (ids, slugs without '-') need nothing escaped: skip the rebuild.
   if (!NEEDS_ESCAPE.test(value)) return value;
   let out = '';
@@ -27,6 +30,7 @@ export function escapeKeyPart(value: string): string {
 
 /** The exact inverse of `escapeKeyPart`, in one left-to-right scan. */
 export function unescapeKeyPart(escaped: string): string {
+  if (typeof escaped !== 'string') throw new TypeError(`escaped must be a string, got ${describeValue(escaped)}`);
   let out = '';
   for (let i = 0; i < escaped.length; i++) {
     const char = escaped[i]!;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/connection.js';
+import { assertExpire } from '../redis/expire.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
 import { ModelWriteError } from './errors.js';
@@ -154,10 +155,7 @@ abstract class ModelBase {
       assertKnownKeys(options, ['expire'], 'options');
     }
     const expire = options?.expire;
-    if (expire !== undefined && !(typeof expire === 'number' && Number.isFinite(expire) && expire > 0)) {
-      const message = `expire must be a number of seconds > 0, got ${describeValue(expire)}`;
-      throw typeof expire === 'number' && !Number.isNaN(expire) ? new RangeError(message) : new TypeError(message);
-    }
+    if (expire !== undefined) assertExpire(expire);
     const meta = metaOf(this);
     const values = this as unknown as Record<string, unknown>;
     for (const [field, spec] of meta.entries) {

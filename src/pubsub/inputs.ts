@@ -1,5 +1,3 @@
-import { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
 
 /** Throws a TypeError unless `value` is a non-empty string (a channel name or a pattern). */
@@ -23,11 +21,8 @@ export function collectNames(values: readonly unknown[], listName: string, requi
 }
 
 /**
- * Throws a TypeError unless `value` is undefined or an ioredis client. Checked when an object is
- * constructed (useRedis checks again when it is used) so that the mistake surfaces at its source.
+ * Throws a TypeError unless `value` is undefined or an ioredis client (of any copy of ioredis 5
+ * or 6, checked by shape). Checked when an object is constructed (useRedis checks again when it
+ * is used) so that the mistake surfaces at its source.
  */
-export function assertOptionalClient(value: unknown): asserts value is RedisClient | undefined {
-  if (value !== undefined && !(value instanceof Redis) && !(value instanceof Cluster)) {
-    throw new TypeError(`redis must be an ioredis Redis or Cluster client, got ${describeValue(value)}`);
-  }
-}
+export { assertOptionalClient } from '../redis/client-shape.js';

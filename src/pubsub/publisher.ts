@@ -1,7 +1,7 @@
-import calculateSlot from 'cluster-key-slot';
 import type { BulkOptions } from '../redis/batches.js';
 import { masterForSlot } from '../redis/cluster-nodes.js';
-import { isCluster, useRedis, type RedisClient } from '../redis/connection.js';
+import { keySlot } from '../redis/key-slot.js';
+import { isCluster, useRedis, type AnyRedisClient } from '../redis/connection.js';
 import { publishMany } from '../redis/publish-many.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
@@ -11,13 +11,13 @@ import { encodePayload, validateEncoding, type PubSubEncoding } from './payload.
 /** Options of `new Publisher()`. */
 export interface PublisherOptions {
   /** The client to publish on. Default: the shared connection (`connect()`), opened on first use. */
-  redis?: RedisClient;
+  redis?: AnyRedisClient;
   /** How values are sent. Default `'msgpack'`. */
   encoding?: PubSubEncoding;
 }
 
 /** Options of `Publisher.publishMany`: those of the bulk `publishMany`, the client being the publisher's. */
-export type PublishManyOptions = Omit<BulkOptions, 'redis'>;
+export type PublishManyOptions = Omit<BulkOptions, 'redis' | 'retries'>;
 
 /**
  * Publishes values on Redis channels. With the default `'msgpack'` encoding any value a model
@@ -36,7 +36,7 @@ export type PublishManyOptions = Omit<BulkOptions, 'redis'>;
 export class Publisher {
   /** How this publisher sends values. */
   readonly encoding: PubSubEncoding;
-  readonly #redis: RedisClient | undefined;
+  readonly #redis: AnyRedisClient | undefined;
 
   /** Throws a TypeError (or RangeError for an unknown encoding name) on bad options. */
   constructor(options?: PublisherOptions) {
@@ -57,7 +57,7 @@ export class Publisher {
     assertName(channel, 'channel');
     const payload = encodePayload(value, this.encoding, 'value');
     const client = await useRedis(this.#redis);
-    const target = isCluster(client) ? (masterForSlot(client, calculateSlot(channel)) ?? client) : client;
+    const target = isCluster(client) ? (masterForSlot(client, keySlot(channel)) ?? client) : client;
     return target.publish(channel, payload);
   }
 

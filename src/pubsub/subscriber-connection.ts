@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from '../redis/connection.js';
 import { RedisClosedError } from '../redis/errors.js';
+import { redactError, secretsOf } from '../redis/secrets.js';
 import { messageOf } from '../utils/errors.js';
 
 /** What the connection reports to its owner. */
@@ -189,7 +190,10 @@ export class SubscriberConnection {
     redis.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, payload: Buffer) =>
       this.events.message(channel, payload, pattern),
     );
-    redis.on('error', (error: unknown) => this.events.error(error));
+    // Scrubbed in place before anyone sees it: a failed AUTH on reconnect (a rotated password)
+    // carries the password in error.command.args, and ioredis rejects queued calls with it too.
+    const secrets = secretsOf(redis);
+    redis.on('error', (error: unknown) => this.events.error(redactError(error, secrets)));
     redis.on('ready', () => {
       this.events.ready();
       if (resubscribeOnReady) void this.#resubscribe(redis);

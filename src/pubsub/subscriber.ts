@@ -1,4 +1,4 @@
-import { useRedis, type RedisClient } from '../redis/connection.js';
+import { useRedis, type AnyRedisClient } from '../redis/connection.js';
 import { trackBackgroundPromise } from '../concurrency/background.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { isThenable } from '../concurrency/task-policy.js';
@@ -15,7 +15,7 @@ export interface SubscriberOptions {
    * pub/sub itself: it opens its own connection, a `duplicate()` of it (on a cluster, of one
    * master). Default: the shared connection (`connect()`), opened on first use.
    */
-  redis?: RedisClient;
+  redis?: AnyRedisClient;
   /** How payloads are decoded. Default `'msgpack'`; `'raw'` delivers them as UTF-8 strings. */
   encoding?: PubSubEncoding;
   /** Name of the subscriber's connection in CLIENT LIST. Default `'popoto-ts:subscriber'`. */
@@ -91,7 +91,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   readonly connectionName: string;
   /** Most messages that may wait for one `for await` reader. */
   readonly bufferSize: number;
-  readonly #client: RedisClient | undefined;
+  readonly #client: AnyRedisClient | undefined;
   readonly #messageHandlers = new Set<MessageHandler<T>>();
   readonly #resubscribeHandlers = new Set<() => void>();
   readonly #errorHandlers = new Set<(error: unknown) => void>();

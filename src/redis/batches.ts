@@ -1,11 +1,16 @@
-import calculateSlot from 'cluster-key-slot';
-import type { ChainableCommander, Cluster } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { TaskError } from '../utils/errors.js';
-import { runAllMultithreaded } from '../concurrency/index.js';
+import { runAllMultithreaded, type RetryOptions } from '../concurrency/index.js';
+import { normalizeRunOptions, type RetryPolicy } from '../concurrency/run-options.js';
+import { backoffMs } from '../concurrency/task-policy.js';
 import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
-import { masterForSlot } from './cluster-nodes.js';
-import { isCluster, useRedis, type RedisClient } from './connection.js';
-import { BulkOperationError, bulkFailure } from './errors.js';
+import { onNextClientEvent, timeoutOf, untilReady } from './availability.js';
+import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
+import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
+import { assertOptionalClient } from './client-shape.js';
+import { bulkFailure, isClosedError, RedisUnavailableError } from './errors.js';
+import { keySlot } from './key-slot.js';
+import { redactError, secretsOf } from './secrets.js';
 
 /** Items that travel in one command: on a cluster, keys of a single hash slot. */
 export interface Group {
@@ -22,38 +27,79 @@ export interface Batch {
 
 /** Options shared by the bulk operations. */
 export interface BulkOptions {
-  /** The client to use. Default: the shared connection (`connect()`), opened on first use. */
-  redis?: RedisClient;
-  /** Aborting stops sending batches and rejects with `signal.reason`. */
+  /** The client to use: an ioredis 5 or 6 Redis or Cluster. Default: the shared connection (`connect()`), opened on first use. */
+  redis?: AnyRedisClient;
+  /** Aborting stops sending batches and rejects with a BulkOperationError whose `cause` is `signal.reason`. */
   signal?: AbortSignal;
   /** Most items per batch (one pipeline round trip). Default 500. */
   batchSize?: number;
-  /** Most batches in flight at once. Default: runAllMultithreaded's default. */
+  /** Most batches in flight at once: an integer >= 1 or Infinity. Default: runAllMultithreaded's default. */
   concurrency?: number;
+  /**
+   * Retries for the items that failed, with the shape of `runAllMultithreaded`'s: a count, or
+   * `{ retries, minDelayMs, maxDelayMs, retryIf }` (exponential backoff with jitter; `retryIf`
+   * sees each item's error). Only failed items are sent again, each round re-planned against the
+   * cluster's current slot map, so a failover is ridden out. Default: no retry. Not for
+   * `publishMany`. A connection closed with `disconnect()` is never retried.
+   */
+  retries?: number | RetryOptions;
 }
 
 /** Measured by `npm run bench` (getMany, setMany): 500 is on the plateau from 250 to 1000. */
 export const DEFAULT_BATCH_SIZE = 500;
 
-export function validateBulkOptions(options: BulkOptions | undefined): Required<Pick<BulkOptions, 'batchSize'>> {
+/** The options every bulk operation accepts; `publishMany` leaves out `retries`. */
+const BULK_OPTION_NAMES = ['redis', 'signal', 'batchSize', 'concurrency', 'retries'] as const;
+
+/** Bulk options checked (TypeError/RangeError naming the option), with defaults. */
+export interface CheckedBulkOptions {
+  batchSize: number;
+  retry: RetryPolicy | undefined;
+}
+
+/**
+ * Checks the bulk options before anything is sent. `retries: false` is for operations that must
+ * not repeat an item (PUBLISH): the option is then refused with the reason.
+ */
+export function validateBulkOptions(
+  options: BulkOptions | undefined,
+  operation = 'this operation',
+  allowRetries = true,
+): CheckedBulkOptions {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, ['redis', 'signal', 'batchSize', 'concurrency'], 'options');
+  if (!allowRetries && options?.retries !== undefined) {
+    throw new TypeError(
+      `${operation} takes no retries option: a PUBLISH whose reply was lost may still have been delivered, so ` +
+        'sending it again could deliver it twice; retry error.failedIndexes yourself if at-least-once is what you want',
+    );
+  }
+  assertKnownKeys(options, allowRetries ? BULK_OPTION_NAMES : BULK_OPTION_NAMES.slice(0, -1), 'options');
   assertOptionalSignal(options?.signal, 'signal');
+  assertOptionalClient(options?.redis);
   const batchSize = options?.batchSize ?? DEFAULT_BATCH_SIZE;
   assertInteger(batchSize, 'batchSize', 1);
-  if (options?.concurrency !== undefined) assertInteger(options.concurrency, 'concurrency', 1, true);
-  return { batchSize };
+  // The same rules (and messages) as runAllMultithreaded's options.
+  const { retry } = normalizeRunOptions({ concurrency: options?.concurrency, retries: options?.retries });
+  return { batchSize, retry };
 }
 
 /** How items map to commands: many keys in one command (MGET, MSET, UNLINK), or one command each (SET EX, PUBLISH). */
 export type CommandShape = 'multi-key' | 'per-item';
 
+/** Extra inputs of `planBatches`. */
+export interface PlanOptions {
+  /** Plan only these input positions (ascending). Default: all `count` of them. */
+  indexes?: readonly number[];
+  /** Prepended to each key to find its slot. Default: the client's `keyPrefix`, which ioredis sends. */
+  keyPrefix?: string;
+}
+
 /**
  * Splits item positions into batches of at most `batchSize` items, each sent as one command
  * (a batch of one group) or one pipeline. On a cluster, items are grouped by the hash slot of
- * their key, so a multi-key command never spans slots (no CROSSSLOT), and a batch only holds
- * slots served by one node, so its pipeline is one round trip to one node, as ioredis requires.
- * Items without keys (`keys` undefined: PUBLISH) may go anywhere.
+ * their key (as Redis computes it, see `keySlot`), so a multi-key command never spans slots (no
+ * CROSSSLOT), and a batch only holds slots served by one node, so its pipeline is one round trip
+ * to one node. Items without keys (`keys` undefined) may go anywhere.
  */
 export function planBatches(
   client: RedisClient,
@@ -61,24 +107,28 @@ export function planBatches(
   count: number,
   batchSize: number,
   shape: CommandShape,
+  plan: PlanOptions = {},
 ): Batch[] {
+  const positions = plan.indexes;
+  const total = positions?.length ?? count;
+  const at = positions === undefined ? (i: number) => i : (i: number) => positions[i]!;
   if (keys === undefined || !isCluster(client)) {
     const batches: Batch[] = [];
-    for (let start = 0; start < count; start += batchSize) {
-      const indexes = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    for (let start = 0; start < total; start += batchSize) {
+      const indexes = Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => at(start + i));
       batches.push({ groups: shape === 'multi-key' ? [{ indexes }] : indexes.map((index) => ({ indexes: [index] })) });
     }
     return batches;
   }
   const bySlot = new Map<number, number[]>();
-  // ioredis routes by the key it sends, with the client's keyPrefix in front: so must we.
-  const prefix = (client.options as { keyPrefix?: string }).keyPrefix ?? '';
-  keys.forEach((key, index) => {
-    const slot = calculateSlot(prefix + key);
+  const prefix = plan.keyPrefix ?? keyPrefixOf(client);
+  for (let i = 0; i < total; i++) {
+    const index = at(i);
+    const slot = keySlot(prefix + keys[index]!);
     const indexes = bySlot.get(slot);
     if (indexes === undefined) bySlot.set(slot, [index]);
     else indexes.push(index);
-  });
+  }
   const byNode = new Map<string, { slot: number; groups: Group[] }>();
   for (const [slot, indexes] of bySlot) {
     const node = nodeOfSlot(client, slot);
@@ -111,22 +161,43 @@ export function planBatches(
   return batches;
 }
 
+/** The `keyPrefix` ioredis puts in front of every key this client sends. */
+function keyPrefixOf(client: RedisClient): string {
+  const prefix = (client.options as { keyPrefix?: unknown }).keyPrefix;
+  return typeof prefix === 'string' ? prefix : '';
+}
+
 /** The node (master and replicas, as ioredis names them) that serves `slot`; the slot itself if unknown. */
 function nodeOfSlot(cluster: Cluster, slot: number): string {
   return cluster.slots[slot]?.join(',') ?? `slot:${slot}`;
 }
 
 /**
- * Where a batch goes. Commands with keys go through the client (on a cluster, ioredis routes
- * them by key and follows MOVED). Keyless commands (PUBLISH) would go to a random node; with
- * `route: 'slot-owner'` a cluster batch goes to the master of its slot instead, so that all
- * items planned under one key (a channel) leave in order from one node.
+ * Where a batch goes on a cluster:
+ * - `client`: through the Cluster client, which routes each command by ioredis's own slot
+ *   computation and follows MOVED (what models use: their keys are hash-tagged, which ioredis
+ *   hashes right).
+ * - `slot-owner`: to the master of the batch's slot, falling back to the client when the slot's
+ *   master is unknown (keyless PUBLISH: any node delivers, the owner only keeps a channel's
+ *   messages in order).
+ * - `direct`: to the master of the batch's slot, never elsewhere (the bulk key operations: ioredis
+ *   computes some keys' slots differently from Redis, so its routing cannot be trusted with them).
  */
-export type Route = 'client' | 'slot-owner';
+export type Route = 'client' | 'slot-owner' | 'direct';
+
+/** A cluster's slot has no master we hold a connection to (failing over, resharding): retried after a slot refresh. */
+export class NoSlotOwnerError extends Error {
+  override readonly name = 'NoSlotOwnerError';
+}
 
 function targetOf(client: RedisClient, batch: Batch, route: Route): RedisClient {
   if (route === 'client' || !isCluster(client) || batch.slot === undefined) return client;
-  return masterForSlot(client, batch.slot) ?? client;
+  const owner = masterForSlot(client, batch.slot);
+  if (owner !== undefined) return owner;
+  if (route === 'slot-owner') return client;
+  throw new NoSlotOwnerError(
+    `no connection to the master serving hash slot ${batch.slot} (the cluster may be failing over or resharding)`,
+  );
 }
 
 /** What one group's command answered: the reply, or the error that group alone got. */
@@ -143,22 +214,29 @@ export type GroupCommand = (target: ChainableCommander, group: Group) => unknown
  * Sends every batch (concurrently, through runAllMultithreaded): a batch of one group is a
  * single command, a larger batch one pipeline. Every group's outcome is handed to `onGroup`;
  * a failed batch fails each of its groups. Nothing is dropped silently: the caller decides
- * what a failure means.
+ * what a failure means. `asking` sends each command after an ASKING (an ASK redirect).
  */
 export async function sendBatches(
   client: RedisClient,
   batches: Batch[],
-  options: BulkOptions | undefined,
+  options: Pick<BulkOptions, 'signal' | 'concurrency'> | undefined,
   command: GroupCommand,
   onGroup: (group: Group, outcome: GroupOutcome) => void,
   route: Route = 'client',
+  asking?: Redis,
 ): Promise<void> {
   // Batches already sent when a run stops early (abort) still get their outcomes reported:
   // wait for them, so the caller learns exactly which items were done.
   const inFlight = new Set<Promise<void>>();
   const sendBatch = async (batch: Batch): Promise<void> => {
-    const target = targetOf(client, batch, route);
-    if (batch.groups.length === 1) {
+    let target: RedisClient;
+    try {
+      target = asking ?? targetOf(client, batch, route);
+    } catch (error) {
+      for (const group of batch.groups) onGroup(group, { ok: false, error });
+      return;
+    }
+    if (batch.groups.length === 1 && asking === undefined) {
       const group = batch.groups[0]!;
       try {
         onGroup(group, { ok: true, value: await command(target as unknown as ChainableCommander, group) });
@@ -168,7 +246,10 @@ export async function sendBatches(
       return;
     }
     const pipeline = target.pipeline();
-    for (const group of batch.groups) command(pipeline, group);
+    for (const group of batch.groups) {
+      if (asking !== undefined) pipeline.asking();
+      command(pipeline, group);
+    }
     let replies: [Error | null, unknown][] | null;
     try {
       replies = await pipeline.exec();
@@ -176,8 +257,9 @@ export async function sendBatches(
       for (const group of batch.groups) onGroup(group, { ok: false, error });
       return;
     }
+    const step = asking === undefined ? 1 : 2;
     batch.groups.forEach((group, i) => {
-      const [error, value] = replies?.[i] ?? [new Error('no reply for this command'), undefined];
+      const [error, value] = replies?.[i * step + step - 1] ?? [new Error('no reply for this command'), undefined];
       onGroup(group, error === null ? { ok: true, value } : { ok: false, error });
     });
   };
@@ -197,45 +279,252 @@ export async function sendBatches(
   }
 }
 
+/** What a bulk operation is, for `runBulk`. */
+export interface BulkSpec {
+  /** Its name, for messages (`getMany`). */
+  operation: string;
+  /** The key of each item (a channel for PUBLISH): what routes it on a cluster. */
+  keys: readonly string[];
+  shape: CommandShape;
+  /**
+   * Builds a group's command on `target`. `keyOf(i)` is the key to pass for item `i`: the input
+   * key, adjusted when the command goes straight to a cluster node whose own keyPrefix differs
+   * from the Cluster's (see `keyArgumentsFor`).
+   */
+  command: (target: ChainableCommander, group: Group, keyOf: (index: number) => string) => unknown;
+  /** Called with each group's reply. */
+  onReply?: (group: Group, reply: unknown) => void;
+  /** PUBLISH: routed by channel (not prefixed by ioredis), any node may take it, never retried. */
+  keyless?: boolean;
+  /** Values per item gathered so far, attached to the BulkOperationError (`results`). */
+  results?: unknown[];
+}
+
+/** A redirect Redis Cluster answers instead of running the command: not a failure, the item goes again. */
+type Redirect = { kind: 'moved' } | { kind: 'ask'; address: string } | { kind: 'wait' };
+
+function redirectOf(error: unknown): Redirect | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (message.startsWith('MOVED ')) return { kind: 'moved' };
+  if (message.startsWith('ASK ')) return { kind: 'ask', address: message.split(' ')[2] ?? '' };
+  if (message.startsWith('TRYAGAIN') || message.startsWith('CLUSTERDOWN')) return { kind: 'wait' };
+  if (error instanceof NoSlotOwnerError) return { kind: 'moved' };
+  return undefined;
+}
+
 /**
- * Runs a bulk operation: plans batches, sends them all, hands each group's reply to
- * `onReply`, and collects per-item failures. If any item failed, rejects with a
- * BulkOperationError listing exactly which (the rest were sent), or a RedisClosedError when
- * the connection was closed before anything went out.
+ * What an item redirected for too long fails with: the cluster could not say where it belongs
+ * (the last redirect is the cause), which is an unavailability, not a MOVED for the caller to handle.
  */
-export async function runBulk(
-  operation: string,
-  keys: readonly string[] | undefined,
-  count: number,
-  shape: CommandShape,
-  options: BulkOptions | undefined,
-  command: GroupCommand,
-  onReply?: (group: Group, reply: unknown) => void,
-  route: Route = 'client',
-): Promise<void> {
-  const { batchSize } = validateBulkOptions(options);
+function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: number): RedisUnavailableError {
+  const error = new RedisUnavailableError(
+    `the Redis Cluster kept redirecting this command for ${elapsedMs} ms (last answer: ${
+      last instanceof Error ? last.message : String(last)
+    }); it was not run`,
+    timeoutMs,
+  );
+  return Object.assign(error, { cause: last });
+}
+
+/** Redirect rounds per call before the items count as failed (ioredis's `maxRedirections` default). */
+const MAX_REDIRECTIONS = 16;
+/** Wait before sending again after TRYAGAIN / CLUSTERDOWN (ioredis's `retryDelayOnTryAgain`). */
+const REDIRECT_DELAY_MS = 100;
+
+/**
+ * Runs a bulk operation: plans batches, sends them all, hands each group's reply to `onReply`,
+ * and collects per-item failures.
+ *
+ * On a cluster every batch goes straight to the master of its slot, computed as Redis does;
+ * MOVED, ASK, TRYAGAIN and CLUSTERDOWN answers (a resharding, a failover) are followed by
+ * sending those items again (after a slot refresh, to the ASK target, or after 100 ms), for up
+ * to 16 rounds and `timeoutMs`, and never reach the caller as such: past that the items fail
+ * with a RedisUnavailableError. A cluster client that is not ready is waited for, as long. With `retries`, the items that still failed are
+ * sent again with backoff, re-planned each round. If any item failed in the end, rejects with a
+ * BulkOperationError listing exactly which (not confirmed), or a RedisClosedError when the
+ * connection was closed meanwhile.
+ */
+export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined): Promise<void> {
+  const { operation, keys } = spec;
+  const { batchSize, retry } = validateBulkOptions(options, operation, spec.keyless !== true);
+  const count = keys.length;
   if (count === 0) return;
   const client = await useRedis(options?.redis);
-  const failures: TaskError[] = [];
-  const settled = new Uint8Array(count);
-  try {
-    await sendBatches(
-      client,
-      planBatches(client, keys, count, batchSize, shape),
-      options,
-      command,
-      (group, outcome) => {
+  const keyOf = keyArgumentsFor(client, keys);
+  const secrets = secretsOf(client);
+  const signal = options?.signal;
+  const route: Route = spec.keyless === true ? 'slot-owner' : 'direct';
+  const planOptions = spec.keyless === true ? { keyPrefix: '' } : {};
+  const command: GroupCommand = (target, group) => spec.command(target, group, keyOf);
+  const concurrency = options?.concurrency;
+
+  const plan = (indexes: readonly number[] | undefined): Batch[] =>
+    planBatches(client, keys, count, batchSize, spec.shape, { ...planOptions, indexes });
+
+  /**
+   * Sends `indexes` (all items when undefined) once, following cluster redirects. Resolves with
+   * the items that failed and why; `aborted` when the caller's signal stopped it, the items it
+   * did not get to then failed with the signal's reason.
+   */
+  const attempt = async (
+    indexes: readonly number[] | undefined,
+  ): Promise<{ failed: Map<number, unknown>; aborted: boolean }> => {
+    const failed = new Map<number, unknown>();
+    // Redirects are followed for at most timeoutMs (and 16 rounds): a cluster that is failing
+    // over or resharding settles within that, or its items fail and `retries` takes over.
+    const budget = timeoutOf(client);
+    const deadline = Date.now() + budget;
+    if (isCluster(client)) await untilReady(client, budget);
+    let pending: { batches: Batch[]; asking?: Redis }[] = [{ batches: plan(indexes) }];
+    for (let redirections = 0; pending.length > 0; redirections++) {
+      const lastRound = redirections >= MAX_REDIRECTIONS || Date.now() >= deadline;
+      const moved: number[] = [];
+      const asked = new Map<string, number[]>();
+      let wait = false;
+      // Only read if the caller aborts; a byte per item is cheaper than a Set on the hot path.
+      const settled = new Uint8Array(count);
+      const outcome = (group: Group, result: GroupOutcome): void => {
         for (const index of group.indexes) settled[index] = 1;
-        if (outcome.ok) onReply?.(group, outcome.value);
-        else for (const index of group.indexes) failures.push(new TaskError(index, outcome.error));
-      },
-      route,
-    );
-  } catch (error) {
-    // Aborted: every item that did not complete is reported, with the abort as its cause.
-    if (options?.signal?.aborted !== true) throw error;
-    for (let index = 0; index < count; index++) if (settled[index] === 0) failures.push(new TaskError(index, error));
-    throw new BulkOperationError(operation, count, failures, { cause: error });
+        if (result.ok) {
+          spec.onReply?.(group, result.value);
+          return;
+        }
+        const redirect = isCluster(client) ? redirectOf(result.error) : undefined;
+        if (redirect === undefined || lastRound) {
+          const error =
+            redirect === undefined
+              ? result.error
+              : redirectedTooLong(result.error, Date.now() - deadline + budget, budget);
+          for (const index of group.indexes) failed.set(index, redactError(error, secrets));
+        } else if (redirect.kind === 'ask') {
+          const list = asked.get(redirect.address) ?? [];
+          asked.set(redirect.address, list);
+          list.push(...group.indexes);
+        } else {
+          moved.push(...group.indexes);
+          wait ||= redirect.kind === 'wait';
+        }
+      };
+      const abandon = (items: Iterable<number>): { failed: Map<number, unknown>; aborted: boolean } => {
+        for (const index of items) if (!failed.has(index)) failed.set(index, signal?.reason);
+        return { failed, aborted: true };
+      };
+      try {
+        for (const { batches, asking } of pending) {
+          await sendBatches(client, batches, { signal, concurrency }, command, outcome, route, asking);
+        }
+      } catch (error) {
+        if (signal?.aborted !== true) throw error;
+        const unsettled = pending.flatMap(({ batches }) =>
+          batches.flatMap((batch) => batch.groups.flatMap((group) => group.indexes)),
+        );
+        return abandon(unsettled.filter((index) => settled[index] === 0));
+      }
+      pending = [];
+      if (moved.length === 0 && asked.size === 0) break;
+      const cluster = client as Cluster;
+      const waited = wait ? await pause(REDIRECT_DELAY_MS, signal, client) : true;
+      if (!waited) return abandon([...moved, ...[...asked.values()].flat()]);
+      const remaining = Math.max(0, deadline - Date.now());
+      if (cluster.status !== 'ready') await untilReady(cluster, remaining);
+      else if (!wait || asked.size > 0) await refreshSlots(cluster, remaining);
+      if (moved.length > 0) pending.push({ batches: plan(moved.sort((a, b) => a - b)) });
+      for (const [address, list] of asked) {
+        // An ASK target we hold no connection to: after the refresh, the slot's owner redirects again.
+        const node = nodeByAddress(cluster, address);
+        pending.push({ batches: plan(list.sort((a, b) => a - b)), ...(node === undefined ? {} : { asking: node }) });
+      }
+    }
+    return { failed, aborted: false };
+  };
+
+  const first = await attempt(undefined);
+  const failed = first.failed;
+  let aborted = first.aborted;
+  for (let round = 0; !aborted && failed.size > 0 && retry !== undefined && round < retry.retries; round++) {
+    if (client.status === 'end' || [...failed.values()].some(isClosedError)) break;
+    const retryable: number[] = [];
+    for (const [index, error] of failed) {
+      try {
+        if (retry.retryIf === undefined || retry.retryIf(error)) retryable.push(index);
+      } catch (verdict) {
+        // As in runAllMultithreaded: a retryIf that throws fails the item with what it threw.
+        failed.set(index, verdict);
+      }
+    }
+    if (retryable.length === 0) break;
+    if (!(await pause(backoffMs(retry, round), signal, client))) {
+      aborted = true;
+      break;
+    }
+    if (isCluster(client)) await refreshSlots(client, timeoutOf(client));
+    const again = await attempt(retryable.sort((a, b) => a - b));
+    for (const index of retryable) {
+      if (again.failed.has(index)) failed.set(index, again.failed.get(index));
+      else failed.delete(index);
+    }
+    aborted = again.aborted;
   }
-  if (failures.length > 0) throw bulkFailure(operation, count, failures);
+  if (aborted) {
+    throw bulkFailure(operation, count, toTaskErrors(failed), {
+      closed: false,
+      cause: signal?.reason,
+      results: spec.results,
+    });
+  }
+  if (failed.size > 0) {
+    throw bulkFailure(operation, count, toTaskErrors(failed), {
+      closed: client.status === 'end' || [...failed.values()].some(isClosedError),
+      results: spec.results,
+    });
+  }
+}
+
+function toTaskErrors(failed: Map<number, unknown>): TaskError[] {
+  return [...failed].map(([index, error]) => new TaskError(index, error));
+}
+
+/**
+ * Waits `ms`; resolves false if the caller's signal aborted (before or during the wait), true
+ * otherwise. A client that closes for good ends the wait early: what follows fails at once.
+ */
+async function pause(ms: number, signal: AbortSignal | undefined, client: RedisClient): Promise<boolean> {
+  if (isAborted(signal)) return false;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      stopWatching();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    const stopWatching = onNextClientEvent(client, 'end', done);
+  });
+  return !isAborted(signal);
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/**
+ * The key to pass for each input key so that the key Redis receives is the one planned for:
+ * the input key itself, except on a cluster whose own `keyPrefix` is not the one its node
+ * connections add (ioredis copies `redisOptions.keyPrefix` to the Cluster, not the other way).
+ */
+function keyArgumentsFor(client: RedisClient, keys: readonly string[]): (index: number) => string {
+  if (!isCluster(client)) return (i) => keys[i]!;
+  const wire = keyPrefixOf(client);
+  const node = (client.options.redisOptions as { keyPrefix?: unknown } | undefined)?.keyPrefix;
+  const nodePrefix = typeof node === 'string' ? node : '';
+  if (wire === nodePrefix) return (i) => keys[i]!;
+  if (!wire.startsWith(nodePrefix)) {
+    throw new TypeError(
+      `redis: a Cluster whose keyPrefix (${JSON.stringify(wire)}) does not start with its redisOptions.keyPrefix ` +
+        `(${JSON.stringify(nodePrefix)}) cannot be used by the bulk operations`,
+    );
+  }
+  const extra = wire.slice(nodePrefix.length);
+  return (i) => extra + keys[i]!;
 }

@@ -2,18 +2,28 @@ import { inspect } from 'node:util';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { describeValue, messageOf } from '../utils/errors.js';
 import {
+  assertDuration,
   assertKnownKeys,
   assertOptionalBoolean,
   assertOptionalString,
   assertOptionsObject,
 } from '../utils/validate.js';
+import {
+  availabilityOptions,
+  DEFAULT_TIMEOUT_MS,
+  guardAvailability,
+  rejectAllAndClose,
+  waitForReplies,
+  type AvailabilityGuard,
+} from './availability.js';
+import { assertOptionalClient, isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
 import { resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisClosedError, RedisConnectionError } from './errors.js';
+import { redactError, scrubText, secretsOf } from './secrets.js';
 import { parseClusterNodes, parseRedisUrl, redactUrl } from './url.js';
 
-/** A connection: a single Redis or a Redis Cluster (both ioredis). */
-export type RedisClient = Redis | Cluster;
+export { isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
 
 /** Options of `connect`. Every field is optional; a bare string is taken as `url`. */
 export interface ConnectOptions {
@@ -29,12 +39,25 @@ export interface ConnectOptions {
   redisOptions?: RedisOptions;
   /** Extra ioredis Cluster options. */
   clusterOptions?: ClusterOptions;
+  /**
+   * The longest a command waits on a Redis that cannot answer (down, restarting, stalled,
+   * unreachable) before it fails with a `RedisUnavailableError`, in ms. Default 5000. Half of it
+   * is allowed for noticing a silent connection, half for the server to come back: a restart
+   * shorter than that is ridden out without an error. `disconnect()` also returns within it.
+   */
+  timeoutMs?: number;
 }
 
 type State =
   | { kind: 'idle' }
   | { kind: 'connecting'; promise: Promise<RedisClient> }
-  | { kind: 'open'; client: RedisClient; embedded: EmbeddedRedis | undefined; target: string }
+  | {
+      kind: 'open';
+      client: RedisClient;
+      embedded: EmbeddedRedis | undefined;
+      target: string;
+      guard: AvailabilityGuard;
+    }
   | { kind: 'closed' };
 
 let state: State = { kind: 'idle' };
@@ -98,11 +121,9 @@ export function getRedis(): RedisClient {
  * The connection bulk operations use: `client` if given (it must not be closed), else the shared
  * one, opened with the defaults on first use. After `disconnect()` it is a `RedisClosedError`.
  */
-export async function useRedis(client?: RedisClient): Promise<RedisClient> {
+export async function useRedis(client?: AnyRedisClient): Promise<RedisClient> {
   if (client !== undefined) {
-    if (!(client instanceof Redis) && !(client instanceof Cluster)) {
-      throw new TypeError(`redis must be an ioredis Redis or Cluster client, got ${describeValue(client)}`);
-    }
+    assertOptionalClient(client);
     // 'end' only: ioredis passes through 'close' on its way to reconnecting.
     if (client.status === 'end') throw new RedisClosedError();
     return client;
@@ -116,7 +137,12 @@ export function openRedis(): RedisClient | undefined {
   return state.kind === 'open' ? state.client : undefined;
 }
 
-/** Closes the shared connection (waiting for replies in flight) and stops a private server if one was started. */
+/**
+ * Closes the shared connection and stops a private server if one was started. Replies in flight
+ * are waited for, at most `timeoutMs`; then every command still queued or unanswered
+ * rejects with a `RedisClosedError`, so nothing is left pending, and the socket is closed. With
+ * Redis unreachable it returns within `timeoutMs` (plus the time to stop a private server).
+ */
 export async function disconnect(): Promise<void> {
   if (state.kind === 'connecting') await state.promise.catch(() => undefined);
   if (state.kind !== 'open') {
@@ -124,20 +150,15 @@ export async function disconnect(): Promise<void> {
     state = { kind: 'closed' };
     return;
   }
-  const { client, embedded } = state;
+  const { client, embedded, guard } = state;
   state = { kind: 'closed' };
+  guard.stop();
   try {
-    await client.quit();
-  } catch {
-    client.disconnect();
+    await waitForReplies(client, guard.timeoutMs);
   } finally {
+    await rejectAllAndClose(client, new RedisClosedError());
     await embedded?.stop();
   }
-}
-
-/** True for a Redis Cluster client. */
-export function isCluster(client: RedisClient): client is Cluster {
-  return client instanceof Cluster;
 }
 
 function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefined): ConnectOptions {
@@ -145,7 +166,7 @@ function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefin
   assertOptionsObject(urlOrOptions, 'options');
   assertKnownKeys(
     urlOrOptions,
-    ['url', 'clusterNodes', 'defaultUrl', 'embedded', 'redisOptions', 'clusterOptions'],
+    ['url', 'clusterNodes', 'defaultUrl', 'embedded', 'redisOptions', 'clusterOptions', 'timeoutMs'],
     'options',
   );
   const options = urlOrOptions ?? {};
@@ -154,6 +175,7 @@ function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefin
   assertOptionalBoolean(options.embedded, 'embedded');
   assertOptionsObject(options.redisOptions, 'redisOptions');
   assertOptionsObject(options.clusterOptions, 'clusterOptions');
+  if (options.timeoutMs !== undefined) assertDuration(options.timeoutMs, 'timeoutMs', 2);
   return options;
 }
 
@@ -161,7 +183,10 @@ async function open(options: ConnectOptions): Promise<{
   client: RedisClient;
   embedded: EmbeddedRedis | undefined;
   target: string;
+  guard: AvailabilityGuard;
 }> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const bounded = availabilityOptions(timeoutMs);
   const clusterNodes =
     options.clusterNodes ?? (options.url === undefined ? nonEmpty(process.env.REDIS_CLUSTER_NODES) : undefined);
   if (clusterNodes !== undefined) {
@@ -172,13 +197,10 @@ async function open(options: ConnectOptions): Promise<{
       enableAutoPipelining: true,
       lazyConnect: true,
       ...options.clusterOptions,
-      redisOptions: { ...redisOptions, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
+      redisOptions: { ...bounded, ...redisOptions, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
     });
-    return {
-      client: await ready(client, target, secretsOf(redisOptions, options.redisOptions)),
-      embedded: undefined,
-      target,
-    };
+    await ready(client, target, secretsOf(client));
+    return { client, embedded: undefined, target, guard: guardAvailability(client, timeoutMs, target) };
   }
 
   let url = options.url ?? nonEmpty(process.env.REDIS_URL);
@@ -190,12 +212,18 @@ async function open(options: ConnectOptions): Promise<{
   }
   const target = redactUrl(url);
   const fromUrl = parseRedisUrl(url);
-  const client = new Redis({ enableAutoPipelining: true, ...fromUrl, ...options.redisOptions, lazyConnect: true });
+  const client = new Redis({
+    enableAutoPipelining: true,
+    ...bounded,
+    ...fromUrl,
+    ...options.redisOptions,
+    lazyConnect: true,
+  });
   try {
-    const secrets = secretsOf(fromUrl, options.redisOptions);
+    const secrets = secretsOf(client);
     await ready(client, target, secrets);
     await confirmDatabase(client, target, secrets);
-    return { client, embedded, target };
+    return { client, embedded, target, guard: guardAvailability(client, timeoutMs, target) };
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -206,10 +234,6 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function secretsOf(...sources: (RedisOptions | undefined)[]): string[] {
-  return sources.map((s) => s?.password).filter((p): p is string => typeof p === 'string' && p !== '');
-}
-
 /**
  * Connects, then makes the client safe to print: `util.inspect` shows the redacted target,
  * not ioredis's options (which hold the password). On failure the client is shut down and
@@ -218,9 +242,11 @@ function secretsOf(...sources: (RedisOptions | undefined)[]): string[] {
  */
 async function ready<C extends RedisClient>(client: C, target: string, secrets: string[]): Promise<C> {
   let lastError: unknown;
-  // Without a listener ioredis prints every connection error to the console, unredacted.
+  // Without a listener ioredis prints every connection error to the console, unredacted. The
+  // listener also scrubs each error in place before any command sees it: when a reconnect's AUTH
+  // fails, ioredis rejects every queued command with that error, the password in its args.
   client.on('error', (error: unknown) => {
-    lastError = error;
+    lastError = redactError(error, secrets);
   });
   Object.defineProperty(client, inspect.custom, {
     value: () =>
@@ -233,7 +259,7 @@ async function ready<C extends RedisClient>(client: C, target: string, secrets: 
     client.disconnect();
     // The rejection is often just "Connection is closed."; the cause (WRONGPASS, a TLS
     // certificate error, ECONNREFUSED) arrived on the 'error' event.
-    const message = scrub(messageOf(lastError ?? error), secrets);
+    const message = scrubText(messageOf(lastError ?? error), secrets);
     throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}`);
   }
 }
@@ -267,11 +293,7 @@ async function confirmDatabase(client: Redis, target: string, secrets: string[])
     client.disconnect();
     throw new RedisConnectionError(
       `could not connect to Redis at ${target}: the server refused database ${db} ` +
-        `(${scrub(messageOf(error), secrets)}); nothing was written`,
+        `(${scrubText(messageOf(error), secrets)}); nothing was written`,
     );
   }
-}
-
-function scrub(text: string, secrets: string[]): string {
-  return secrets.reduce((out, secret) => out.split(secret).join('***'), text);
 }

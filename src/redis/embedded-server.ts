@@ -28,6 +28,8 @@ export interface EmbeddedRedisOptions {
   dir?: string;
   /** Pick a port whose cluster bus port (port + 10000) is free as well. */
   clusterBus?: boolean;
+  /** Listen on this port (a restart on the port a stopped server had, say) instead of a free one. */
+  port?: number;
 }
 
 /** Full path of an executable on PATH, or undefined. */
@@ -61,7 +63,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
   const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);
   // A port that was free when probed can be taken before redis binds it: only that is retried.
   for (let attempt = 1; ; attempt++) {
-    const port = options.clusterBus === true ? await freePortWithCompanion(10_000) : await freePort();
+    const port = options.port ?? (options.clusterBus === true ? await freePortWithCompanion(10_000) : await freePort());
     try {
       return await startOn(port, options, deadline);
     } catch (error) {

@@ -4,26 +4,31 @@ import { collectKeys } from './inputs.js';
 /**
  * Reads many string keys at once: `MGET` batches sent concurrently (on a cluster, one `MGET`
  * per hash slot, batched per node). Resolves with the values in the order of `keys`, `null`
- * for missing keys; rejects with a BulkOperationError naming the failed positions if any
- * batch failed.
+ * for missing keys.
+ *
+ * If some batches fail (after `retries`, if given), rejects with a BulkOperationError:
+ * `failedIndexes` names the positions not read, and `results` holds every value that was read
+ * (`undefined` at the failed positions), so nothing already fetched is lost.
  *
  * @example
- * const [a, b] = await getMany(['user:1', 'user:2']);
+ * const [a, b] = await getMany(['user:1', 'user:2'], { retries: 3 });
  */
 export async function getMany(keys: Iterable<string>, options?: BulkOptions): Promise<(string | null)[]> {
   const list = collectKeys(keys);
-  const values = new Array<string | null>(list.length);
+  const values = new Array<string | null | undefined>(list.length);
   await runBulk(
-    'getMany',
-    list,
-    list.length,
-    'multi-key',
-    options,
-    (target, group) => target.mget(group.indexes.map((i) => list[i]!)),
-    (group, reply) => {
-      const replies = reply as (string | null)[];
-      group.indexes.forEach((index, i) => (values[index] = replies[i] ?? null));
+    {
+      operation: 'getMany',
+      keys: list,
+      shape: 'multi-key',
+      command: (target, group, keyOf) => target.mget(group.indexes.map(keyOf)),
+      onReply: (group, reply) => {
+        const replies = reply as (string | null)[];
+        group.indexes.forEach((index, i) => (values[index] = replies[i] ?? null));
+      },
+      results: values,
     },
+    options,
   );
-  return values;
+  return values as (string | null)[];
 }

@@ -2,8 +2,19 @@
  * popoto-ts/redis: the connection every other part uses, and bulk operations that are
  * ordered, concurrent (built on runAllMultithreaded) and correct on a Redis Cluster.
  */
-export { connect, disconnect, getRedis, isCluster, type ConnectOptions, type RedisClient } from './connection.js';
-export { BulkOperationError, RedisClosedError, RedisConnectionError } from './errors.js';
+export {
+  connect,
+  disconnect,
+  getRedis,
+  isCluster,
+  type AnyRedisClient,
+  type ConnectOptions,
+  type RedisClient,
+} from './connection.js';
+export type { RedisClientLike } from './client-shape.js';
+export { DEFAULT_TIMEOUT_MS } from './availability.js';
+export { keySlot } from './key-slot.js';
+export { BulkOperationError, RedisClosedError, RedisConnectionError, RedisUnavailableError } from './errors.js';
 export { NoRedisError } from './default-server.js';
 export { DEFAULT_BATCH_SIZE, type BulkOptions } from './batches.js';
 export { getMany } from './get-many.js';

@@ -7,29 +7,37 @@ import { collectEntries, type RedisValue } from './inputs.js';
  * with what Redis answers for each message, in input order:
  * the number of subscribers that received it. On a cluster any node may publish and the
  * cluster bus delivers to subscribers on every node, but (Redis semantics) the count only
- * covers the subscribers connected to the node that published. If some messages fail, the
- * others are still sent and the promise rejects with a BulkOperationError.
+ * covers the subscribers connected to the node that published.
+ *
+ * If some messages fail, the others are still sent and the promise rejects with a
+ * BulkOperationError: `failedIndexes` names the messages not confirmed, `results` the receiver
+ * counts of the rest. There is no `retries` option, by choice: a message whose reply was lost
+ * may have been delivered, and sending it again would deliver it twice. Retry
+ * `failedIndexes` yourself when at-least-once delivery is what you want.
  *
  * @example
  * const receivers = await publishMany([['prices', 'AAPL 189.2'], ['prices', 'MSFT 402.1']]);
  */
 export async function publishMany(
   entries: Iterable<readonly [string, RedisValue]>,
-  options?: BulkOptions,
+  options?: Omit<BulkOptions, 'retries'>,
 ): Promise<number[]> {
   const { keys: channels, values: messages } = collectEntries(entries, 'entries', 'channel');
   const receivers = new Array<number>(channels.length).fill(0);
+  const confirmed = new Array<number | undefined>(channels.length);
   // Planned by channel as if it were a key: on a cluster each channel's messages leave from
   // the master of its slot, one connection, so they arrive in the order given.
   await runBulk(
-    'publishMany',
-    channels,
-    channels.length,
-    'per-item',
+    {
+      operation: 'publishMany',
+      keys: channels,
+      shape: 'per-item',
+      keyless: true,
+      command: (target, { indexes: [i] }) => target.publish(channels[i!]!, asPayload(messages[i!]!)),
+      onReply: ({ indexes: [i] }, reply) => (receivers[i!] = confirmed[i!] = Number(reply)),
+      results: confirmed,
+    },
     options,
-    (target, { indexes: [i] }) => target.publish(channels[i!]!, asPayload(messages[i!]!)),
-    ({ indexes: [i] }, reply) => (receivers[i!] = Number(reply)),
-    'slot-owner',
   );
   return receivers;
 }

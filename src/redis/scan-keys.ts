@@ -1,4 +1,3 @@
-import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import { AsyncQueue } from '../concurrency/async-queue.js';
 import { describeValue } from '../utils/errors.js';
@@ -11,7 +10,8 @@ import {
   assertOptionsObject,
 } from '../utils/validate.js';
 import { masterForSlot } from './cluster-nodes.js';
-import { isCluster, useRedis, type RedisClient } from './connection.js';
+import { isCluster, useRedis, type AnyRedisClient } from './connection.js';
+import { keySlot } from './key-slot.js';
 
 /** Options of `scanKeys`. */
 export interface ScanKeysOptions {
@@ -22,7 +22,7 @@ export interface ScanKeysOptions {
   /** Aborting stops scanning; iteration throws `signal.reason`. */
   signal?: AbortSignal;
   /** The client to use. Default: the shared connection. */
-  redis?: RedisClient;
+  redis?: AnyRedisClient;
 }
 
 /**
@@ -47,6 +47,10 @@ export function scanKeys(
   assertKnownKeys(options, ['count', 'type', 'signal', 'redis'], 'options');
   const count = options?.count ?? 1000;
   assertInteger(count, 'count', 1);
+  // Redis reads COUNT as a 64-bit integer; beyond 2^53 a JavaScript number is not sent exactly.
+  if (count > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`count must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(count)}`);
+  }
   assertOptionalString(options?.type, 'type');
   assertOptionalSignal(options?.signal, 'signal');
   return scan(list, count, options);
@@ -118,5 +122,5 @@ function literalHashTagSlot(pattern: string): number | undefined {
   const close = pattern.indexOf('}', open + 1);
   if (open === -1 || close === -1 || close === open + 1) return undefined;
   if (/[*?[\]\\]/.test(pattern.slice(0, close + 1))) return undefined;
-  return calculateSlot(pattern.slice(0, close + 1));
+  return keySlot(pattern.slice(0, close + 1));
 }

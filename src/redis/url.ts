@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { RedisOptions } from 'ioredis';
 import { describeValue } from '../utils/errors.js';
+import { redactCredentials } from '../utils/redact.js';
 
 /** Host and port of one server. */
 export interface HostPort {
@@ -27,7 +28,9 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
         `Percent-encode '/', '?', '#' and '@' in a user name or password.`,
     );
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+  // 'redis:user:pw@host' parses as a URL with no host (everything else is its path): refused,
+  // rather than connecting to the default host with the credentials read as a database index.
+  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || !/^rediss?:\/\//i.test(url)) {
     throw new TypeError(`url must use redis:// or rediss://, got ${JSON.stringify(redactUrl(url))}`);
   }
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
@@ -43,7 +46,9 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
   if (path !== '') {
     const db = Number(path);
     if (!Number.isInteger(db) || db < 0) {
-      throw new RangeError(`the database index in the URL must be an integer >= 0, got ${JSON.stringify(path)}`);
+      throw new RangeError(
+        `the database index in the URL must be an integer >= 0, got ${JSON.stringify(redactUrl(path))}`,
+      );
     }
     options.db = db;
   }
@@ -53,19 +58,14 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
 }
 
 /**
- * `redis://user:secret@host` → `redis://user:***@host`, for messages and logs. Everything up to
- * the last '@' counts as user info, so a password holding '@', '/' or '#' (even unencoded)
+ * `redis://user:secret@host` → `redis://user:***@host`, for messages and logs; the same for a
+ * URL missing its scheme or mistyped (`user:secret@host`, `redis:user:secret@host`). Everything up
+ * to the last '@' counts as user info, so a password holding '@', '/' or '#' (even unencoded)
  * never shows; a Redis URL has no '@' after its host.
  */
 export function redactUrl(url: string): string {
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
-  if (scheme === undefined) return url;
-  const rest = url.slice(scheme.length);
-  const at = rest.lastIndexOf('@');
-  if (at === -1) return url;
-  const userinfo = rest.slice(0, at);
-  const colon = userinfo.indexOf(':');
-  return colon === -1 ? url : `${scheme}${userinfo.slice(0, colon)}:***@${rest.slice(at + 1)}`;
+  if (typeof url !== 'string') throw new TypeError(`url must be a string, got ${describeValue(url)}`);
+  return redactCredentials(url);
 }
 
 /**
@@ -93,11 +93,16 @@ export function parseClusterNodes(nodes: string | string[]): { nodes: HostPort[]
       }
       return { host, port };
     }
-    const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(entry);
-    if (match === null) {
-      throw new TypeError(`clusterNodes[${i}] must be "host:port", got ${JSON.stringify(redactUrl(entry))}`);
+    // A host name, an IPv4 address or a bracketed IPv6 address: anything else (a password
+    // written without the redis:// in front, say) is refused here rather than looked up in DNS.
+    const match = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9_.-]+)):(\d{1,5})$/i.exec(entry);
+    const port = Number(match?.[3]);
+    if (match === null || port < 1 || port > 65535) {
+      throw new TypeError(
+        `clusterNodes[${i}] must be "host:port" or a redis:// URL, got ${JSON.stringify(redactUrl(entry))}`,
+      );
     }
-    return { host: match[1]!, port: Number(match[2]) };
+    return { host: (match[1] ?? match[2])!, port };
   });
   return { nodes: parsedNodes, redisOptions };
 }

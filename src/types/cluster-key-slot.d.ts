@@ -1,4 +1,4 @@
-// cluster-key-slot ships no types; these are the two functions we use (the same module ioredis uses).
+// cluster-key-slot ships no types. ioredis uses it internally; our tests use it to show where it differs from Redis (see src/redis/key-slot.ts).
 declare module 'cluster-key-slot' {
   /** Hash slot (0..16383) of a key, honouring `{hash tags}`. */
   function calculateSlot(key: string | Buffer): number;

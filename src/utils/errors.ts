@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { redactForDisplay } from './redact.js';
 
 /**
  * A task ran longer than its `timeoutMs`. Carries the input index of the task, so a failure
@@ -47,9 +48,17 @@ export function stackOf(error: unknown): string {
   return describeValue(error);
 }
 
-/** A short, single-line rendering of any value for error messages. */
+/**
+ * A short, single-line rendering of any value for error messages. Passwords are masked (see
+ * `redactForDisplay`): a value shown back is often a connection setting in the wrong place.
+ */
 export function describeValue(value: unknown): string {
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  const text = inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 60 });
+  const text = inspect(redactForDisplay(value), {
+    depth: 1,
+    breakLength: Infinity,
+    maxArrayLength: 5,
+    maxStringLength: 60,
+  });
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

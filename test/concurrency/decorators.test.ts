@@ -66,11 +66,11 @@ describe('@startNewThread as a legacy decorator, called as TypeScript calls it',
   it('refuses accessors and properties with a TypeError naming them', () => {
     const accessor: PropertyDescriptor = { get: () => 1, configurable: true };
     expect(() => startNewThread({}, 'size', accessor)).toThrow(
-      new TypeError('startNewThread decorates methods only, got an accessor (size)'),
+      new TypeError('fn must be a method: startNewThread decorates methods only, got an accessor (size)'),
     );
     const call = startNewThread as unknown as (target: object, key: string, descriptor?: PropertyDescriptor) => unknown;
     expect(() => call({}, 'field', undefined)).toThrow(
-      new TypeError('startNewThread decorates methods only, got a property (field)'),
+      new TypeError('fn must be a method: startNewThread decorates methods only, got a property (field)'),
     );
   });
 });

@@ -231,7 +231,9 @@ describe('validation', () => {
       'User has no field "nmae" (fields: id, name, level, joined, tags, active)',
     );
     await expect(new User({ id: '1', name: 'x', level: 1 }).save({ expire: -1 })).rejects.toThrow(
-      new RangeError('expire must be a number of seconds > 0, got -1'),
+      new RangeError(
+        'expire must be a number of seconds > 0 and at most 9007199254740991 (Number.MAX_SAFE_INTEGER), got -1',
+      ),
     );
   });
 

@@ -271,7 +271,7 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
         expect((error as BulkOperationError).failedIndexes).toEqual(expectedFailures);
         expect((error as BulkOperationError).errors.every((e: TaskError) => /NOPERM/.test(String(e.cause)))).toBe(true);
         expect((error as BulkOperationError).message).toMatch(
-          /^setMany: 43 of 300 items failed \(first: task 0 failed: /,
+          /^setMany: 43 of 300 items not confirmed \(first: task 0 failed: /,
         );
         const written = await getMany(
           entries.map(([key]) => key),
@@ -305,11 +305,14 @@ describe('bad input', () => {
     );
     expect(() => scanKeys(['a*', 3 as never], { redis })).toThrow(new TypeError('patterns[1] must be a string, got 3'));
     expect(() => scanKeys('a*', { redis, count: 0 })).toThrow(new RangeError('count must be an integer >= 1, got 0'));
-    await expect(setMany([['k', 'v']], { redis, expire: -5 })).rejects.toThrow(
-      new RangeError('expire must be a finite number >= 0, got -5'),
+    const expireRule = 'expire must be a number of seconds > 0 and at most 9007199254740991 (Number.MAX_SAFE_INTEGER)';
+    await expect(setMany([['k', 'v']], { redis, expire: -5 })).rejects.toThrow(new RangeError(`${expireRule}, got -5`));
+    await expect(setMany([['k', 'v']], { redis, expire: 0 })).rejects.toThrow(new RangeError(`${expireRule}, got 0`));
+    await expect(setMany([['k', 'v']], { redis, expire: 9.2e15 })).rejects.toThrow(
+      new RangeError(`${expireRule}, got 9200000000000000`),
     );
-    await expect(setMany([['k', 'v']], { redis, expire: 0 })).rejects.toThrow(
-      new RangeError('expire must be > 0 seconds, got 0'),
+    await expect(setMany([['k', 'v']], { redis, expire: '60' as never })).rejects.toThrow(
+      new TypeError(`${expireRule}, got '60'`),
     );
     await expect(setMany([['k']] as never, { redis })).rejects.toThrow(
       new TypeError("entries[0] must be a [key, value] pair, got [ 'k' ]"),
@@ -324,12 +327,14 @@ describe('bad input', () => {
       new RangeError('batchSize must be an integer >= 1, got 0'),
     );
     await expect(getMany(['a'], { redis: {} as never })).rejects.toThrow(
-      new TypeError('redis must be an ioredis Redis or Cluster client, got {}'),
+      new TypeError(
+        'redis must be an ioredis (5 or 6) Redis or Cluster client, got an object (not shown: it may hold a password)',
+      ),
     );
     expect(() => escapeGlob(5 as never)).toThrow(new TypeError('text must be a string, got 5'));
     // A misspelt option must not be ignored (a TTL would silently be lost).
     await expect(setMany([['k', 'v']], { redis, expiry: 10 } as never)).rejects.toThrow(
-      new TypeError('options has no option "expiry" (known: redis, signal, batchSize, concurrency)'),
+      new TypeError('options has no option "expiry" (known: redis, signal, batchSize, concurrency, retries)'),
     );
     await expect(getMany(['k'], { redis, batch: 5 } as never)).rejects.toThrow(/options has no option "batch"/);
     expect(() => scanKeys('x*', { redis, cnt: 5 } as never)).toThrow(

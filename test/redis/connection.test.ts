@@ -16,6 +16,7 @@ import {
   RedisConnectionError,
   redactUrl,
 } from '../../src/redis/index.js';
+import { availabilityOptions } from '../../src/redis/availability.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { freePort } from '../../src/redis/free-port.js';
 import { clusterNodes, newRedis, redisUrl, runPrefix } from '../helpers/redis.js';
@@ -87,6 +88,33 @@ describe('connect / getRedis / disconnect', () => {
     expect(client).toBeInstanceOf(Cluster);
     expect(await client.set(`${runPrefix()}cluster-connect`, '1')).toBe('OK');
     expect(await client.del(`${runPrefix()}cluster-connect`)).toBe(1);
+  });
+});
+
+describe('timeoutMs', () => {
+  it('gives the shared connection half of it to notice a silent socket, and reconnects every 50 ms rising to 1 s', async () => {
+    const options = availabilityOptions(5000);
+    expect(options).toMatchObject({ socketTimeout: 2500, connectTimeout: 2500, maxRetriesPerRequest: null });
+    const retry = options.retryStrategy as (attempt: number) => number;
+    expect([1, 2, 10, 20, 1000].map(retry)).toEqual([50, 100, 500, 1000, 1000]);
+    const client = (await connect(redisUrl())) as Redis;
+    expect(client.options).toMatchObject({ socketTimeout: 2500, connectTimeout: 2500, maxRetriesPerRequest: null });
+    await disconnect();
+    const custom = (await connect({
+      url: redisUrl(),
+      timeoutMs: 1000,
+      redisOptions: { connectTimeout: 3000 },
+    })) as Redis;
+    expect(custom.options).toMatchObject({ socketTimeout: 500, connectTimeout: 3000 });
+  });
+
+  it('is refused when it is no duration', async () => {
+    await expect(connect({ url: redisUrl(), timeoutMs: 1 })).rejects.toThrow(
+      new RangeError('timeoutMs must be a number of milliseconds from 2 to 2147483647, got 1'),
+    );
+    await expect(connect({ url: redisUrl(), timeoutMs: '5s' as never })).rejects.toThrow(
+      new TypeError("timeoutMs must be a number of milliseconds from 2 to 2147483647, got '5s'"),
+    );
   });
 });
 

@@ -1,0 +1,411 @@
+// Property tests over the whole public surface (src/index.ts): every function and option is
+// called with generated hostile values. Each call must settle (no hang) with a result, or with a
+// TypeError or RangeError whose message names the parameter, or with one of the documented
+// error classes; and a refused call writes nothing (counted by the server). Generated hostile
+// text through escapeGlob and model key fields never widens a match.
+//
+// Everything runs against a private redis-server on a free port. No generated value ever
+// reaches the network: URLs and host lists are generated so that they are refused before any
+// connection (a loopback check would not catch a DNS lookup).
+import { inspect } from 'node:util';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as api from '../../src/index.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
+import { hostileKey } from '../redis/helpers/hostile-keys.js';
+import { failOnWarningsAndUnhandledRejections, settleWithin } from '../redis/helpers/strict-process.js';
+
+failOnWarningsAndUnhandledRejections();
+
+let server: EmbeddedRedis;
+let admin: Redis;
+let redis: api.RedisClient;
+const opened: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  server = await startEmbeddedRedis();
+  admin = new Redis({ port: server.port });
+  redis = await api.connect(`redis://127.0.0.1:${server.port}`);
+});
+afterAll(async () => {
+  await Promise.all(opened.map((subscriber) => subscriber.close()));
+  await api.disconnect();
+  admin.disconnect();
+  await server.stop();
+});
+
+/** Runs per property; `FUZZ_RUNS=2000 npx vitest run test/properties` digs deeper. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+
+/** Values nobody should pass, and some that are valid by accident. */
+const hostile: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom<unknown>(
+    undefined, null, Number.NaN, Infinity, -Infinity, -0, 0, 1.5, -1, 2 ** 31, 2 ** 53, Number.MAX_VALUE,
+    Number.MIN_VALUE, '', ' ', '\u0000', true, false, [], {}, Symbol('fuzz'), () => undefined,
+    async () => undefined, new Date(Number.NaN), Promise.resolve(1), new Map(), new Set(), Buffer.from('x'),
+    new AbortController().signal, 10n, Object.create(null),
+  ), // prettier-ignore
+  fc.anything({
+    maxDepth: 2,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: true,
+    withBoxedValues: true,
+    withSparseArray: true,
+  }),
+  hostileKey(),
+);
+
+/** An options argument: not an object at all, or an object of hostile values for known and misspelt keys. */
+function options(known: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
+  const record = fc.record(known, { requiredKeys: [] });
+  return fc.oneof(
+    { weight: 1, arbitrary: hostile },
+    { weight: 4, arbitrary: record },
+    { weight: 1, arbitrary: fc.tuple(record, hostile).map(([o, v]) => ({ ...o, misspelt_option: v })) },
+  );
+}
+
+const anyOf = (...names: string[]): Record<string, fc.Arbitrary<unknown>> =>
+  Object.fromEntries(names.map((name) => [name, hostile]));
+
+/** Write commands of the private server, run or refused, since it started. */
+async function writes(): Promise<number> {
+  const stats = await admin.info('commandstats');
+  let total = 0;
+  for (const [, command, fields] of stats.matchAll(/cmdstat_(\w+(?:\|\w+)?):(.*)/g)) {
+    if (
+      /^(info|dbsize|ping|client|hello|select|scan|mget|get|exists|smembers|zrangebyscore|hmget|command|cluster|config)/.test(
+        command!,
+      )
+    )
+      continue;
+    for (const [, n] of fields!.matchAll(/(?:^|,)(?:calls|rejected_calls)=(\d+)/g)) total += Number(n);
+  }
+  return total;
+}
+
+/** Documented errors a call may end with besides TypeError/RangeError (aborted signals, a refused model value...). */
+function isDocumented(error: unknown): boolean {
+  return (
+    error instanceof api.BulkOperationError ||
+    error instanceof api.ModelValidationError ||
+    error instanceof api.RedisClosedError ||
+    (error instanceof Error && error.name === 'AbortError') ||
+    (error instanceof AggregateError && error.errors.every((e) => e instanceof api.TaskError))
+  );
+}
+
+/**
+ * Calls `run` and checks the outcome: it settles within 5 s; a failure is a TypeError or
+ * RangeError naming one of `names`, or documented. With `mayWrite` false, a refused call must
+ * not have sent a single write command. Returns whether it was refused.
+ */
+async function check(
+  run: () => unknown,
+  names: readonly string[],
+  { mayWrite = true }: { mayWrite?: boolean } = {},
+): Promise<boolean> {
+  const before = mayWrite ? 0 : await writes();
+  const outcome = await settleWithin(
+    Promise.resolve().then(() => run()),
+    5000,
+  );
+  expect(outcome.settled, 'the call settled within 5 s').toBe(true);
+  if (!outcome.settled || outcome.ok) return false;
+  const { error } = outcome;
+  if (error instanceof TypeError || error instanceof RangeError) {
+    expect(
+      names.some((name) => error.message.includes(name)),
+      `${error.name} names one of ${names.join(', ')}: ${error.message}`,
+    ).toBe(true);
+    if (!mayWrite) expect(await writes(), 'a refused call wrote nothing').toBe(before);
+    return true;
+  }
+  expect(isDocumented(error), `unexpected failure: ${inspect(error)}`).toBe(true);
+  return false;
+}
+
+/** Runs `check` for every generated argument list. */
+function fuzz<T extends unknown[]>(
+  args: fc.Arbitrary<T>,
+  call: (...values: T) => unknown,
+  names: readonly string[],
+  settings: { mayWrite?: boolean; runs?: number } = {},
+): Promise<void> {
+  return fc.assert(
+    fc.asyncProperty(args, async (values) => {
+      await check(() => call(...values), names, settings);
+    }),
+    { numRuns: settings.runs ?? RUNS },
+  );
+}
+
+const someFn = fc.constantFrom(
+  (x: unknown) => x,
+  async (x: unknown) => x,
+);
+const someParams = fc.oneof(fc.array(fc.integer(), { maxLength: 20 }), hostile);
+const runOptions = options({
+  ...anyOf('concurrency', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark'),
+  signal: fc.oneof(hostile, fc.constant(AbortSignal.abort())),
+});
+const client = fc.oneof(
+  hostile,
+  fc.constant(undefined),
+  fc.constant(null).map(() => redis),
+);
+const bulkOptions = (...extra: string[]): fc.Arbitrary<unknown> =>
+  options({ ...anyOf('signal', 'batchSize', 'concurrency', 'retries', ...extra), redis: client });
+const keys = fc.oneof(fc.array(hostileKey(), { maxLength: 20 }), hostile);
+const entries = fc.oneof(fc.array(fc.tuple(hostileKey(), fc.oneof(hostileKey(), hostile)), { maxLength: 20 }), hostile);
+/** Strings that are refused before any connection: no redis(s):// URL, no host:port list. */
+const offlineText = fc
+  .oneof(hostile, hostileKey())
+  .filter((value) => typeof value !== 'string' || (!/^\s*rediss?:\/\//i.test(value) && !/[\w.-]:\d/.test(value)));
+
+describe('every public export', () => {
+  /** Constants, and error classes: thrown by the library and caught with instanceof, not called. */
+  const notCalled = [
+    'DEFAULT_BATCH_SIZE', 'DEFAULT_CONCURRENCY', 'DEFAULT_TIMEOUT_MS', 'BulkOperationError', 'ModelValidationError',
+    'ModelWriteError', 'NoRedisError', 'RedisClosedError', 'RedisConnectionError', 'RedisUnavailableError',
+    'SubscriberOverflowError', 'TaskError', 'TimeoutError',
+  ]; // prettier-ignore
+  const fuzzed = new Set<string>();
+  const covers = (...names: string[]): void => names.forEach((name) => fuzzed.add(name));
+
+  describe('concurrency', () => {
+    it('runAllMultithreaded / run_all_multithreaded', async () => {
+      covers('runAllMultithreaded', 'run_all_multithreaded');
+      const names = ['fn', 'params', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark']; // prettier-ignore
+      for (const run of [api.runAllMultithreaded, api.run_all_multithreaded]) {
+        await fuzz(fc.tuple(fc.oneof(someFn, hostile), someParams, runOptions), (f, p, o) => run(f as never, p as never, o as never), names); // prettier-ignore
+      }
+    });
+
+    it('streamAllMultithreaded', async () => {
+      covers('streamAllMultithreaded');
+      const names = ['fn', 'params', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark']; // prettier-ignore
+      await fuzz(fc.tuple(fc.oneof(someFn, hostile), someParams, runOptions), async (f, p, o) => {
+        const out: unknown[] = [];
+        for await (const value of api.streamAllMultithreaded(f as never, p as never, o as never)) out.push(value);
+        return out;
+      }, names); // prettier-ignore
+    });
+
+    it('startNewThread / start_new_thread, drainBackgroundTasks, backgroundTaskStats, onBackgroundError, installShutdownHooks', async () => {
+      covers('startNewThread', 'start_new_thread', 'drainBackgroundTasks', 'backgroundTaskStats', 'onBackgroundError', 'installShutdownHooks'); // prettier-ignore
+      type Wrap = (fn: unknown, options: unknown) => (...args: unknown[]) => void;
+      for (const start of [api.startNewThread, api.start_new_thread] as unknown as Wrap[]) {
+        await fuzz(fc.tuple(fc.oneof(someFn, hostile), options(anyOf('name'))), (f, o) => start(f, o)(1), ['fn', 'options', 'name']); // prettier-ignore
+      }
+      await fuzz(fc.tuple(options(anyOf('timeoutMs'))), (o) => api.drainBackgroundTasks(o as never), ['options', 'timeoutMs']); // prettier-ignore
+      expect(api.backgroundTaskStats()).toMatchObject({ pending: expect.any(Number) });
+      await fuzz(fc.tuple(fc.oneof(someFn, hostile)), (h) => api.onBackgroundError(h as never)(), ['handler']);
+      await fuzz(fc.tuple(options(anyOf('signals', 'timeoutMs'))), (o) => api.installShutdownHooks(o as never)(), ['options', 'signals', 'timeoutMs']); // prettier-ignore
+    });
+  });
+
+  describe('redis', () => {
+    it('getMany, setMany, deleteMany, publishMany: refused input writes nothing', async () => {
+      covers('getMany', 'setMany', 'deleteMany', 'publishMany');
+      const names = ['keys', 'entries', 'options', 'redis', 'signal', 'batchSize', 'concurrency', 'retries', 'expire'];
+      await fuzz(fc.tuple(keys, bulkOptions()), (k, o) => api.getMany(k as never, o as never), names, { mayWrite: false }); // prettier-ignore
+      await fuzz(fc.tuple(entries, bulkOptions('expire')), (e, o) => api.setMany(e as never, o as never), names, { mayWrite: false }); // prettier-ignore
+      await fuzz(fc.tuple(keys, bulkOptions()), (k, o) => api.deleteMany(k as never, o as never), names, { mayWrite: false }); // prettier-ignore
+      await fuzz(fc.tuple(entries, bulkOptions()), (e, o) => api.publishMany(e as never, o as never), [...names, 'publishMany'], { mayWrite: false }); // prettier-ignore
+      // `expire` at and beyond what Redis takes, checked before anything is sent.
+      await fuzz(
+        fc.tuple(fc.double({ min: 9.007199254740992e15, max: 1e300, noNaN: true })),
+        (expire) => api.setMany([['k', 'v']], { redis, expire }),
+        ['expire'],
+        { mayWrite: false },
+      );
+    });
+
+    it('scanKeys, escapeGlob, redactUrl, keySlot, isCluster', async () => {
+      covers('scanKeys', 'escapeGlob', 'redactUrl', 'keySlot', 'isCluster');
+      await fuzz(fc.tuple(fc.oneof(keys, hostileKey()), options({ ...anyOf('count', 'type', 'signal'), redis: client })), async (p, o) => {
+        let n = 0;
+        for await (const _key of api.scanKeys(p as never, o as never)) if (++n > 100) break;
+      }, ['patterns', 'options', 'count', 'type', 'signal', 'redis']); // prettier-ignore
+      await fuzz(fc.tuple(hostile), (t) => api.escapeGlob(t as never), ['text']);
+      await fuzz(fc.tuple(hostile), (u) => api.redactUrl(u as never), ['url']);
+      await fuzz(fc.tuple(hostile), (k) => api.keySlot(k as never), ['key']);
+      fc.assert(
+        fc.property(hostile, (c) => {
+          expect(typeof api.isCluster(c as never)).toBe('boolean');
+        }),
+      );
+    });
+
+    it('connect, getRedis, disconnect: refused before any connection is attempted', async () => {
+      covers('connect', 'getRedis', 'disconnect');
+      const connectOptions = options({
+        url: offlineText,
+        clusterNodes: fc.oneof(offlineText, fc.array(offlineText, { maxLength: 3 })),
+        defaultUrl: offlineText.filter((value) => typeof value !== 'string'),
+        ...anyOf('embedded', 'redisOptions', 'clusterOptions', 'timeoutMs'),
+      }).filter((value) => typeof value !== 'object' || value === null || Object.keys(value).length > 0);
+      const names = ['url', 'options', 'clusterNodes', 'defaultUrl', 'embedded', 'redisOptions', 'clusterOptions', 'timeoutMs']; // prettier-ignore
+      try {
+        await api.disconnect();
+        await fuzz(fc.tuple(fc.oneof(offlineText, connectOptions)), async (o) => {
+          try {
+            await api.connect(o as never);
+          } finally {
+            await api.disconnect();
+          }
+        }, names); // prettier-ignore
+      } finally {
+        redis = await api.connect(`redis://127.0.0.1:${server.port}`);
+      }
+      expect(api.getRedis()).toBe(redis);
+    });
+  });
+
+  describe('models', () => {
+    it('field factories, defineModel, create, save, queries, key escaping, datetimes', async () => {
+      covers('KeyField', 'AutoKeyField', 'Field', 'SortedField', 'defineModel', 'Query', 'escapeKeyPart', 'unescapeKeyPart', 'datetimeFromIso'); // prettier-ignore
+      expect(api.KeyField()).toMatchObject({ kind: 'key' });
+      expect(api.AutoKeyField()).toMatchObject({ kind: 'autokey' });
+      const fieldOptions = options(anyOf('type', 'null', 'default'));
+      await fuzz(fc.tuple(fieldOptions), (o) => api.Field(o as never), ['Field', 'type', 'null', 'default', 'options']);
+      await fuzz(fc.tuple(fieldOptions), (o) => api.SortedField(o as never), ['SortedField', 'type', 'null', 'default', 'options']); // prettier-ignore
+      await fuzz(
+        fc.tuple(
+          fc.oneof(hostileKey(), hostile),
+          fc.oneof(hostile, fc.dictionary(fc.string(), hostile)),
+          options({ redis: client }),
+        ),
+        (name, fields, o) => api.defineModel(name as never, fields as never, o as never),
+        ['name', 'fields', 'options', 'redis', 'field', 'KeyField', 'model'],
+      );
+      const Item = api.defineModel(
+        'FuzzItem',
+        { id: api.KeyField(), label: api.Field({ null: true }), score: api.SortedField({ null: true }) },
+        { redis },
+      );
+      const modelNames = [
+        'FuzzItem',
+        'values',
+        'options',
+        'expire',
+        'id',
+        'label',
+        'score',
+        'query',
+        'limit',
+        'order_by',
+      ];
+      await fuzz(fc.tuple(fc.oneof(hostile, fc.record({ id: hostile, label: hostile, score: hostile }, { requiredKeys: [] })), options(anyOf('expire'))), (v, o) => Item.create(v as never, o as never), modelNames, { mayWrite: false }); // prettier-ignore
+      const saved = await Item.create({ id: 'fixed', label: null, score: 1 });
+      await fuzz(fc.tuple(options(anyOf('expire'))), (o) => saved.save(o as never), modelNames);
+      await fuzz(fc.tuple(hostile), (k) => Item.query.get(k as never), modelNames);
+      await fuzz(fc.tuple(hostile), (k) => Item.query.getMany(k as never), modelNames);
+      const filters = fc.oneof(hostile, fc.record(anyOf('id', 'id__startswith', 'score', 'score__gte', 'score__lt', 'label', 'limit', 'order_by', 'nothing'), { requiredKeys: [] })); // prettier-ignore
+      await fuzz(fc.tuple(filters), (p) => Item.query.filter(p as never), modelNames);
+      await fuzz(fc.tuple(filters), (p) => Item.query.count(p as never), modelNames);
+      await fuzz(fc.tuple(filters), (p) => Item.query.keys(p as never), modelNames);
+      await fuzz(fc.tuple(hostile), (v) => api.escapeKeyPart(v as never), ['value']);
+      await fuzz(fc.tuple(hostile), (v) => api.unescapeKeyPart(v as never), ['escaped', 'value']);
+      await fuzz(fc.tuple(hostile), (v) => api.datetimeFromIso(v as never), ['datetime', 'value', 'text']);
+      await saved.delete();
+    });
+  });
+
+  describe('pubsub', () => {
+    it('Publisher and Subscriber: constructors, publish, publishMany, (un)subscribe, handlers', async () => {
+      covers('Publisher', 'Subscriber');
+      const publisherNames = ['options', 'redis', 'encoding', 'channel', 'value', 'entries', 'signal', 'batchSize', 'concurrency']; // prettier-ignore
+      await fuzz(fc.tuple(options({ redis: client, encoding: hostile })), (o) => new api.Publisher(o as never), publisherNames); // prettier-ignore
+      for (const encoding of ['msgpack', 'raw'] as const) {
+        const publisher = new api.Publisher({ redis, encoding });
+        await fuzz(fc.tuple(fc.oneof(hostileKey(), hostile), hostile), (c, v) => publisher.publish(c as never, v), publisherNames); // prettier-ignore
+        await fuzz(fc.tuple(entries, options(anyOf('signal', 'batchSize', 'concurrency', 'retries'))), (e, o) => publisher.publishMany(e as never, o as never), [...publisherNames, 'retries'], { mayWrite: false }); // prettier-ignore
+      }
+      const subscriberNames = ['options', 'redis', 'encoding', 'connectionName', 'bufferSize', 'channels', 'patterns', 'handler']; // prettier-ignore
+      await fuzz(fc.tuple(options({ redis: client, ...anyOf('encoding', 'connectionName', 'bufferSize') })), (o) => {
+        opened.push(new api.Subscriber(o as never));
+      }, subscriberNames, { runs: 50 }); // prettier-ignore
+      const subscriber = new api.Subscriber({ redis });
+      opened.push(subscriber);
+      const names = fc.array(fc.oneof(hostileKey(), hostile), { maxLength: 4 });
+      await fuzz(fc.tuple(names), (n) => subscriber.subscribe(...(n as string[])), subscriberNames, { runs: 60 });
+      await fuzz(fc.tuple(names), (n) => subscriber.psubscribe(...(n as string[])), subscriberNames, { runs: 60 });
+      await fuzz(fc.tuple(names), (n) => subscriber.unsubscribe(...(n as string[])), subscriberNames, { runs: 60 });
+      await fuzz(fc.tuple(names), (n) => subscriber.punsubscribe(...(n as string[])), subscriberNames, { runs: 60 });
+      for (const register of ['onMessage', 'onError', 'onResubscribe'] as const) {
+        await fuzz(fc.tuple(fc.oneof(someFn, hostile)), (h) => subscriber[register](h as never)(), subscriberNames);
+      }
+    });
+  });
+
+  it('leaves no public function unfuzzed', () => {
+    const exported = Object.keys(api).filter((name) => !notCalled.includes(name));
+    expect(exported.filter((name) => !fuzzed.has(name))).toEqual([]);
+  });
+});
+
+describe('hostile text never widens a match', () => {
+  /** No lone surrogate (String.prototype.isWellFormed, which ES2023's lib does not declare). */
+  const isWellFormed = (text: string): boolean => !/\p{Surrogate}/u.test(text);
+  /** How Redis stores a key: its UTF-8 bytes (a lone surrogate is U+FFFD), read back as text. */
+  const asStored = (text: string): string => Buffer.from(text, 'utf8').toString('utf8');
+
+  it('escapeGlob: a pattern built from any text finds exactly that key, and its prefix pattern only keys starting with it', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(hostileKey(10), fc.array(hostileKey(10), { maxLength: 12 }), async (text, others) => {
+        const p = `glob-${run++}:`;
+        // Decoys: other texts, and the text itself with each glob character turned into others.
+        const decoys = [...others, `${text}x`, text.slice(0, -1), text.replace(/[*?[\]\\]/g, 'a'), `${text}\\`];
+        const stored = [...new Set([text, ...decoys].map((t) => asStored(`${p}${t}`)))];
+        await admin.mset(...stored.flatMap((key) => [key, '1']));
+        const scan = async (pattern: string): Promise<string[]> => {
+          const found: string[] = [];
+          for await (const key of api.scanKeys(pattern, { redis, count: 1000 })) found.push(key);
+          return found.sort();
+        };
+        const exact = await scan(`${p}${api.escapeGlob(text)}`);
+        const prefixed = await scan(`${p}${api.escapeGlob(text)}*`);
+        await admin.unlink(...stored);
+        expect(exact).toEqual([asStored(`${p}${text}`)]);
+        expect(prefixed).toEqual(stored.filter((key) => key.startsWith(asStored(`${p}${text}`))).sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('model key fields: equality and startswith filters return no record they should not', async () => {
+    const Thing = api.defineModel('FuzzThing', { id: api.KeyField(), n: api.SortedField() }, { redis });
+    const nonEmpty = hostileKey(8).filter((text) => text !== '');
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(nonEmpty, { maxLength: 15, selector: asStored }), nonEmpty, async (ids, text) => {
+        const records = await Promise.all(ids.map((id, n) => Thing.create({ id, n })));
+        try {
+          const stored = ids.map(asStored);
+          const equal = (await Thing.query.filter({ id: text })).map((r) => asStored(r.id)).sort();
+          const startingWith = (await Thing.query.filter({ id__startswith: text })).map((r) => asStored(r.id)).sort();
+          const got = await Thing.query.get({ id: text });
+          const wanted = asStored(text);
+          expect(equal).toEqual(stored.filter((id) => id === wanted));
+          expect(got === null ? [] : [asStored(got.id)]).toEqual(stored.filter((id) => id === wanted));
+          // With a lone surrogate in the text, "starts with" has two readings, both allowed: the
+          // UTF-16 code units (a stored pair starts with its high half) or the bytes Redis stored
+          // (U+FFFD). Narrower than either is allowed, wider than both never.
+          const expected = stored.filter((id) => id.startsWith(text) || id.startsWith(wanted)).sort();
+          if (isWellFormed(text)) expect(startingWith).toEqual(expected);
+          else expect(startingWith.filter((id) => !expected.includes(id))).toEqual([]);
+        } finally {
+          await Promise.all(records.map((record) => record.delete()));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

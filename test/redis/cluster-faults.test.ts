@@ -1,0 +1,269 @@
+// A Redis Cluster that moves under the bulk operations: hostile keys, a resharding, a master
+// killed mid-write (its replica takes over), then every node gone. One dedicated cluster of
+// 3 masters with a replica each (cluster-node-timeout 1000 ms), started here and stopped at the
+// end; the tests run in order, each leaving the cluster as the next one expects.
+import fc from 'fast-check';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BulkOperationError,
+  connect,
+  deleteMany,
+  disconnect,
+  getMany,
+  keySlot,
+  RedisUnavailableError,
+  setMany,
+} from '../../src/redis/index.js';
+import { sleep } from '../helpers/async.js';
+import { startFaultCluster, type FaultCluster } from './helpers/fault-cluster.js';
+import { hostileKey } from './helpers/hostile-keys.js';
+import { failOnWarningsAndUnhandledRejections, outcomeOf, settleWithin } from './helpers/strict-process.js';
+
+failOnWarningsAndUnhandledRejections();
+
+let cluster: FaultCluster;
+let client: Cluster;
+
+beforeAll(async () => {
+  cluster = await startFaultCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+  client = (await connect({ clusterNodes: cluster.seeds })) as Cluster;
+}, 60_000);
+
+afterAll(async () => {
+  await disconnect();
+  await cluster?.stop();
+});
+
+/** Error counters of every live node (`INFO errorstats`): errorstat_MOVED, errorstat_CROSSSLOT, ... */
+async function errorStats(): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  for (const port of await cluster.masters()) {
+    const text = await cluster.cli(port, 'info', 'errorstats');
+    for (const [, name, count] of text.matchAll(/errorstat_(\w+):count=(\d+)/g)) {
+      totals.set(name!, (totals.get(name!) ?? 0) + Number(count));
+    }
+  }
+  return totals;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>, name: string): number {
+  return (after.get(name) ?? 0) - (before.get(name) ?? 0);
+}
+
+describe('slot grouping on a real cluster', () => {
+  it('sends hostile keys (empty tags, nested braces, lone surrogates) to the right node: no CROSSSLOT, no MOVED', async () => {
+    const fixed = [
+      'user:{}}:1', 'user:{}}:2', '{}}', '{}{a}', 'x{}y}', '{{a}}', '{a{b}c}', 'a}b{c}d', '{\uD800}x', 'a\uDC00b',
+      '{\uD83D}\uDE00', '😀{😀}', 'é{é}', '{', '}', '{}', '',
+    ]; // prettier-ignore
+    const generated = fc.sample(fc.uniqueArray(hostileKey(), { minLength: 300, maxLength: 300 }), {
+      numRuns: 1,
+      seed: 11,
+    })[0]!;
+    const keys = [...new Set([...fixed, ...generated].map((key) => `slots-test:${key}`))];
+    const before = await errorStats();
+    await setMany(
+      keys.map((key, i) => [key, `v${i}`]),
+      { batchSize: 64 },
+    );
+    expect(await getMany(keys, { batchSize: 64 })).toEqual(keys.map((_, i) => `v${i}`));
+    await setMany(
+      keys.map((key, i) => [key, `w${i}`]),
+      { expire: 60, batchSize: 64 },
+    );
+    expect(await getMany(keys)).toEqual(keys.map((_, i) => `w${i}`));
+    expect(await deleteMany(keys)).toBe(keys.length);
+    const after = await errorStats();
+    expect(delta(before, after, 'CROSSSLOT')).toBe(0);
+    expect(delta(before, after, 'MOVED')).toBe(0);
+    expect(delta(before, after, 'ASK')).toBe(0);
+  });
+});
+
+describe('a resharding under load', () => {
+  it('follows MOVED, ASK and TRYAGAIN while a slot migrates: every call succeeds, none reports a redirect', async () => {
+    const hot = Array.from({ length: 3000 }, (_, i) => `{hot}:${i}`);
+    const slot = keySlot('{hot}');
+    await setMany(hot.map((key) => [key, 'v0']));
+    const nodes = (await cluster.cli(cluster.nodes[0]!.port, 'cluster', 'nodes')).split('\n').filter(Boolean);
+    const masters = nodes.filter((line) => line.includes('master') && !line.includes('fail'));
+    const idOf = (line: string): string => line.split(' ')[0]!;
+    const portOf = (line: string): number => Number(/:(\d+)@/.exec(line)![1]);
+    const source = masters.find((line) =>
+      line
+        .split(' ')
+        .slice(8)
+        .some((range) => {
+          const [low, high = low] = range.split('-').map(Number);
+          return low! <= slot && slot <= high!;
+        }),
+    )!;
+    const target = masters.find((line) => line !== source)!;
+    const before = await errorStats();
+
+    let migrating = true;
+    const calls: Promise<unknown>[] = [];
+    const load = (async () => {
+      for (let round = 1; migrating; round++) {
+        calls.push(
+          setMany(
+            hot.map((key) => [key, `v${round}`]),
+            { batchSize: 200 },
+          ),
+        );
+        calls.push(getMany(hot, { batchSize: 200 }));
+        await sleep(5);
+      }
+    })();
+    // The migration, as redis-cli --cluster reshard does it, in small steps so that the load sees it half-done.
+    await cluster.cli(portOf(target), 'cluster', 'setslot', String(slot), 'importing', idOf(source));
+    await cluster.cli(portOf(source), 'cluster', 'setslot', String(slot), 'migrating', idOf(target));
+    for (;;) {
+      const keys = (await cluster.cli(portOf(source), 'cluster', 'getkeysinslot', String(slot), '100'))
+        .split('\n')
+        .filter(Boolean);
+      if (keys.length === 0) break;
+      await cluster.cli(
+        portOf(source),
+        'migrate',
+        '127.0.0.1',
+        String(portOf(target)),
+        '',
+        '0',
+        '5000',
+        'keys',
+        ...keys,
+      );
+      await sleep(10);
+    }
+    for (const line of masters)
+      await cluster.cli(portOf(line), 'cluster', 'setslot', String(slot), 'node', idOf(target));
+    await sleep(200);
+    migrating = false;
+    await load;
+    const outcomes = await Promise.all(calls.map((call) => outcomeOf(call)));
+    const failures = outcomes.filter((o) => !o.ok).map((o) => (o as { error: Error }).error);
+    expect(failures.map((e) => e.message)).toEqual([]);
+    const after = await errorStats();
+    // The redirects did happen (the load met the migration) and were followed.
+    expect(
+      delta(before, after, 'ASK') + delta(before, after, 'TRYAGAIN') + delta(before, after, 'MOVED'),
+    ).toBeGreaterThan(0);
+    expect(delta(before, after, 'CROSSSLOT')).toBe(0);
+    const values = await getMany(hot);
+    expect(new Set(values).size).toBe(1);
+    expect(values[0]).toMatch(/^v\d+$/);
+    await deleteMany(hot);
+  });
+});
+
+describe('a master killed mid-write', () => {
+  it('setMany of 200k keys with expire and retries resolves, with every key and TTL present', async () => {
+    const data = Array.from({ length: 200_000 }, (_, i) => [`failover:${i}`, `value-${i}`] as [string, string]);
+    const masters = await cluster.masters();
+    const victim = cluster.nodes.find((node) => node.port === masters[0])!;
+    let retried = 0;
+    let settled = false;
+    // A modest concurrency so that the run is still going when the master dies.
+    const writing = outcomeOf(
+      setMany(data, {
+        expire: 3600,
+        concurrency: 8,
+        retries: {
+          retries: 40,
+          minDelayMs: 100,
+          maxDelayMs: 1000,
+          retryIf: () => {
+            retried++;
+            return true;
+          },
+        },
+      }).finally(() => (settled = true)),
+    );
+    const watcher = new Redis({ port: victim.port });
+    while ((await watcher.dbsize()) < 15_000) await sleep(2);
+    watcher.disconnect();
+    expect(settled).toBe(false);
+    cluster.kill(victim);
+
+    const outcome = await settleWithin(writing, 60_000);
+    expect(outcome).toMatchObject({ settled: true, value: { ok: true } });
+    expect(retried).toBeGreaterThan(0);
+    await cluster.waitHealthy();
+    expect(await cluster.masters()).not.toContain(victim.port);
+
+    const values = await getMany(
+      data.map(([key]) => key),
+      { retries: 5 },
+    );
+    expect(values.filter((value, i) => value !== data[i]![1])).toEqual([]);
+    const ttls = await Promise.all(data.map(([key]) => client.ttl(key)));
+    expect(ttls.filter((ttl) => ttl < 3500 || ttl > 3600)).toEqual([]);
+    await deleteMany(data.map(([key]) => key));
+  });
+
+  it('without retries, every key not in failedIndexes is written (reported or ridden out, never lost)', async () => {
+    const data = Array.from({ length: 100_000 }, (_, i) => [`failover-2:${i}`, `value-${i}`] as [string, string]);
+    const masters = await cluster.masters();
+    // The master that still has a replica: killing it fails over again.
+    const withReplica: number[] = [];
+    for (const port of masters) {
+      if (/connected_slaves:[1-9]/.test(await cluster.cli(port, 'info', 'replication'))) withReplica.push(port);
+    }
+    const victim = cluster.nodes.find((node) => node.port === withReplica[0])!;
+    let settled = false;
+    const writing = outcomeOf(setMany(data, { expire: 3600, concurrency: 8 }).finally(() => (settled = true)));
+    const watcher = new Redis({ port: victim.port });
+    while ((await watcher.dbsize()) < 5_000) await sleep(2);
+    watcher.disconnect();
+    expect(settled).toBe(false);
+    cluster.kill(victim);
+    const outcome = await settleWithin(writing, 60_000);
+    expect(outcome.settled).toBe(true);
+    const result = (outcome as { value: { ok: boolean; error?: unknown } }).value;
+    // Items sent to the dead master fail (reported); items not yet sent wait for the failover
+    // (followed like a redirect, within timeoutMs) and may well succeed: either way, nothing
+    // unreported is lost.
+    if (!result.ok) expect(result.error).toBeInstanceOf(BulkOperationError);
+    const failed = new Set(result.ok ? [] : (result.error as BulkOperationError).failedIndexes);
+    await cluster.waitHealthy();
+    const values = await getMany(
+      data.map(([key]) => key),
+      { retries: 10 },
+    );
+    expect(values.filter((value, i) => !failed.has(i) && value !== data[i]![1])).toEqual([]);
+    await deleteMany(
+      data.map(([key]) => key),
+      { retries: 5 },
+    );
+  });
+});
+
+describe('every node gone', () => {
+  it('fails commands and bulk operations within timeoutMs, and disconnect() settles the rest', async () => {
+    const started = Date.now();
+    for (const node of cluster.nodes) {
+      try {
+        cluster.kill(node);
+      } catch {
+        // killed by an earlier test
+      }
+    }
+    const [bulk, single] = await Promise.all([
+      settleWithin(getMany(['a', 'b', 'c']), 5000 + 2000),
+      settleWithin(client.get('a'), 5000 + 2000),
+    ]);
+    expect(Date.now() - started).toBeLessThanOrEqual(7000);
+    expect(bulk).toMatchObject({ settled: true, ok: false });
+    expect(single).toMatchObject({ settled: true, ok: false });
+    const causes = ((bulk as { error: BulkOperationError }).error.errors ?? []).map((e) => e.cause);
+    expect(causes.length).toBe(3);
+    const pending = outcomeOf(client.get('late'));
+    const closing = Date.now();
+    expect(await settleWithin(disconnect(), 5000 + 2000)).toMatchObject({ settled: true, ok: true });
+    expect(Date.now() - closing).toBeLessThanOrEqual(7000);
+    expect(await settleWithin(pending, 500)).toMatchObject({ settled: true });
+    expect(RedisUnavailableError).toBeDefined();
+  });
+});
