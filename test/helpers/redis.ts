@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { afterAll, afterEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { startEmbeddedRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from '../../src/redis/embedded-server.js';
 import { deleteKeysUnder } from './scan.js';
 
 export { deleteKeysUnder, keysUnder, scanAll } from './scan.js';
@@ -87,4 +88,24 @@ export function useKeyPrefix(client: TestClient): () => string {
     current = undefined;
   });
   return () => (current ??= `${runPrefix()}${randomBytes(6).toString('hex')}:`);
+}
+
+/**
+ * A private redis-server for the calling file's tests: started before them on a free port of
+ * 127.0.0.1, stopped after them. For tests that change server state (ACL users), need a server
+ * setting (`--databases 4`) or damage data on purpose: never the Redis the suite is pointed at.
+ */
+export function usePrivateRedis(options?: EmbeddedRedisOptions): () => EmbeddedRedis {
+  let server: EmbeddedRedis | undefined;
+  beforeAll(async () => {
+    server = await startEmbeddedRedis(options);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined)
+      throw new Error('usePrivateRedis: the server starts in beforeAll; call the getter in a test');
+    return server;
+  };
 }

@@ -15,7 +15,14 @@ import {
 } from '../../src/redis/index.js';
 import { TaskError } from '../../src/utils/errors.js';
 import { deferred } from '../helpers/async.js';
-import { clusterNodes, prefixedClient, targets, useKeyPrefix, type TestClient } from '../helpers/redis.js';
+import {
+  clusterNodes,
+  prefixedClient,
+  targets,
+  useKeyPrefix,
+  usePrivateRedis,
+  type TestClient,
+} from '../helpers/redis.js';
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -242,11 +249,17 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
   });
 
   describe('partial failures', () => {
+    // The restricted ACL user is server state: on a single Redis it is created on a private
+    // server (never on the suite's Redis); the test cluster is private already.
+    const server = usePrivateRedis();
+
     it('writes what it may and names exactly the items that failed', async () => {
       const p = prefix();
       const user = `popoto-test-${randomBytes(4).toString('hex')}`;
       const password = randomBytes(12).toString('hex');
-      const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+      const home: TestClient =
+        redis instanceof Cluster ? redis : new Redis(server().url, { enableAutoPipelining: true });
+      const nodes = home instanceof Cluster ? home.nodes('master') : [home];
       // A user that may only write keys under `${p}ok:`: every other key fails with NOPERM.
       await Promise.all(
         nodes.map((node) => node.call('ACL', 'SETUSER', user, 'on', `>${password}`, `~${p}ok:*`, '+@all', '&*')),
@@ -259,7 +272,7 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
                 .map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })),
               { redisOptions: { username: user, password } },
             )
-          : new Redis({ ...redis.options, username: user, password, enableAutoPipelining: true });
+          : new Redis({ ...home.options, username: user, password, enableAutoPipelining: true });
       try {
         const entries = Array.from(
           { length: 300 },
@@ -275,12 +288,13 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
         );
         const written = await getMany(
           entries.map(([key]) => key),
-          { redis },
+          { redis: home },
         );
         expect(written).toEqual(entries.map(([, value], i) => (i % 7 === 0 ? null : value)));
       } finally {
         restricted.disconnect();
         await Promise.all(nodes.map((node) => node.call('ACL', 'DELUSER', user)));
+        if (home !== redis) home.disconnect();
       }
     });
   });

@@ -19,10 +19,9 @@ import {
 import { availabilityOptions } from '../../src/redis/availability.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { freePort } from '../../src/redis/free-port.js';
-import { clusterNodes, newRedis, redisUrl, runPrefix } from '../helpers/redis.js';
+import { clusterNodes, redisUrl, runPrefix, usePrivateRedis } from '../helpers/redis.js';
 
 const execFileAsync = promisify(execFile);
-const admin = newRedis();
 
 afterEach(async () => {
   await disconnect();
@@ -121,12 +120,14 @@ describe('timeoutMs', () => {
 describe('credentials', () => {
   const user = `popoto-test-${randomBytes(4).toString('hex')}`;
   const password = `pw-${randomBytes(12).toString('hex')}`;
+  // ACL users are server state: they are created on a private server, never on the suite's Redis.
+  const server = usePrivateRedis();
+  const urlWith = (userinfo: string, db = ''): string => `redis://${userinfo}127.0.0.1:${server().port}${db}`;
 
   beforeAll(async () => {
+    const admin = new Redis(server().url);
     await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '+@all', '&*');
-  });
-  afterAll(async () => {
-    await admin.call('ACL', 'DELUSER', user);
+    admin.disconnect();
   });
 
   it('logs in with user and password (ACL) and a db index from the URL', async () => {

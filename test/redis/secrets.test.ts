@@ -25,7 +25,7 @@ import {
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { freePort } from '../../src/redis/free-port.js';
 import { sleep } from '../helpers/async.js';
-import { clusterNodes, redisUrl, useKeyPrefix } from '../helpers/redis.js';
+import { clusterNodes, redisUrl, useKeyPrefix, usePrivateRedis } from '../helpers/redis.js';
 import { failOnWarningsAndUnhandledRejections, outcomeOf } from './helpers/strict-process.js';
 
 failOnWarningsAndUnhandledRejections();
@@ -178,20 +178,21 @@ describe('connection settings typed wrong', () => {
 });
 
 describe('util.inspect of the shared client', () => {
+  // The ACL user is server state: created on a private server, never on the suite's Redis.
+  const server = usePrivateRedis();
+
   it('shows the target redacted, at any depth', async () => {
-    const { hostname, port } = new URL(redisUrl());
     const user = `popoto-test-${randomBytes(4).toString('hex')}`;
     const password = randomBytes(12).toString('hex');
-    const admin = new Redis(redisUrl());
+    const admin = new Redis(server().url);
     await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
+    admin.disconnect();
     try {
-      const client = await connect(`redis://${user}:${password}@${hostname}:${port || 6379}`);
+      const client = await connect(`redis://${user}:${password}@127.0.0.1:${server().port}`);
       expect(inspect(client, { depth: Infinity, showHidden: true })).not.toContain(password);
       expect(inspect({ nested: { deeper: [client] } }, { depth: Infinity })).not.toContain(password);
     } finally {
       await disconnect();
-      await admin.call('ACL', 'DELUSER', user);
-      admin.disconnect();
     }
   });
 });
