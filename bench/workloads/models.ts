@@ -40,7 +40,7 @@ export const models: Workload = {
       // Raw peers, encoding the fields the same way, all records in one pipeline: the very
       // commands save() sends (one EVALSHA of the save script per record), and the MULTI/EXEC
       // of the six plain commands it replaces (HSET, EXPIRE, SADD × 2, ZADD), for context.
-      await plain.script('LOAD', SAVE_SCRIPT.source);
+      await plain.script('LOAD', SAVE_SCRIPT.lua);
       const rawScript = async (): Promise<void> => {
         const pipeline = redis.pipeline();
         for (const r of records) {

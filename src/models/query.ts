@@ -1,5 +1,6 @@
 import { planBatches, sendBatches } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
+import { RedisScript } from '../redis/script.js';
 import { describeValue } from '../utils/errors.js';
 import { startNewThread } from '../concurrency/index.js';
 import type { FieldMap } from './fields.js';
@@ -22,13 +23,13 @@ interface Plan {
 // and only if it still does not exist when the script runs, so a record saved again in the
 // meantime keeps its entries. KEYS[1] is the record, the rest its sets and sorted sets; ARGV[1]
 // is the record key as stored in them (without a client keyPrefix, which applies to KEYS only).
-const CLEAN_STALE = `
+const CLEAN_STALE = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 for i = 2, #KEYS do
   if redis.call('TYPE', KEYS[i]).ok == 'zset' then redis.call('ZREM', KEYS[i], ARGV[1])
   else redis.call('SREM', KEYS[i], ARGV[1]) end
 end
-return 1`;
+return 1`);
 
 /**
  * A model's reads. Records whose hash has expired (TTL) are skipped, and their leftover index
@@ -258,7 +259,7 @@ export async function removeEntriesOfMissingRecords(
       ...(values?.map((value, i) => layout.keyFieldSet(meta.keyFields[i]!, value)) ?? []),
       ...meta.sortedFields.map((field) => layout.sortedSet(field)),
     ];
-    await client.eval(CLEAN_STALE, 1 + indexes.length, key, ...indexes, key);
+    await CLEAN_STALE.run(client, [key, ...indexes], [key]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Script } from '../redis/script.js';
+import { RedisScript } from '../redis/script.js';
 
 // Writes a record, its TTL and its index entries atomically, as one command (a MULTI/EXEC
 // of the same six commands costs ioredis more than Redis spends running them). Moving a record
@@ -7,7 +7,7 @@ import { Script } from '../redis/script.js';
 // moving: old record, old key-field sets. ARGV: counts, the record key as stored in the sets
 // (KEYS carry a client keyPrefix, set members do not), TTL unit and value ('' for none), the
 // old record key ('' unless moving), one score per sorted field ('' for null), field/value pairs.
-export const SAVE_SCRIPT = new Script(`
+export const SAVE_SCRIPT = new RedisScript(`
 local nk, ns = tonumber(ARGV[1]), tonumber(ARGV[2])
 local member, unit, ttl, old = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if old ~= '' then
