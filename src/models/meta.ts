@@ -32,6 +32,7 @@ export class ModelMeta {
   readonly keyFields: readonly string[];
   /** Positions in `keyFields` of the KeyFields that have an index set (`$KeyF`); AutoKeyFields have none, as in Popoto. */
   readonly indexedKeyPositions: readonly number[];
+  /** The SortedFields, in declaration order. */
   readonly sortedFields: readonly string[];
   /** The type table entry of each sorted field, in `sortedFields` order. */
   readonly sortedDefinitions: readonly FieldTypeDefinition<unknown>[];
