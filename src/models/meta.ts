@@ -84,10 +84,9 @@ export class ModelMeta {
     return indexes;
   }
 
-  /** HSET arguments for an instance: every declared field, null ones as nil, as Popoto writes them. */
-  encode(values: Record<string, unknown>): (string | Buffer)[] {
+  /** Appends an instance's HSET arguments to `args`: every declared field, null ones as nil, as Popoto writes them. */
+  appendFields(values: Record<string, unknown>, args: unknown[]): void {
     const { entries, definitions } = this;
-    const args: (string | Buffer)[] = [];
     for (let i = 0; i < entries.length; i++) {
       const field = entries[i]![0];
       const value = values[field];
@@ -98,15 +97,15 @@ export class ModelMeta {
         throw new ModelValidationError(this.name, field, value, `storable: ${messageOf(error)}`);
       }
     }
-    return args;
   }
 
-  /** The scores of the sorted fields of an instance, in `sortedFields` order ('' for null: out of the index). */
-  scores(values: Record<string, unknown>): (number | string)[] {
-    return this.sortedFields.map((field, i) => {
-      const value = values[field];
-      return value === null || value === undefined ? '' : this.sortedDefinitions[i]!.index!.score(value);
-    });
+  /** Appends the scores of an instance's sorted fields to `args`, in `sortedFields` order ('' for null: out of the index). */
+  appendScores(values: Record<string, unknown>, args: unknown[]): void {
+    const { sortedFields, sortedDefinitions } = this;
+    for (let i = 0; i < sortedFields.length; i++) {
+      const value = values[sortedFields[i]!];
+      args.push(value === null || value === undefined ? '' : sortedDefinitions[i]!.index!.score(value));
+    }
   }
 
   /**

@@ -194,8 +194,8 @@ abstract class ModelBase {
     else if (Number.isInteger(expire)) args.push('EX', expire);
     else args.push('PX', Math.max(1, Math.round(expire * 1000)));
     args.push(moving ? previousKey : '');
-    for (const score of meta.scores(values)) args.push(score);
-    for (const item of meta.encode(values)) args.push(item);
+    meta.appendScores(values, args);
+    meta.appendFields(values, args);
     return { keys, args, key };
   }
 
