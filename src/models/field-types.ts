@@ -42,6 +42,12 @@ export interface FieldTypeDefinition<T> {
   readonly index?: SortedIndex<T>;
   /** What `order_by` compares; default the value itself. */
   readonly sortKey?: (value: T) => number | string | bigint;
+  /**
+   * Present for types whose length Popoto limits (its `max_length`, for `str`): the default
+   * most characters of a Field's value, which `Field({ maxLength })` changes. Other types take
+   * no `maxLength`.
+   */
+  readonly defaultMaxLength?: number;
 }
 
 /** Declares an entry of the table, with its value type `T` checked across all its functions. */
@@ -79,9 +85,10 @@ function unwrap(stored: unknown, marker: string): unknown {
 
 /** The field types by name, in the order their names are listed in errors. */
 export const FIELD_TYPES = {
-  /** Python `str`. Popoto limits its length (`maxLength`, see `Field`). */
+  /** Python `str`. Popoto limits its length: 1024 characters unless declared otherwise (`maxLength`). */
   string: fieldType<string>()({
     expected: 'a string',
+    defaultMaxLength: 1024,
     fits: (value): value is string => typeof value === 'string',
     encode: (value) => packPlain(value),
     decode: (stored) => (typeof stored === 'string' ? stored : fail('a string')),
@@ -206,6 +213,11 @@ export type SortableType = {
 
 /** Every field type name, in the table's order. */
 export const FIELD_TYPE_NAMES = Object.keys(FIELD_TYPES) as FieldType[];
+
+/** The types whose length is limited (`maxLength`): those whose entry has a `defaultMaxLength`. */
+export type LengthLimitedType = {
+  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { defaultMaxLength: number } ? K : never;
+}[FieldType];
 
 /** The sortable type names, in the table's order. */
 export const SORTABLE_TYPE_NAMES = FIELD_TYPE_NAMES.filter(

@@ -1,9 +1,11 @@
 import { describeValue } from '../utils/errors.js';
 import {
+  definitionOf,
   FIELD_TYPE_NAMES,
   SORTABLE_TYPE_NAMES,
   type FieldType,
   type FieldTypes,
+  type LengthLimitedType,
   type SortableType,
 } from './field-types.js';
 
@@ -13,8 +15,6 @@ export type FieldKind = 'key' | 'autokey' | 'field' | 'sorted';
 /** A default value, or a function giving a fresh one per instance (for lists, objects, dates). */
 export type FieldDefault<T extends FieldType> = FieldTypes[T] | null | (() => FieldTypes[T] | null);
 
-/** Popoto's default `max_length` of a `str` Field. */
-export const DEFAULT_MAX_LENGTH = 1024;
 /** Popoto's default `max_length` of a KeyField. */
 export const DEFAULT_KEY_MAX_LENGTH = 128;
 /** The length of an AutoKeyField value (Popoto's `auto_uuid_length`: 32 hex characters of a UUID4). */
@@ -48,9 +48,11 @@ export type AnyFieldSpec = FieldSpec<any, FieldKind, boolean, boolean>;
 /** Field declarations of a model (key fields form the key in alphabetical order of their names, as in Popoto). */
 export type FieldMap = Record<string, AnyFieldSpec>;
 
-type OptionsFor<T extends FieldType> = { type: T; null?: boolean; default?: FieldDefault<T> } & (T extends 'string'
-  ? { maxLength?: number }
-  : { maxLength?: never });
+type OptionsFor<T extends FieldType> = {
+  type: T;
+  null?: boolean;
+  default?: FieldDefault<T>;
+} & (T extends LengthLimitedType ? { maxLength?: number } : { maxLength?: never });
 
 /**
  * Options of `Field`: the value type (default 'string'), whether null is allowed, a default,
@@ -104,9 +106,10 @@ function checkOptions(
   }
   const checked: CheckedOptions = { type: type as FieldType, nullable, hasDefault: 'default' in given };
   if (checked.hasDefault) checked.default = given.default;
-  if (type === 'string') checked.maxLength = DEFAULT_MAX_LENGTH;
+  const { defaultMaxLength } = definitionOf(checked.type);
+  if (defaultMaxLength !== undefined) checked.maxLength = defaultMaxLength;
   if (given.maxLength !== undefined) {
-    if (type !== 'string') {
+    if (defaultMaxLength === undefined) {
       throw new TypeError(`${factory} maxLength applies to string fields only, not ${describeValue(type)}`);
     }
     checked.maxLength = checkMaxLength(factory, given.maxLength);
