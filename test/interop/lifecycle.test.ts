@@ -14,15 +14,24 @@ const forTs = { ...ORDER, due: new Date('2024-05-10T00:00:00Z'), tags: ['x'] };
 const forPython = { ...ORDER, due: py.date('2024-05-10'), tags: ['x'] };
 const KEY = 'Order:A{&#58;}1:eu///-west';
 
+/** Waits until Redis has expired `key` (polling, so a slow machine waits longer rather than failing). */
+async function expired(redis: { exists(key: string): Promise<number> }, key: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((await redis.exists(key)) === 1) {
+    if (Date.now() > deadline) throw new Error(`${key} did not expire`);
+    await sleep(25);
+  }
+}
+
 describe('Python Popoto 0.8.3 and popoto-ts on one Redis: TTL, delete, key changes (live)', () => {
   it('a TTL set by popoto-ts holds for Python: the record is there, then gone from get and all', async () => {
     const { redis, python } = interop();
     const { Order } = interopModels(redis);
-    await Order.create(forTs, { expire: 0.4 });
+    await Order.create(forTs, { expire: 1 });
     expect(await redis.pttl(KEY)).toBeGreaterThan(0);
     expect((await python.get('Order', { zone: ORDER.zone, code: ORDER.code }))?.key).toBe(KEY);
     expect(await python.count('Order')).toBe(1);
-    await sleep(500);
+    await expired(redis, KEY);
     expect(await python.get('Order', { zone: ORDER.zone, code: ORDER.code })).toBeNull();
     expect(await python.all('Order')).toEqual([]);
     expect(await python.filter('Order', { zone: ORDER.zone })).toEqual([]);
@@ -40,9 +49,9 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: TTL, delete, key chang
     await python.create('Order', forPython);
     await python.create('Order', { ...forPython, code: 'keep' });
     // Popoto 0.8.3's save() takes no TTL: a Python service sets it on the hash with Redis.
-    expect(await python.expire(KEY, 300)).toBe(true);
+    expect(await python.expire(KEY, 1000)).toBe(true);
     expect((await Order.query.get({ zone: ORDER.zone, code: ORDER.code }))?.qty).toBe(2);
-    await sleep(400);
+    await expired(redis, KEY);
     expect(await Order.query.get({ zone: ORDER.zone, code: ORDER.code })).toBeNull();
     expect((await Order.query.all()).map((o) => o.code)).toEqual(['keep']);
     expect(await Order.query.count({ zone: ORDER.zone })).toBe(1);
