@@ -152,6 +152,8 @@ export class Query<F extends FieldMap, I> {
     const indexes = meta.indexes(client);
     const { layout } = indexes;
     const conditions: Plan['conditions'] = [];
+    /** The conditions of key fields matched by equality (replaced by one when all key fields are). */
+    const equalities: Plan['conditions'] = [];
     const ranges = new Map<string, { min: string; max: string }>();
     /** Key fields matched by equality: with all of them the record key is known. */
     const equal = new Map<string, string>();
@@ -189,7 +191,7 @@ export class Query<F extends FieldMap, I> {
           checkKeyValue(meta.name, field, value);
           equal.set(field, value);
           // An AutoKeyField has no index set (Popoto writes none): its value is read from the record keys.
-          conditions.push(
+          equalities.push(
             kind === 'key'
               ? () => members(client, layout.keyFieldSet(field, value))
               : () => this.keysWhere(client, indexes, field, (part) => part === value),
@@ -220,8 +222,8 @@ export class Query<F extends FieldMap, I> {
     if (equal.size === meta.keyFields.length) {
       // Every key field given: the record key itself, if the model has it; no set is read whole.
       const key = layout.instanceKey(meta.keyFields.map((field) => equal.get(field)!));
-      conditions.length = 0;
-      conditions.push(async () => ((await client.sismember(layout.classSet, key)) === 1 ? [key] : []));
+      equalities.length = 0;
+      equalities.push(async () => ((await client.sismember(layout.classSet, key)) === 1 ? [key] : []));
     }
     // Sorted ranges first, so that their score order is the order of the result.
     const rangeConditions = [...ranges].map(
@@ -229,7 +231,7 @@ export class Query<F extends FieldMap, I> {
         () =>
           client.zrangebyscore(layout.sortedSet(field), min, max),
     );
-    const all = [...rangeConditions, ...conditions];
+    const all = [...rangeConditions, ...equalities, ...conditions];
     if (all.length === 0) all.push(() => members(client, layout.classSet));
     return { conditions: all, limit, orderBy };
   }

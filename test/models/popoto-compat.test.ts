@@ -70,6 +70,9 @@ describe.each(targets)('Popoto 0.8.3 layout rules on $name', ({ create }) => {
     expect((await Ticket.query.filter({ uid: b.uid, queue: 'ops' })).map((t) => t.rank)).toEqual([2]);
     expect(await Ticket.query.filter({ uid: a.uid, queue: 'other' })).toEqual([]);
     expect(await Ticket.query.count({ uid: a.uid, rank__gte: 2 })).toBe(0);
+    // Every key field by equality reads the one record key; other conditions still apply.
+    expect(await Ticket.query.count({ uid: a.uid, queue: 'ops', queue__startswith: 'x' })).toBe(0);
+    expect(await Ticket.query.count({ uid: a.uid, queue: 'ops', queue__startswith: 'o' })).toBe(1);
     expect((await Ticket.query.filter({ uid__startswith: b.uid.slice(0, 20) })).map((t) => t.uid)).toEqual([b.uid]);
     expect(await a.delete()).toBe(true);
     expect(await Ticket.query.filter({ uid: a.uid })).toEqual([]);
