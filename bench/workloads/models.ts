@@ -1,8 +1,8 @@
 // DESIGN §7: model get of 100k records (runAllMultithreaded(query.get) and query.getMany)
 // against redis-benchmark HGETALL of one record, and model save with TTL of 100k records
 // against a raw ioredis pipeline of the same commands.
-import { encodeField } from '../../src/models/codec.js';
-import { SAVE_SCRIPT } from '../../src/models/save-script.js';
+import { FIELD_TYPES } from '../../src/models/field-types.js';
+import { RECORD_SCRIPT } from '../../src/models/record-script.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
 import { deletePrefix, measureRounds, redisBenchmark, spread, type Measured, type Workload } from '../harness.js';
@@ -39,14 +39,14 @@ export const models: Workload = {
       // Raw peers, encoding the fields the same way, all records in one pipeline: the very
       // commands save() sends (one EVALSHA of the save script per record), and the MULTI/EXEC
       // of the six plain commands it replaces (HSET, EXPIRE, SADD × 2, ZADD), for context.
-      await plain.script('LOAD', SAVE_SCRIPT.source);
+      await plain.script('LOAD', RECORD_SCRIPT.lua);
       const rawScript = async (): Promise<void> => {
         const pipeline = redis.pipeline();
         for (const r of records) {
           const key = `Price:${r.id}`;
           pipeline.evalsha(
-            SAVE_SCRIPT.sha, 4, key, '$Class:Price', `$KeyF:Price:id:${r.id}`, '$SortF:Price:close',
-            1, 1, key, 'EX', ttl, '', r.close, ...encodedFields(r),
+            RECORD_SCRIPT.sha, 4, key, '$Class:Price', `$KeyF:Price:id:${r.id}`, '$SortF:Price:close',
+            'save', 1, 1, key, 'EX', ttl, '', r.close, ...encodedFields(r),
           ); // prettier-ignore
         }
         await pipeline.exec();
@@ -186,9 +186,9 @@ export const models: Workload = {
 /** HSET arguments of a Price record, encoded as the model encodes them. */
 function encodedFields(record: { id: string; symbol: string; close: number; volume: number }): (string | Buffer)[] {
   return [
-    'id', encodeField('string', record.id),
-    'symbol', encodeField('string', record.symbol),
-    'close', encodeField('float', record.close),
-    'volume', encodeField('int', record.volume),
+    'id', FIELD_TYPES.string.encode(record.id),
+    'symbol', FIELD_TYPES.string.encode(record.symbol),
+    'close', FIELD_TYPES.float.encode(record.close),
+    'volume', FIELD_TYPES.int.encode(record.volume),
   ]; // prettier-ignore
 }

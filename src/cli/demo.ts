@@ -173,11 +173,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     compare('model saves with TTL', 'startNewThread + drain', sequentialSave, backgroundSave);
 
     // 2. Bulk query: SCAN one key pattern per symbol (every master of a cluster), then get each model.
-    const patterns = SYMBOLS.map((symbol) => `${namespace}${scope}:${symbol}:*`);
+    // Key fields join in alphabetical order of their names, as in Popoto: Price:<date>:<symbol>.
+    const patterns = SYMBOLS.map((symbol) => `${namespace}${scope}:*:${symbol}`);
     const keysOf = async (pattern: string): Promise<{ symbol: string; date: string }[]> => {
       const found: { symbol: string; date: string }[] = [];
       for await (const key of scanKeys(pattern, { redis })) {
-        const [symbol, date] = key.slice(namespace.length + scope.length + 1).split(':');
+        const [date, symbol] = key.slice(namespace.length + scope.length + 1).split(':');
         found.push({ symbol: unescapeKeyPart(symbol!), date: unescapeKeyPart(date!) });
       }
       return found;

@@ -1,86 +1,90 @@
 import { Packr } from 'msgpackr';
-import { parsePythonDate, parsePythonDatetime, toPythonDate, toPythonIso } from './datetime.js';
+import { parsePythonDate, parsePythonDatetime, toPopotoDatetime } from './datetime.js';
 
-/** The value types a field can declare, and what each is in TypeScript. */
-export interface FieldTypes {
-  string: string;
-  int: number;
-  float: number;
-  boolean: boolean;
-  /** A point in time; stored as a naive UTC ISO datetime, microseconds kept. */
-  datetime: Date;
-  /** A calendar date, as a Date at UTC midnight. */
-  date: Date;
-  /** A decimal number kept exact as a string, e.g. "10.25" (Python's Decimal). */
-  decimal: string;
-  list: unknown[];
-  object: Record<string, unknown>;
+// MessagePack as Python's msgpack writes it: maps in their smallest form, never msgpackr's
+// record extension. 64-bit integers are read as numbers while they are exact (|n| <= 2^53)
+// and as bigints beyond, never rounded ('auto'; msgpackr's typings do not list that value).
+const packr = new Packr({
+  useRecords: false,
+  variableMapSize: true,
+  mapsAsObjects: true,
+  int64AsType: 'auto' as 'bigint',
+});
+
+/** MessagePack nil: what Popoto stores for a null field. */
+export const NIL = Buffer.from([0xc0]);
+
+/** Range of MessagePack integers (int64 and uint64), so of the ints Python's msgpack writes. */
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** Whether `value` fits a MessagePack integer, as Python's msgpack can store it. */
+export function isInt64(value: bigint): boolean {
+  return value >= INT64_MIN && value <= UINT64_MAX;
 }
 
-/** Name of a field value type. */
-export type FieldType = keyof FieldTypes;
-
-// Python's msgpack writes maps in their smallest form and never uses msgpackr's record
-// extension; `undefined` is not a MessagePack value and is turned into nil before packing.
-const packr = new Packr({ useRecords: false, variableMapSize: true, mapsAsObjects: true, int64AsType: 'number' });
-
-const NIL = Buffer.from([0xc0]);
+/** MessagePack of a plain value (string, boolean) with msgpackr. */
+export function packPlain(value: unknown): Buffer {
+  return packr.pack(value);
+}
 
 /** Popoto's wrapper for types MessagePack lacks: `{"__<Type>__": true, "as_encodable": …}`, key order included. */
+export function packWrapped(type: string, encodable: unknown): Buffer {
+  return packr.pack(wrapped(type, encodable));
+}
+
 function wrapped(type: string, encodable: unknown): Record<string, unknown> {
   return { [`__${type}__`]: true, as_encodable: encodable };
 }
 
-/**
- * MessagePack bytes of a field value exactly as Python Popoto writes them: ints in their
- * smallest form, floats always as float64 (even when integral: JS cannot tell 1.0 from 1, the
- * declared type can), Decimal/datetime/date as Popoto's wrapper maps, null as nil.
- */
-export function encodeField(type: FieldType, value: unknown): Buffer {
-  if (value === null || value === undefined) return NIL;
-  switch (type) {
-    case 'int':
-      return encodeInt(value as number);
-    case 'float': {
-      const out = Buffer.allocUnsafe(9);
-      out[0] = 0xcb;
-      out.writeDoubleBE(value as number, 1);
-      return out;
-    }
-    case 'datetime':
-      return packr.pack(wrapped('datetime', toPythonIso(value as Date)));
-    case 'date':
-      return packr.pack(wrapped('date', toPythonDate(value as Date)));
-    case 'decimal':
-      return packr.pack(wrapped('Decimal', value));
-    case 'list':
-    case 'object':
-      return encodeValue(value);
-    default:
-      return packr.pack(value);
-  }
+/** A float64 (0xcb), as Python writes every float, even an integral one (JS cannot tell 1.0 from 1; the declared type can). */
+export function encodeFloat64(value: number): Buffer {
+  const out = Buffer.allocUnsafe(9);
+  out[0] = 0xcb;
+  out.writeDoubleBE(value, 1);
+  return out;
 }
 
-/** MessagePack of any JS value, with Dates as Popoto datetimes and undefined as nil (pub/sub payloads, nested values). */
+/**
+ * MessagePack of any JS value, as a Popoto list/dict field or pub/sub payload holds it:
+ * Dates as Popoto datetimes, undefined as nil, integers in Python's int forms (bigints
+ * too, up to 64 bits; beyond is a RangeError).
+ */
 export function encodeValue(value: unknown): Buffer {
   return packr.pack(toEncodable(value));
 }
 
+const MAX_EXACT = 2 ** 53;
+
 function toEncodable(value: unknown): unknown {
-  if (value === undefined) return null;
-  // msgpackr writes integers outside the 32-bit range as float64; Python's msgpack writes them
-  // as (u)int64, and reads a float back. As a BigInt msgpackr writes the 64-bit int form too.
-  if (typeof value === 'number' && Number.isSafeInteger(value) && (value >= 2 ** 32 || value < -(2 ** 31))) {
-    return BigInt(value);
+  switch (typeof value) {
+    case 'undefined':
+      return null;
+    case 'number':
+      // msgpackr writes integers outside the 32-bit range as float64; Python's msgpack writes
+      // them as (u)int64 and reads a float back. As a BigInt msgpackr writes the 64-bit form.
+      // Up to 2^53 inclusive, so that an int read back as the number 2^53 is written as an int.
+      return Number.isInteger(value) && (value >= 2 ** 32 || value < -(2 ** 31)) && Math.abs(value) <= MAX_EXACT
+        ? BigInt(value)
+        : value;
+    case 'bigint':
+      if (!isInt64(value)) {
+        throw new RangeError(
+          `${value}n does not fit 64 bits: MessagePack (and so Python Popoto) stores integers from -2^63 to 2^64-1`,
+        );
+      }
+      return value;
+    case 'object':
+      break;
+    default:
+      return value;
   }
-  if (value instanceof Date) return wrapped('datetime', toPythonIso(value));
+  if (value === null || Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return value;
+  if (value instanceof Date) return wrapped('datetime', toPopotoDatetime(value));
   if (Array.isArray(value)) return value.map(toEncodable);
-  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !ArrayBuffer.isView(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) out[key] = toEncodable(inner);
-    return out;
-  }
-  return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = toEncodable(inner);
+  return out;
 }
 
 /**
@@ -95,26 +99,16 @@ export function decodeStream(bytes: Buffer): unknown[] {
 
 export { C1 } from 'msgpackr';
 
-/**
- * A stored field's decoded MessagePack value as its declared type: Popoto's wrapper maps become
- * decimal strings and Dates (also inside lists and objects), and a datetime or date stored as a
- * bare string is parsed.
- */
-export function fromStored(type: FieldType, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'object') return fromEncodable(value);
-  if ((type === 'date' || type === 'datetime') && typeof value === 'string') {
-    return type === 'date' ? parsePythonDate(value) : parsePythonDatetime(value);
-  }
-  return value;
-}
-
 /** Decodes any MessagePack value, turning Popoto's wrapper maps (Decimal, datetime, date, time, tuple, set) into JS values. */
 export function decodeValue(bytes: Buffer): unknown {
   return fromEncodable(packr.unpack(bytes));
 }
 
-function fromEncodable(value: unknown): unknown {
+/**
+ * A decoded MessagePack value with Popoto's wrapper maps turned into JS values, at any depth:
+ * Decimal → its string, datetime and date → Date, time → its string, tuple and set → array.
+ */
+export function fromEncodable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(fromEncodable);
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || value instanceof Date) return value;
   const record = value as Record<string, unknown>;
@@ -144,7 +138,13 @@ function fromEncodable(value: unknown): unknown {
 }
 
 /** A MessagePack integer in its smallest form, as Python's msgpack writes it (msgpackr would use float64 past 32 bits). */
-function encodeInt(n: number): Buffer {
+export function encodeInt(n: number | bigint): Buffer {
+  if (typeof n === 'bigint') {
+    if (n >= -(2n ** 31n) && n < 2n ** 32n) return encodeInt(Number(n));
+    return n >= 0n
+      ? withBytes(0xcf, 8, (b) => b.writeBigUInt64BE(n, 1))
+      : withBytes(0xd3, 8, (b) => b.writeBigInt64BE(n, 1));
+  }
   if (n >= 0) {
     if (n < 0x80) return Buffer.from([n]);
     if (n < 0x100) return Buffer.from([0xcc, n]);

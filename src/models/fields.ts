@@ -1,11 +1,24 @@
 import { describeValue } from '../utils/errors.js';
-import type { FieldType, FieldTypes } from './codec.js';
+import {
+  definitionOf,
+  FIELD_TYPE_NAMES,
+  SORTABLE_TYPE_NAMES,
+  type FieldType,
+  type FieldTypes,
+  type LengthLimitedType,
+  type SortableType,
+} from './field-types.js';
 
 /** What a field is for: part of the key, generated key, plain value, or a value indexed for ranges. */
 export type FieldKind = 'key' | 'autokey' | 'field' | 'sorted';
 
 /** A default value, or a function giving a fresh one per instance (for lists, objects, dates). */
 export type FieldDefault<T extends FieldType> = FieldTypes[T] | null | (() => FieldTypes[T] | null);
+
+/** Popoto's default `max_length` of a KeyField. */
+export const DEFAULT_KEY_MAX_LENGTH = 128;
+/** The length of an AutoKeyField value (Popoto's `auto_uuid_length`: 32 hex characters of a UUID4). */
+export const AUTO_KEY_LENGTH = 32;
 
 /**
  * A declared field. The type parameters carry what the declaration said, so that instance
@@ -24,103 +37,157 @@ export interface FieldSpec<
   /** Whether a value may be left out when creating (a default, or generated). */
   readonly hasDefault: D;
   readonly default?: FieldDefault<T>;
+  /** For string values: the most characters (Unicode code points, as Python counts) a value may have. */
+  readonly maxLength?: number;
 }
 
 /** Any field specification. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFieldSpec = FieldSpec<any, FieldKind, boolean, boolean>;
 
-/** Field declarations of a model, in declaration order (key fields form the key in this order). */
+/** Field declarations of a model (key fields form the key in alphabetical order of their names, as in Popoto). */
 export type FieldMap = Record<string, AnyFieldSpec>;
 
-type OptionsFor<T extends FieldType> = { type: T; null?: boolean; default?: FieldDefault<T> };
+type OptionsFor<T extends FieldType> = {
+  type: T;
+  null?: boolean;
+  default?: FieldDefault<T>;
+} & (T extends LengthLimitedType ? { maxLength?: number } : { maxLength?: never });
 
-/** Options of `Field`: the value type (default 'string'), whether null is allowed, a default. */
+/**
+ * Options of `Field`: the value type (default 'string'), whether null is allowed, a default,
+ * and for strings `maxLength` (default 1024, Popoto's `max_length`).
+ */
 export type FieldOptions =
   | { [T in FieldType]: OptionsFor<T> }[FieldType]
-  | { type?: undefined; null?: boolean; default?: FieldDefault<'string'> };
+  | { type?: undefined; null?: boolean; default?: FieldDefault<'string'>; maxLength?: number };
 
 type TypeOf<O> = O extends { type: infer T extends FieldType } ? T : 'string';
 type NullOf<O> = O extends { null: true } ? true : false;
 type DefaultOf<O> = O extends { default: unknown } ? true : false;
 
-const FIELD_TYPES: readonly FieldType[] = [
-  'string',
-  'int',
-  'float',
-  'boolean',
-  'datetime',
-  'date',
-  'decimal',
-  'list',
-  'object',
-];
+interface CheckedOptions {
+  type: FieldType;
+  nullable: boolean;
+  hasDefault: boolean;
+  default?: unknown;
+  maxLength?: number;
+}
+
+function checkMaxLength(factory: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) {
+    const message = `${factory} maxLength must be an integer >= 1, got ${describeValue(value)}`;
+    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+  }
+  return value as number;
+}
 
 function checkOptions(
   factory: string,
   options: unknown,
   allowedTypes: readonly FieldType[],
-): { type: FieldType; nullable: boolean; hasDefault: boolean; default?: unknown } {
+  known: readonly string[],
+): CheckedOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     throw new TypeError(`${factory} options must be an object, got ${describeValue(options)}`);
   }
-  const { type = allowedTypes[0], null: nullable = false, ...rest } = (options ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(rest)) {
-    if (key !== 'default')
-      throw new TypeError(`${factory} has no option ${JSON.stringify(key)} (known: type, null, default)`);
+  const given = (options ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`${factory} has no option ${JSON.stringify(key)} (known: ${known.join(', ')})`);
+    }
   }
+  const { type = allowedTypes[0], null: nullable = false } = given;
   if (typeof type !== 'string' || !allowedTypes.includes(type as FieldType)) {
     throw new TypeError(`${factory} type must be one of ${allowedTypes.join(', ')}, got ${describeValue(type)}`);
   }
-  if (typeof nullable !== 'boolean')
+  if (typeof nullable !== 'boolean') {
     throw new TypeError(`${factory} null must be a boolean, got ${describeValue(nullable)}`);
-  const hasDefault = 'default' in rest;
-  return { type: type as FieldType, nullable, hasDefault, ...(hasDefault ? { default: rest.default } : {}) };
+  }
+  const checked: CheckedOptions = { type: type as FieldType, nullable, hasDefault: 'default' in given };
+  if (checked.hasDefault) checked.default = given.default;
+  const { defaultMaxLength } = definitionOf(checked.type);
+  if (defaultMaxLength !== undefined) checked.maxLength = defaultMaxLength;
+  if (given.maxLength !== undefined) {
+    if (defaultMaxLength === undefined) {
+      throw new TypeError(`${factory} maxLength applies to string fields only, not ${describeValue(type)}`);
+    }
+    checked.maxLength = checkMaxLength(factory, given.maxLength);
+  }
+  return checked;
+}
+
+/** Options of `KeyField`. */
+export interface KeyFieldOptions {
+  /** Most characters (code points) of a value. Default 128, Popoto's `max_length` for a KeyField. */
+  maxLength?: number;
 }
 
 /**
- * A part of the instance key (Popoto's `KeyField`): a string, never null. Key fields, in
- * declaration order, make the Redis key `Model:<value>:<value>`, and each has an index set,
- * so `query.get` needs them all and `query.filter` can match them exactly or by prefix.
+ * A part of the instance key (Popoto's `KeyField`): a non-empty string, never null, at most
+ * `maxLength` characters (default 128, as in Popoto). The key fields, in alphabetical order of
+ * their names (as Popoto orders them), make the Redis key `Model:<value>:<value>`, and each has
+ * an index set, so `query.get` needs them all and `query.filter` can match them exactly or by
+ * prefix. A value may not contain the text `{&#58;}`: Popoto's layout cannot store it (it reads
+ * back as `:`).
  */
-export function KeyField(): FieldSpec<'string', 'key', false, false> {
-  return { kind: 'key', type: 'string', nullable: false, hasDefault: false };
-}
-
-/** A key generated on first save when not given (Popoto's `AutoKeyField`): 32 hex characters of a random UUID. */
-export function AutoKeyField(): FieldSpec<'string', 'autokey', false, true> {
-  return { kind: 'autokey', type: 'string', nullable: false, hasDefault: true };
+export function KeyField(options?: KeyFieldOptions): FieldSpec<'string', 'key', false, false> {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new TypeError(`KeyField options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options ?? {})) {
+    if (key !== 'maxLength') throw new TypeError(`KeyField has no option ${JSON.stringify(key)} (known: maxLength)`);
+  }
+  const maxLength =
+    options?.maxLength === undefined ? DEFAULT_KEY_MAX_LENGTH : checkMaxLength('KeyField', options.maxLength);
+  return { kind: 'key', type: 'string', nullable: false, hasDefault: false, maxLength };
 }
 
 /**
- * A stored value (Popoto's `Field`). `type`: 'string' (default), 'int', 'float', 'boolean',
- * 'datetime', 'date', 'decimal' (an exact decimal string), 'list', 'object'. `null: true`
- * allows null; `default` is used when `create` leaves the field out (a function gives a fresh value each time).
+ * A key generated on first save when not given (Popoto's `AutoKeyField`): 32 hex characters
+ * of a random UUID. A value given yourself must be 32 characters long, as Popoto requires. As
+ * in Popoto, it has no index set of its own: `filter` by it reads the model's key set.
+ */
+export function AutoKeyField(): FieldSpec<'string', 'autokey', false, true> {
+  return { kind: 'autokey', type: 'string', nullable: false, hasDefault: true, maxLength: AUTO_KEY_LENGTH };
+}
+
+/**
+ * A stored value (Popoto's `Field`). `type`: 'string' (default), 'int', 'bigint', 'float',
+ * 'boolean', 'datetime', 'date', 'decimal' (an exact decimal string), 'list', 'object'.
+ * `null: true` allows null; `default` is used when `create` leaves the field out (a function
+ * gives a fresh value each time); `maxLength` bounds a string (default 1024 characters, as
+ * Popoto's `max_length`: Popoto cannot load a longer one).
  *
  * @example
- * Field({ type: 'float' }); Field({ type: 'list', null: true }); Field({ type: 'boolean', default: true })
+ * Field({ type: 'float' }); Field({ type: 'list', null: true }); Field({ maxLength: 4096 })
  */
 export function Field<const O extends FieldOptions = { type: 'string' }>(
   options?: O,
 ): FieldSpec<TypeOf<O>, 'field', NullOf<O>, DefaultOf<O>> {
-  const checked = checkOptions('Field', options, FIELD_TYPES);
+  const checked = checkOptions('Field', options, FIELD_TYPE_NAMES, ['type', 'null', 'default', 'maxLength']);
   return { kind: 'field', ...checked } as FieldSpec<TypeOf<O>, 'field', NullOf<O>, DefaultOf<O>>;
 }
 
-type SortedType = 'int' | 'float' | 'datetime';
-/** Options of `SortedField`: a number or datetime type (default 'float'), null, default. */
+/** Options of `SortedField`: a sortable type (default 'float'), null, default. */
 export type SortedFieldOptions =
-  | { [T in SortedType]: OptionsFor<T> }[SortedType]
+  | { [T in SortableType]: { type: T; null?: boolean; default?: FieldDefault<T> } }[SortableType]
   | { type?: undefined; null?: boolean; default?: FieldDefault<'float'> };
+
+/** The sortable types, the default ('float') first, as errors list them. */
+const SORTED_FIELD_TYPES: readonly FieldType[] = ['float', ...SORTABLE_TYPE_NAMES.filter((t) => t !== 'float')];
 
 /**
  * A value kept in a sorted index (Popoto's `SortedField`), so `query.filter` can select
- * ranges: `age__gte: 18`. `type`: 'float' (default), 'int' or 'datetime' (scored by its Unix timestamp).
+ * ranges: `age__gte: 18`. `type`: 'float' (default), 'int', 'datetime' (scored by its Unix
+ * timestamp) or 'date' (scored by its ordinal day, as Python's `date.toordinal()`).
+ * `null: true` allows null, which takes the record out of the index (Popoto itself refuses
+ * null SortedFields).
  */
 export function SortedField<const O extends SortedFieldOptions = { type: 'float' }>(
   options?: O,
-): FieldSpec<O extends { type: infer T extends SortedType } ? T : 'float', 'sorted', NullOf<O>, DefaultOf<O>> {
-  const checked = checkOptions('SortedField', options, ['float', 'int', 'datetime']);
+): FieldSpec<O extends { type: infer T extends SortableType } ? T : 'float', 'sorted', NullOf<O>, DefaultOf<O>> {
+  const checked = checkOptions('SortedField', options, SORTED_FIELD_TYPES, ['type', 'null', 'default']);
   return { kind: 'sorted', ...checked } as never;
 }
 

@@ -10,10 +10,11 @@ export type {
   FieldMap,
   FieldOptions,
   FieldSpec,
+  KeyFieldOptions,
   SortedFieldOptions,
   ValueOf,
 } from './fields.js';
-export type { FieldType, FieldTypes } from './codec.js';
+export type { FieldType, FieldTypes, FieldTypeDefinition, SortableType, SortedIndex } from './field-types.js';
 export { defineModel, type ModelClass, type ModelInstance, type ModelMethods, type ModelOptions } from './model.js';
 export { Query } from './query.js';
 export type { CreateValues, FilterParams, Instance, KeyNames, KeyValues, SaveOptions, SortedNames } from './types.js';

@@ -3,48 +3,44 @@
 
 import { describeValue } from '../utils/errors.js';
 
-const COLON = '{&#58;}';
-const NEEDS_ESCAPE = /[/'?*^[\]\-:{]/;
+/** Popoto's escape of `:` inside a key part. */
+export const COLON_TOKEN = '{&#58;}';
+const NEEDS_ESCAPE = /[/'?*^[\]\-:]/;
 
 /**
- * Escapes one key part as Popoto does: `/` → `//`; each of `'?*^[]-` → `/` + char; a
- * literal `{&#58;}` → `/{&#58;}`; then `:` → `{&#58;}`.
+ * Escapes one key part exactly as Popoto's `DB_key.clean`: `/` → `//`; each of `'?*^[]-` →
+ * `/` + char; then `:` → `{&#58;}`. Popoto has no escape for the text `{&#58;}` itself (it
+ * reads back as `:`), which is why models refuse key values containing it.
  */
 export function escapeKeyPart(value: string): string {
   if (typeof value !== 'string') throw new TypeError(`value must be a string, got ${describeValue(value)}`);
   // Most key values (ids, slugs without '-') need nothing escaped: skip the rebuild.
   if (!NEEDS_ESCAPE.test(value)) return value;
   let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const char = value[i]!;
+  for (const char of value) {
     if (char === '/') out += '//';
     else if ("'?*^[]-".includes(char)) out += `/${char}`;
-    else if (char === '{' && value.startsWith(COLON, i)) {
-      out += `/${COLON}`;
-      i += COLON.length - 1;
-    } else if (char === ':') out += COLON;
+    else if (char === ':') out += COLON_TOKEN;
     else out += char;
   }
   return out;
 }
 
-/** The exact inverse of `escapeKeyPart`, in one left-to-right scan. */
+/**
+ * The inverse of `escapeKeyPart` (what Popoto's `DB_key.unclean` gives, for every part
+ * escaped from a value without `{&#58;}`), in one left-to-right scan.
+ */
 export function unescapeKeyPart(escaped: string): string {
   if (typeof escaped !== 'string') throw new TypeError(`escaped must be a string, got ${describeValue(escaped)}`);
   let out = '';
   for (let i = 0; i < escaped.length; i++) {
     const char = escaped[i]!;
     if (char === '/') {
-      if (escaped.startsWith(COLON, i + 1)) {
-        out += COLON;
-        i += COLON.length;
-      } else {
-        out += escaped[i + 1] ?? '';
-        i++;
-      }
-    } else if (char === '{' && escaped.startsWith(COLON, i)) {
+      out += escaped[i + 1] ?? '';
+      i++;
+    } else if (char === '{' && escaped.startsWith(COLON_TOKEN, i)) {
       out += ':';
-      i += COLON.length - 1;
+      i += COLON_TOKEN.length - 1;
     } else {
       out += char;
     }
@@ -56,7 +52,7 @@ export function unescapeKeyPart(escaped: string): string {
  * Where a model's records and indexes live. On a single Redis it is Popoto's layout exactly
  * (`Person:<k1>:<k2>`, `$Class:Person`, `$KeyF:Person:<field>:<value>`, `$SortF:Person:<field>`).
  * On a Redis Cluster the class name is wrapped in a hash tag (`{Person}:<k1>`, `$Class:{Person}`,
- * ...): every key of one model then hashes to one slot, so a save (MULTI/EXEC over the record
+ * ...): every key of one model then hashes to one slot, so a save (one script over the record
  * and its indexes) and multi-key index queries stay legal, at the cost of one model living on
  * one master. (Escaped key parts contain `{&#58;}`, which would otherwise become the hash tag.)
  */
@@ -70,7 +66,7 @@ export class KeyLayout {
     this.scope = cluster ? `{${modelName}}` : modelName;
   }
 
-  /** The record's hash: the model name, then each key field value escaped, joined by ':'. */
+  /** The record's hash: the model name, then each key field value (in key order) escaped, joined by ':'. */
   instanceKey(keyValues: readonly string[]): string {
     return [this.scope, ...keyValues.map(escapeKeyPart)].join(':');
   }

@@ -1,12 +1,21 @@
 import { isCluster, openRedis, useRedis, type RedisClient } from '../redis/connection.js';
-import { describeValue } from '../utils/errors.js';
-import { encodeField, fromStored, type FieldType } from './codec.js';
-import { unixSeconds } from './datetime.js';
+import { describeValue, messageOf } from '../utils/errors.js';
+import { ModelValidationError } from './errors.js';
+import { definitionOf, type FieldType, type FieldTypeDefinition } from './field-types.js';
 import type { AnyFieldSpec, FieldMap } from './fields.js';
-import { KeyLayout } from './keys.js';
+import { RecordIndexes } from './indexes.js';
+import { NIL } from './codec.js';
 
 /** Names a field cannot have: the instance's methods, and the options of `query.filter`. */
 const RESERVED = new Set(['save', 'delete', 'toJSON', 'constructor', '__proto__', 'prototype', 'limit', 'order_by']);
+
+/** Orders strings by Unicode code point, as Python's `sorted()` orders field names. */
+export function byCodePoint(a: string, b: string): number {
+  const x = [...a].map((c) => c.codePointAt(0)!);
+  const y = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
 
 /** Everything a model knows about itself, computed once at definition. */
 export class ModelMeta {
@@ -14,10 +23,20 @@ export class ModelMeta {
   readonly entries: readonly [string, AnyFieldSpec][];
   /** Every field name, in declaration order (the order records are read in). */
   readonly fieldNames: readonly string[];
-  /** Key and auto-key fields, in the order they form the key. */
+  /** The type table entry of each field, in declaration order. */
+  readonly definitions: readonly FieldTypeDefinition<unknown>[];
+  /**
+   * Key and auto-key fields in the order they form the key: alphabetical by name, as Popoto
+   * joins `sorted(key_field_names)`, whatever the declaration order.
+   */
   readonly keyFields: readonly string[];
+  /** Positions in `keyFields` of the KeyFields that have an index set (`$KeyF`); AutoKeyFields have none, as in Popoto. */
+  readonly indexedKeyPositions: readonly number[];
+  /** The SortedFields, in declaration order. */
   readonly sortedFields: readonly string[];
-  private readonly layouts = new Map<boolean, KeyLayout>();
+  /** The type table entry of each sorted field, in `sortedFields` order. */
+  readonly sortedDefinitions: readonly FieldTypeDefinition<unknown>[];
+  private readonly indexesByMode = new Map<boolean, RecordIndexes>();
 
   constructor(
     readonly name: string,
@@ -41,8 +60,14 @@ export class ModelMeta {
         );
       }
     }
-    this.keyFields = this.entries.filter(([, s]) => s.kind === 'key' || s.kind === 'autokey').map(([f]) => f);
+    this.definitions = this.entries.map(([, spec]) => definitionOf(spec.type as FieldType));
+    const keyEntries = this.entries
+      .filter(([, s]) => s.kind === 'key' || s.kind === 'autokey')
+      .sort(([a], [b]) => byCodePoint(a, b));
+    this.keyFields = keyEntries.map(([f]) => f);
+    this.indexedKeyPositions = keyEntries.flatMap(([, spec], i) => (spec.kind === 'key' ? [i] : []));
     this.sortedFields = this.entries.filter(([, s]) => s.kind === 'sorted').map(([f]) => f);
+    this.sortedDefinitions = this.sortedFields.map((field) => definitionOf(fields[field]!.type as FieldType));
     if (this.keyFields.length === 0) throw new TypeError(`${name} needs at least one KeyField or AutoKeyField`);
   }
 
@@ -51,32 +76,53 @@ export class ModelMeta {
     return this.redis ?? openRedis() ?? useRedis();
   }
 
-  /** The key layout for a client: Popoto's on a single Redis, hash-tagged on a cluster. */
-  layout(client: RedisClient): KeyLayout {
+  /** Where the records and indexes are for a client: Popoto's layout on a single Redis, hash-tagged on a cluster. */
+  indexes(client: RedisClient): RecordIndexes {
     const cluster = isCluster(client);
-    let layout = this.layouts.get(cluster);
-    if (layout === undefined) this.layouts.set(cluster, (layout = new KeyLayout(this.name, cluster)));
-    return layout;
+    let indexes = this.indexesByMode.get(cluster);
+    if (indexes === undefined) this.indexesByMode.set(cluster, (indexes = new RecordIndexes(this, cluster)));
+    return indexes;
   }
 
-  /** HSET arguments for an instance: every declared field, null ones as nil, as Popoto writes them. */
-  encode(values: Record<string, unknown>): (string | Buffer)[] {
-    const args: (string | Buffer)[] = [];
-    for (const [field, spec] of this.entries) args.push(field, encodeField(spec.type as FieldType, values[field]));
-    return args;
-  }
-
-  /** Sets `target`'s field properties from a stored record (decoded values in declaration order). */
-  decodeInto(target: Record<string, unknown>, stored: readonly unknown[]): void {
-    const { entries } = this;
+  /** Appends an instance's HSET arguments to `args`: every declared field, null ones as nil, as Popoto writes them. */
+  appendFields(values: Record<string, unknown>, args: unknown[]): void {
+    const { entries, definitions } = this;
     for (let i = 0; i < entries.length; i++) {
-      const [field, spec] = entries[i]!;
-      target[field] = fromStored(spec.type as FieldType, stored[i]);
+      const field = entries[i]![0];
+      const value = values[field];
+      try {
+        args.push(field, value === null || value === undefined ? NIL : definitions[i]!.encode(value));
+      } catch (error) {
+        // A nested value MessagePack cannot hold (a bigint beyond 64 bits, say).
+        throw new ModelValidationError(this.name, field, value, `storable: ${messageOf(error)}`);
+      }
     }
   }
 
-  /** The score of a sorted field's value: the number itself, or a datetime's Unix timestamp. */
-  score(value: unknown): number {
-    return value instanceof Date ? unixSeconds(value) : (value as number);
+  /** Appends the scores of an instance's sorted fields to `args`, in `sortedFields` order ('' for null: out of the index). */
+  appendScores(values: Record<string, unknown>, args: unknown[]): void {
+    const { sortedFields, sortedDefinitions } = this;
+    for (let i = 0; i < sortedFields.length; i++) {
+      const value = values[sortedFields[i]!];
+      args.push(value === null || value === undefined ? '' : sortedDefinitions[i]!.index!.score(value));
+    }
+  }
+
+  /**
+   * Sets `target`'s field properties from a stored record (decoded MessagePack values in
+   * declaration order). A stored value that is not one of its field's type exactly (an int
+   * beyond 2^53 in an 'int' field, say) is a ModelValidationError naming the record's key.
+   */
+  decodeInto(target: Record<string, unknown>, stored: readonly unknown[], key: string): void {
+    const { entries, definitions } = this;
+    let i = 0;
+    try {
+      for (; i < entries.length; i++) {
+        const value = stored[i];
+        target[entries[i]![0]] = value === null || value === undefined ? null : definitions[i]!.decode(value);
+      }
+    } catch (error) {
+      throw new ModelValidationError(this.name, entries[i]![0], stored[i], `${messageOf(error)} (record ${key})`);
+    }
   }
 }

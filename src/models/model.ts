@@ -4,10 +4,10 @@ import { assertExpire } from '../redis/expire.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
 import { ModelWriteError } from './errors.js';
-import { SAVE_SCRIPT } from './save-script.js';
 import type { FieldMap } from './fields.js';
 import { ModelMeta } from './meta.js';
 import { Query } from './query.js';
+import { RECORD_SCRIPT } from './record-script.js';
 import type { CreateValues, Instance, SaveOptions } from './types.js';
 import { checkFieldValue, defaultOf } from './values.js';
 
@@ -20,7 +20,9 @@ export interface ModelMethods {
   /**
    * Writes the record and its indexes atomically (one script call). `expire` sets a TTL in seconds on
    * the record's hash. If a key field changed since the last save or load, the old record and
-   * its index entries are removed in the same transaction: the record moves, nothing is orphaned.
+   * its index entries are removed in the same call: the record moves, nothing is orphaned.
+   * Rejects with a ModelValidationError, before anything is sent, when a value does not fit
+   * its field or could not be loaded by Python Popoto.
    */
   save(options?: SaveOptions): Promise<this>;
   /** Deletes the record and its index entries. Resolves true if the record existed. */
@@ -101,7 +103,7 @@ abstract class ModelBase {
   constructor(values?: Record<string, unknown>) {
     const meta = metaOf(this);
     if ((values as unknown) === HYDRATE && hydratingRecord !== undefined) {
-      meta.decodeInto(this as unknown as Record<string, unknown>, hydratingRecord);
+      meta.decodeInto(this as unknown as Record<string, unknown>, hydratingRecord, hydratingKey);
       (this as { [SAVED]?: string })[SAVED] = hydratingKey;
       return;
     }
@@ -134,7 +136,7 @@ abstract class ModelBase {
     }
     const write = (client: RedisClient): Promise<this> => {
       const { keys, args, key } = this.saveCommand(meta, client, options?.expire);
-      return SAVE_SCRIPT.run(client, keys, args).then(
+      return RECORD_SCRIPT.run(client, keys, args).then(
         () => {
           (this as { [SAVED]?: string })[SAVED] = key;
           return this;
@@ -158,46 +160,40 @@ abstract class ModelBase {
     if (expire !== undefined) assertExpire(expire);
     const meta = metaOf(this);
     const values = this as unknown as Record<string, unknown>;
-    for (const [field, spec] of meta.entries) {
+    const { entries, definitions } = meta;
+    for (let i = 0; i < entries.length; i++) {
+      const [field, spec] = entries[i]!;
       if (spec.kind === 'autokey' && (values[field] === null || values[field] === undefined)) {
         values[field] = randomUUID().replace(/-/g, '');
       }
-      checkFieldValue(meta.name, field, spec, values[field]);
+      checkFieldValue(meta.name, field, spec, definitions[i]!, values[field]);
     }
     return meta;
   }
 
-  /** KEYS and ARGV of the save script (see save-script.ts for their layout). */
+  /** KEYS and ARGV of the record script's save (see record-script.ts for their layout). */
   private saveCommand(
     meta: ModelMeta,
     client: RedisClient,
     expire: number | undefined,
   ): { keys: string[]; args: (string | number | Buffer)[]; key: string } {
     const values = this as unknown as Record<string, unknown>;
-    const layout = meta.layout(client);
-    const { keyFields, sortedFields } = meta;
-    const keyValues = keyFields.map((f) => values[f] as string);
-    const key = layout.instanceKey(keyValues);
-    const keys = [key, layout.classSet];
-    for (let i = 0; i < keyFields.length; i++) keys.push(layout.keyFieldSet(keyFields[i]!, keyValues[i]!));
-    for (const field of sortedFields) keys.push(layout.sortedSet(field));
+    const indexes = meta.indexes(client);
+    const { key, keys } = indexes.ofValues(meta.keyFields.map((f) => values[f] as string));
     const previousKey = savedAt(this);
     const moving = previousKey !== undefined && previousKey !== key;
     if (moving) {
-      keys.push(previousKey);
-      const previousValues = layout.keyValues(previousKey, keyFields.length) ?? [];
-      for (let i = 0; i < previousValues.length; i++) keys.push(layout.keyFieldSet(keyFields[i]!, previousValues[i]!));
+      const previous = indexes.ofKey(previousKey);
+      if (previous === undefined) throw new Error(`${meta.name}: ${previousKey} is not a record key of this model`);
+      keys.push(previousKey, ...previous.keys.slice(2, 2 + indexes.keyFieldSetCount));
     }
-    const args: (string | number | Buffer)[] = [keyFields.length, sortedFields.length, key];
+    const args: (string | number | Buffer)[] = ['save', indexes.keyFieldSetCount, indexes.sortedSetCount, key];
     if (expire === undefined) args.push('', '');
     else if (Number.isInteger(expire)) args.push('EX', expire);
     else args.push('PX', Math.max(1, Math.round(expire * 1000)));
     args.push(moving ? previousKey : '');
-    for (const field of sortedFields) {
-      const value = values[field];
-      args.push(value === null || value === undefined ? '' : meta.score(value));
-    }
-    for (const item of meta.encode(values)) args.push(item);
+    meta.appendScores(values, args);
+    meta.appendFields(values, args);
     return { keys, args, key };
   }
 
@@ -205,17 +201,24 @@ abstract class ModelBase {
     const meta = metaOf(this);
     const values = this as unknown as Record<string, unknown>;
     const client = await meta.client();
-    const layout = meta.layout(client);
-    const savedKey = savedAt(this) ?? layout.instanceKey(meta.keyFields.map((f) => String(values[f])));
-    const target = { key: savedKey, keyValues: layout.keyValues(savedKey, meta.keyFields.length) ?? [] };
-    const tx = client.multi();
-    tx.del(target.key);
-    tx.srem(layout.classSet, target.key);
-    target.keyValues.forEach((value, i) => tx.srem(layout.keyFieldSet(meta.keyFields[i]!, value), target.key));
-    for (const field of meta.sortedFields) tx.zrem(layout.sortedSet(field), target.key);
-    const replies = await execOrThrow(tx, `${meta.name}.delete`);
+    const indexes = meta.indexes(client);
+    const saved = savedAt(this);
+    const record =
+      saved === undefined ? indexes.ofValues(meta.keyFields.map((f) => String(values[f]))) : indexes.ofKey(saved);
+    if (record === undefined) throw new Error(`${meta.name}: ${saved} is not a record key of this model`);
+    let removed: unknown;
+    try {
+      removed = await RECORD_SCRIPT.run(client, record.keys, [
+        'delete',
+        indexes.keyFieldSetCount,
+        indexes.sortedSetCount,
+        record.key,
+      ]);
+    } catch (error) {
+      throw new ModelWriteError([error], `${meta.name}.delete failed: ${(error as Error).message}`);
+    }
     (this as { [SAVED]?: string })[SAVED] = undefined;
-    return replies[0] === 1;
+    return removed === 1;
   }
 
   toJSON(): Record<string, unknown> {
@@ -235,7 +238,8 @@ abstract class ModelBase {
   static get query(): Query<FieldMap, ModelBase> {
     let query = queries.get(this);
     if (query === undefined) {
-      query = new Query(this as unknown as new (values: never) => ModelBase);
+      const model = this as unknown as new (values: never) => ModelBase;
+      query = new Query(metaOf(this), (stored, key) => hydrate(model, stored, key));
       queries.set(this, query);
     }
     return query;
@@ -248,14 +252,6 @@ abstract class ModelBase {
   ): Promise<ModelBase> {
     return new this(values).save(options);
   }
-}
-
-async function execOrThrow(tx: ReturnType<RedisClient['multi']>, operation: string): Promise<unknown[]> {
-  const replies = await tx.exec();
-  if (replies === null) throw new ModelWriteError([], `${operation}: the transaction was aborted`);
-  const errors = replies.map(([error]) => error).filter((e): e is Error => e !== null);
-  if (errors.length > 0) throw new ModelWriteError(errors, `${operation} failed: ${errors[0]!.message}`);
-  return replies.map(([, reply]) => reply);
 }
 
 /**

@@ -3,11 +3,12 @@ import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
 import { startNewThread } from '../concurrency/index.js';
 import type { FieldMap } from './fields.js';
-import type { KeyLayout } from './keys.js';
+import type { RecordIndexes } from './indexes.js';
 import type { ModelMeta } from './meta.js';
-import { hydrate, metaOf } from './model.js';
 import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
+import { RECORD_SCRIPT } from './record-script.js';
 import type { FilterParams, KeyValues } from './types.js';
+import { checkKeyValue } from './values.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
 
@@ -18,18 +19,6 @@ interface Plan {
   orderBy: { field: string; descending: boolean } | undefined;
 }
 
-// Removes the index entries of a record that no longer exists (its hash expired by TTL),
-// and only if it still does not exist when the script runs, so a record saved again in the
-// meantime keeps its entries. KEYS[1] is the record, the rest its sets and sorted sets; ARGV[1]
-// is the record key as stored in them (without a client keyPrefix, which applies to KEYS only).
-const CLEAN_STALE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-for i = 2, #KEYS do
-  if redis.call('TYPE', KEYS[i]).ok == 'zset' then redis.call('ZREM', KEYS[i], ARGV[1])
-  else redis.call('SREM', KEYS[i], ARGV[1]) end
-end
-return 1`;
-
 /**
  * A model's reads. Records whose hash has expired (TTL) are skipped, and their leftover index
  * entries are removed in the background (a tracked task: `drainBackgroundTasks()` waits for it).
@@ -37,11 +26,15 @@ return 1`;
 export class Query<F extends FieldMap, I> {
   private readonly batchers = new WeakMap<RedisClient, ReadBatcher<I | null>>();
 
-  constructor(private readonly model: new (values: never) => I) {}
-
-  private get meta(): ModelMeta {
-    return metaOf(this.model);
-  }
+  /**
+   * Made by the model class (`Model.query`), not by hand: `meta` describes the model and
+   * `hydrate` builds an instance from a stored record (decoded values in declaration order).
+   * @internal
+   */
+  constructor(
+    private readonly meta: ModelMeta,
+    private readonly hydrate: (stored: readonly unknown[], key: string) => I,
+  ) {}
 
   /**
    * The record with these key field values, or null. Calls made in the same tick (say, from
@@ -57,7 +50,7 @@ export class Query<F extends FieldMap, I> {
       return Promise.reject(error);
     }
     const read = (client: RedisClient): Promise<I | null> =>
-      this.batcherFor(client).read(meta.layout(client).instanceKey(values));
+      this.batcherFor(client).read(meta.indexes(client).layout.instanceKey(values));
     const client = meta.client();
     return client instanceof Promise ? client.then(read) : read(client);
   }
@@ -71,7 +64,7 @@ export class Query<F extends FieldMap, I> {
       );
     }
     const client = await meta.client();
-    const layout = meta.layout(client);
+    const { layout } = meta.indexes(client);
     const keys = [...keyValues].map((kv, i) => layout.instanceKey(keyValuesOf(meta, kv, `getMany[${i}]`)));
     const records = await readRecords(client, keys, meta.fieldNames, `${meta.name}.query.getMany`);
     return records.map((record, i) => this.build(record, keys[i]!));
@@ -88,7 +81,8 @@ export class Query<F extends FieldMap, I> {
     const plan = this.plan(params, client);
     const keys = await this.matchingKeys(plan);
     const records = await this.fetch(client, keys);
-    const ordered = plan.orderBy === undefined ? records : sortBy(records, plan.orderBy.field, plan.orderBy.descending);
+    const ordered =
+      plan.orderBy === undefined ? records : sortBy(this.meta, records, plan.orderBy.field, plan.orderBy.descending);
     return plan.limit === undefined ? ordered : ordered.slice(0, plan.limit);
   }
 
@@ -127,7 +121,7 @@ export class Query<F extends FieldMap, I> {
   }
 
   private build(record: StoredRecord, key: string): I | null {
-    return record === null ? null : hydrate(this.model, record, key);
+    return record === null ? null : this.hydrate(record, key);
   }
 
   private async fetch(client: RedisClient, keys: string[]): Promise<I[]> {
@@ -156,9 +150,14 @@ export class Query<F extends FieldMap, I> {
     if (params === null || typeof params !== 'object' || Array.isArray(params)) {
       throw new TypeError(`${meta.name}.query.filter needs an object of conditions, got ${describeValue(params)}`);
     }
-    const layout = meta.layout(client);
+    const indexes = meta.indexes(client);
+    const { layout } = indexes;
     const conditions: Plan['conditions'] = [];
+    /** The conditions of key fields matched by equality (replaced by one when all key fields are). */
+    const equalities: Plan['conditions'] = [];
     const ranges = new Map<string, { min: string; max: string }>();
+    /** Key fields matched by equality: with all of them the record key is known. */
+    const equal = new Map<string, string>();
     let limit: number | undefined;
     let orderBy: Plan['orderBy'];
     for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
@@ -189,16 +188,29 @@ export class Query<F extends FieldMap, I> {
         if (typeof value !== 'string') {
           throw new TypeError(`${meta.name}.query ${name} must be a string, got ${describeValue(value)}`);
         }
-        if (op === 'eq') conditions.push(() => members(client, layout.keyFieldSet(field, value)));
-        else if (op === 'startswith') conditions.push(() => this.keysStartingWith(client, layout, field, value));
-        else throw unknownParameter(meta, name);
+        if (op === 'eq') {
+          checkKeyValue(meta.name, field, value);
+          equal.set(field, value);
+          // An AutoKeyField has no index set (Popoto writes none): its value is read from the record keys.
+          equalities.push(
+            kind === 'key'
+              ? () => members(client, layout.keyFieldSet(field, value))
+              : () => this.keysWhere(client, indexes, field, (part) => part === value),
+          );
+        } else if (op === 'startswith') {
+          conditions.push(() => this.keysWhere(client, indexes, field, (part) => part.startsWith(value)));
+        } else {
+          throw unknownParameter(meta, name);
+        }
       } else if (kind === 'sorted') {
         if (op !== 'eq' && !RANGES.includes(op)) throw unknownParameter(meta, name);
-        if (!(value instanceof Date) && !(typeof value === 'number' && !Number.isNaN(value))) {
-          throw new TypeError(`${meta.name}.query ${name} must be a number or Date, got ${describeValue(value)}`);
+        const index = this.meta.sortedDefinitions[meta.sortedFields.indexOf(field)]!.index!;
+        const bound = index.boundScore(value);
+        if (bound === undefined) {
+          throw new TypeError(`${meta.name}.query ${name} must be ${index.boundExpected}, got ${describeValue(value)}`);
         }
         const range = ranges.get(field) ?? { min: '-inf', max: '+inf' };
-        const score = String(meta.score(value));
+        const score = String(bound);
         if (op === 'eq' || op === 'gte') range.min = tighter(range.min, score, 'min', false);
         if (op === 'eq' || op === 'lte') range.max = tighter(range.max, score, 'max', false);
         if (op === 'gt') range.min = tighter(range.min, score, 'min', true);
@@ -208,58 +220,65 @@ export class Query<F extends FieldMap, I> {
         throw unknownParameter(meta, name);
       }
     }
+    if (equal.size === meta.keyFields.length) {
+      // Every key field given: the record key itself, if the model has it; no set is read whole.
+      const key = layout.instanceKey(meta.keyFields.map((field) => equal.get(field)!));
+      equalities.length = 0;
+      equalities.push(async () => ((await client.sismember(layout.classSet, key)) === 1 ? [key] : []));
+    }
     // Sorted ranges first, so that their score order is the order of the result.
     const rangeConditions = [...ranges].map(
       ([field, { min, max }]) =>
         () =>
           client.zrangebyscore(layout.sortedSet(field), min, max),
     );
-    const all = [...rangeConditions, ...conditions];
+    const all = [...rangeConditions, ...equalities, ...conditions];
     if (all.length === 0) all.push(() => members(client, layout.classSet));
     return { conditions: all, limit, orderBy };
   }
 
-  /** Keys of records whose key field starts with `prefix`: parsed from the class set, no keyspace SCAN. */
-  private async keysStartingWith(
+  /**
+   * Keys of the records whose key field `field` matches: parsed from the model's key set (no
+   * keyspace SCAN). Serves `__startswith` and AutoKeyField equality, which have no index set.
+   */
+  private async keysWhere(
     client: RedisClient,
-    layout: KeyLayout,
+    indexes: RecordIndexes,
     field: string,
-    prefix: string,
+    matches: (part: string) => boolean,
   ): Promise<string[]> {
-    const meta = this.meta;
-    const position = meta.keyFields.indexOf(field);
-    const keys = await members(client, layout.classSet);
-    return keys.filter((key) => layout.keyValues(key, meta.keyFields.length)?.[position]?.startsWith(prefix) === true);
+    const { keyFields } = this.meta;
+    const position = keyFields.indexOf(field);
+    const keys = await members(client, indexes.layout.classSet);
+    return keys.filter((key) => {
+      const part = indexes.layout.keyValues(key, keyFields.length)?.[position];
+      return part !== undefined && matches(part);
+    });
   }
 
   /** Drops the index entries of records found missing, in a tracked background task. */
   private cleanStale(client: RedisClient, keys: string[]): void {
-    if (keys.length === 0) return;
-    const meta = this.meta;
-    const layout = meta.layout(client);
-    cleanStaleEntries(client, layout, meta, keys);
+    if (keys.length > 0) cleanStaleEntries(client, this.meta, keys);
   }
 }
 
 /**
  * Removes the index entries of the records at `keys` that do not exist (checked in Redis, in
- * the same script that removes them). Exported for tests; queries run it as a background task.
+ * the same script call that removes them). Exported for tests; queries run it as a background task.
  */
 export async function removeEntriesOfMissingRecords(
   client: RedisClient,
-  layout: KeyLayout,
   meta: ModelMeta,
   keys: readonly string[],
 ): Promise<void> {
-  for (const key of keys) {
-    const values = layout.keyValues(key, meta.keyFields.length);
-    const indexes = [
-      layout.classSet,
-      ...(values?.map((value, i) => layout.keyFieldSet(meta.keyFields[i]!, value)) ?? []),
-      ...meta.sortedFields.map((field) => layout.sortedSet(field)),
-    ];
-    await client.eval(CLEAN_STALE, 1 + indexes.length, key, ...indexes, key);
-  }
+  const indexes = meta.indexes(client);
+  await Promise.all(
+    keys.flatMap((key) => {
+      const record = indexes.ofKey(key);
+      if (record === undefined) return [];
+      return [RECORD_SCRIPT.run(client, record.keys, ['clean', indexes.keyFieldSetCount, indexes.sortedSetCount, key])];
+    }),
+  );
 }
 
 const cleanStaleEntries = startNewThread(removeEntriesOfMissingRecords, {
@@ -289,6 +308,7 @@ function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): st
         `${meta.name}.query.${operation} needs ${field} as a non-empty string, got ${describeValue(value)}`,
       );
     }
+    checkKeyValue(meta.name, field, value);
     return value;
   });
 }
@@ -334,18 +354,21 @@ async function existingKeys(client: RedisClient, keys: string[]): Promise<boolea
   return exists;
 }
 
-function sortBy<I>(records: I[], field: string, descending: boolean): I[] {
-  const valueOf = (record: I): unknown => (record as Record<string, unknown>)[field];
-  const comparable = (value: unknown): number | string =>
-    value instanceof Date ? value.getTime() : typeof value === 'boolean' ? Number(value) : (value as number | string);
-  return [...records].sort((a, b) => {
-    const x = valueOf(a);
-    const y = valueOf(b);
-    if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
-    if (y === null || y === undefined) return -1;
-    const cx = comparable(x);
-    const cy = comparable(y);
-    const order = cx < cy ? -1 : cx > cy ? 1 : 0;
-    return descending ? -order : order;
-  });
+function sortBy<I>(meta: ModelMeta, records: I[], field: string, descending: boolean): I[] {
+  const sortKey = meta.definitions[meta.fieldNames.indexOf(field)]!.sortKey;
+  const keyOf = (record: I): unknown => {
+    const value = (record as Record<string, unknown>)[field];
+    return value === null || value === undefined || sortKey === undefined ? value : sortKey(value);
+  };
+  return records
+    .map((record) => ({ record, key: keyOf(record) as number | string | bigint | null | undefined }))
+    .sort((a, b) => {
+      const x = a.key;
+      const y = b.key;
+      if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
+      if (y === null || y === undefined) return -1;
+      const order = x < y ? -1 : x > y ? 1 : 0;
+      return descending ? -order : order;
+    })
+    .map(({ record }) => record);
 }

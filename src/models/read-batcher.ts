@@ -1,7 +1,6 @@
-import type { ChainableCommander } from 'ioredis';
-import { planBatches, sendBatches, type Group } from '../redis/batches.js';
+import { planBatches } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
-import { Script } from '../redis/script.js';
+import { RedisScript } from '../redis/script.js';
 import { bulkFailure } from '../redis/errors.js';
 import { TaskError } from '../utils/errors.js';
 import { C1, decodeStream } from './codec.js';
@@ -16,7 +15,7 @@ export type StoredRecord = unknown[] | null;
 // per batch instead of one reply object and one decode per value: on the client those cost more
 // than Redis spends running the script. A key that cannot be read (WRONGTYPE) gets 0xC1 (never
 // valid MessagePack) and its error message instead, so it fails alone, not the whole batch.
-const READ_RECORDS = new Script(`local out, n = {}, 0
+const READ_RECORDS = new RedisScript(`local out, n = {}, 0
 for _, key in ipairs(KEYS) do
   local values = redis.pcall('HMGET', key, unpack(ARGV))
   if values.err then
@@ -48,9 +47,9 @@ export interface ReadOutcome {
 }
 
 /**
- * Reads many records (slot-aware: on a cluster each call holds keys of one slot), each as its
- * field values in `fields` order; a key that cannot be read fails alone. The script is sent by
- * hash (EVALSHA) and loaded with EVAL only where a server does not know it yet.
+ * Reads many records, each as its field values in `fields` order; a key that cannot be read
+ * fails alone. One script call per group of keys (on a cluster, each group holds keys of one
+ * slot), all issued in this tick: ioredis auto-pipelining puts them on the wire together.
  */
 export async function readRecordsWithFailures(
   client: RedisClient,
@@ -59,40 +58,23 @@ export async function readRecordsWithFailures(
 ): Promise<ReadOutcome> {
   const records = new Array<StoredRecord>(keys.length);
   const failures: TaskError[] = [];
-  let missingScript: Group[] = [];
-  const send = async (groups: Group[] | undefined, command: 'EVALSHA' | 'EVAL'): Promise<void> => {
-    const batches =
-      groups === undefined
-        ? planBatches(client, keys, keys.length, recordsPerCall(keys.length), 'multi-key')
-        : groups.map((group) => ({ groups: [group] }));
-    await sendBatches(
-      client,
-      batches,
-      undefined,
-      (target, group) =>
-        call(
-          target,
-          command,
-          group.indexes.map((i) => keys[i]!),
+  const batches = planBatches(client, keys, keys.length, recordsPerCall(keys.length), 'multi-key');
+  await Promise.all(
+    batches.flatMap(({ groups }) =>
+      groups.map(({ indexes }) =>
+        READ_RECORDS.runBuffer(
+          client,
+          indexes.map((i) => keys[i]!),
           fields,
+        ).then(
+          (reply) => unpackRecords(reply as Buffer, fields.length, indexes, records, keys, failures),
+          (error: unknown) => {
+            for (const index of indexes) failures.push(new TaskError(index, error));
+          },
         ),
-      (group, outcome) => {
-        if (outcome.ok) {
-          unpackRecords(outcome.value as Buffer, fields.length, group.indexes, records, keys, failures);
-        } else if (command === 'EVALSHA' && String((outcome.error as Error)?.message).startsWith('NOSCRIPT')) {
-          missingScript.push(group);
-        } else {
-          for (const index of group.indexes) failures.push(new TaskError(index, outcome.error));
-        }
-      },
-    );
-  };
-  await send(undefined, 'EVALSHA');
-  if (missingScript.length > 0) {
-    const retry = missingScript;
-    missingScript = [];
-    await send(retry, 'EVAL');
-  }
+      ),
+    ),
+  );
   return { records, failures };
 }
 
@@ -106,24 +88,6 @@ export async function readRecords(
   const { records, failures } = await readRecordsWithFailures(client, keys, fields);
   if (failures.length > 0) throw bulkFailure(operation, keys.length, failures);
   return records;
-}
-
-function call(
-  target: ChainableCommander,
-  command: 'EVALSHA' | 'EVAL',
-  keys: string[],
-  fields: readonly string[],
-): unknown {
-  // evalshaBuffer/evalBuffer exist at run time on clients and pipelines (ioredis makes a
-  // Buffer twin of every command) but not in its typings. Not callBuffer: with auto-pipelining
-  // ioredis drops its command name (ERR unknown command '<sha>').
-  const scripting = target as unknown as {
-    evalshaBuffer(...args: unknown[]): unknown;
-    evalBuffer(...args: unknown[]): unknown;
-  };
-  return command === 'EVALSHA'
-    ? scripting.evalshaBuffer(READ_RECORDS.sha, keys.length, ...keys, ...fields)
-    : scripting.evalBuffer(READ_RECORDS.source, keys.length, ...keys, ...fields);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FieldMap, ValueOf } from './fields.js';
 
-/** Names of the fields that form the key (KeyField and AutoKeyField), in declaration order. */
+/** Names of the fields that form the key (KeyField and AutoKeyField); the key joins them in alphabetical order. */
 export type KeyNames<F extends FieldMap> = {
   [K in keyof F]: F[K] extends { kind: 'key' | 'autokey' } ? K : never;
 }[keyof F] &

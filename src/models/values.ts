@@ -1,59 +1,76 @@
-import type { FieldType } from './codec.js';
 import { ModelValidationError } from './errors.js';
-import type { AnyFieldSpec } from './fields.js';
+import type { FieldTypeDefinition } from './field-types.js';
+import { AUTO_KEY_LENGTH, type AnyFieldSpec } from './fields.js';
+import { COLON_TOKEN } from './keys.js';
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-const EXPECTED: Record<FieldType, string> = {
-  string: 'a string',
-  int: 'a safe integer',
-  float: 'a finite number',
-  boolean: 'a boolean',
-  datetime: 'a valid Date',
-  date: 'a valid Date',
-  decimal: 'a decimal string such as "10.25"',
-  list: 'an array',
-  object: 'a plain object',
-};
-
-function fits(type: FieldType, value: unknown): boolean {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string';
-    case 'int':
-      return Number.isSafeInteger(value);
-    case 'float':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'datetime':
-    case 'date':
-      return value instanceof Date && !Number.isNaN(value.getTime());
-    case 'decimal':
-      return typeof value === 'string' && DECIMAL.test(value);
-    case 'list':
-      return Array.isArray(value);
-    case 'object':
-      return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+/** The length of a string in Unicode code points, as Python's `len()` counts it. */
+export function codePointLength(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    length++;
   }
+  return length;
 }
 
-/** Throws a ModelValidationError unless `value` fits the field (type, and null only when allowed). */
-export function checkFieldValue(model: string, field: string, spec: AnyFieldSpec, value: unknown): void {
+/**
+ * Throws a ModelValidationError unless `value` fits the field: its type, null only when
+ * allowed, and what Popoto requires of it so that Python Popoto can load the record: a string
+ * within `maxLength` characters; a key value non-empty and without the text `{&#58;}` (Popoto's
+ * layout would read it back as `:`); an AutoKeyField value of exactly 32 characters.
+ */
+export function checkFieldValue(
+  model: string,
+  field: string,
+  spec: AnyFieldSpec,
+  definition: FieldTypeDefinition<unknown>,
+  value: unknown,
+): void {
   if (value === null || value === undefined) {
     if (spec.nullable) return;
+    throw new ModelValidationError(model, field, value, `${definition.expected} (the field is not nullable)`);
+  }
+  if (!definition.fits(value)) throw new ModelValidationError(model, field, value, definition.expected);
+  if (typeof value !== 'string') return;
+  const { kind, maxLength } = spec;
+  if (kind === 'autokey') {
+    if (value.length !== AUTO_KEY_LENGTH || codePointLength(value) !== AUTO_KEY_LENGTH) {
+      throw new ModelValidationError(
+        model,
+        field,
+        value,
+        `${AUTO_KEY_LENGTH} characters long (Popoto's AutoKeyField length)`,
+      );
+    }
+  } else if (maxLength !== undefined && value.length > maxLength && codePointLength(value) > maxLength) {
+    // value.length counts UTF-16 units, never fewer than code points: most values are decided without counting.
     throw new ModelValidationError(
       model,
       field,
       value,
-      `${EXPECTED[spec.type as FieldType]} (the field is not nullable)`,
+      `at most ${maxLength} characters (maxLength; Popoto cannot load a longer value), it has ${codePointLength(value)}`,
     );
   }
-  if (!fits(spec.type as FieldType, value)) {
-    throw new ModelValidationError(model, field, value, EXPECTED[spec.type as FieldType]);
-  }
-  if (spec.kind === 'key' && value === '') {
+  if (kind === 'key' || kind === 'autokey') checkKeyValue(model, field, value);
+}
+
+/** Throws a ModelValidationError unless `value` can be a key part: non-empty, without `{&#58;}`. */
+export function checkKeyValue(model: string, field: string, value: string): void {
+  if (value === '') {
     throw new ModelValidationError(model, field, value, 'a non-empty string (it is part of the key)');
+  }
+  if (value.includes(COLON_TOKEN)) {
+    throw new ModelValidationError(
+      model,
+      field,
+      value,
+      `a key value without the text ${COLON_TOKEN} (Popoto's key layout stores ':' as that text, so it would read back as ':')`,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { decodeValue, encodeValue } from '../models/codec.js';
+import { decodeValue, encodeValue, isInt64 } from '../models/codec.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 
 /**
@@ -48,7 +48,8 @@ export function decodePayload(bytes: Buffer, encoding: PubSubEncoding): DecodedP
 /**
  * Rejects what the codec would turn into something else without a word: functions and symbols
  * (packed as an empty extension), Maps and Sets (their entries are not own properties, so they
- * become `{}`), bigints (read back as lossy numbers), invalid Dates and cycles (which would
+ * become `{}`), bigints beyond 64 bits (MessagePack has no such integer; within 64 bits they
+ * are sent as ints, which Python reads exactly), invalid Dates and cycles (which would
  * overflow the stack). Objects are otherwise taken like JSON: their own enumerable properties.
  */
 function assertEncodable(value: unknown, path: string, ancestors: Set<object>): void {
@@ -60,7 +61,8 @@ function assertEncodable(value: unknown, path: string, ancestors: Set<object>): 
     case 'symbol':
       return reject(`a ${typeof value} is not`);
     case 'bigint':
-      return reject('a bigint is not: use a number or a string');
+      if (!isInt64(value)) reject('a bigint beyond -2^63..2^64-1 is not');
+      return;
     case 'object':
       break;
     default:

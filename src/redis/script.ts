@@ -1,29 +1,62 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './connection.js';
 
+/** What a script call may pass as ARGV. */
+export type ScriptArgument = string | Buffer | number;
+
+type Call = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+
+// ioredis makes a Buffer-replying twin of every command at run time (evalshaBuffer,
+// evalBuffer), but its typings only declare some of them.
+interface BufferScripting {
+  evalshaBuffer: Call;
+  evalBuffer: Call;
+}
+
 /**
- * A Lua script sent by its SHA1 (EVALSHA), and with its source (EVAL, which also loads it)
- * only when a server answers NOSCRIPT: after a restart, on a new cluster node, or the first
- * time. The source crosses the wire once per server, not once per call.
+ * A Lua script, and the one way every script here is run: EVALSHA through the client's own
+ * command methods, and EVAL (which also loads the script) only when a server answers NOSCRIPT
+ * — the first time, after a restart or SCRIPT FLUSH, or on a cluster node that never saw it.
+ * The source crosses the wire once per server, not once per call.
+ *
+ * Being ordinary client commands, the calls are auto-pipelined (when the client has it on),
+ * prefixed with the client's `keyPrefix`, and on a cluster routed by the slot of their first
+ * key (ioredis knows where EVALSHA's keys are). A caller that needs many calls makes many
+ * `run`s in one tick and lets auto-pipelining batch them, rather than building pipelines:
+ * a NOSCRIPT reply inside a pipeline would need a second pass of its own.
+ *
+ * (Not ioredis `defineCommand`: a command defined on a client is missing from the
+ * auto-pipeline that client may already have pending, and queueing onto that pipeline breaks
+ * it — a user's client can be in that state the first time a model uses it.)
  */
-export class Script {
+export class RedisScript {
+  /** SHA1 of the source, as EVALSHA and SCRIPT LOAD know it. */
   readonly sha: string;
 
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
+  constructor(readonly lua: string) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  /** Runs the script with `keys` (prefixed by a client keyPrefix, routed by slot on a cluster) and `args`. */
-  async run(
-    client: RedisClient,
-    keys: readonly string[],
-    args: readonly (string | Buffer | number)[],
-  ): Promise<unknown> {
-    try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(this.source, keys.length, ...keys, ...args);
-    }
+  /** Runs the script with `keys` and `args`; resolves with its reply (bulk strings as UTF-8 strings). */
+  run(client: RedisClient, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
+    return client
+      .evalsha(this.sha, keys.length, ...keys, ...args)
+      .catch((error: unknown) => this.#unlessLoaded(error, () => client.eval(this.lua, keys.length, ...keys, ...args)));
+  }
+
+  /** Like `run`, with bulk string replies as Buffers (for binary replies). */
+  runBuffer(client: RedisClient, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
+    const scripting = client as unknown as BufferScripting;
+    return scripting
+      .evalshaBuffer(this.sha, keys.length, ...keys, ...args)
+      .catch((error: unknown) =>
+        this.#unlessLoaded(error, () => scripting.evalBuffer(this.lua, keys.length, ...keys, ...args)),
+      );
+  }
+
+  /** Rethrows anything but NOSCRIPT; on NOSCRIPT sends the source (EVAL loads it for the next EVALSHA). */
+  #unlessLoaded(error: unknown, evaluate: () => Promise<unknown>): Promise<unknown> {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return evaluate();
   }
 }

@@ -1,45 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeKeyPart, unescapeKeyPart } from '../../src/models/index.js';
 import { KeyLayout } from '../../src/models/keys.js';
-
-/** A small seeded PRNG (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// Every character the escaping treats specially, the pieces of its colon token, and some others.
-const ALPHABET = [
-  '/',
-  ':',
-  '{',
-  '}',
-  '&',
-  '#',
-  '5',
-  '8',
-  ';',
-  "'",
-  '?',
-  '*',
-  '^',
-  '[',
-  ']',
-  '-',
-  'a',
-  'Z',
-  ' ',
-  'é',
-  '✓',
-  '{&#58;}',
-  '/{&#58;}',
-  '//',
-];
+import { randomKeyValues } from './random-key-values.js';
 
 describe('key escaping', () => {
   it('matches what Popoto wrote in the fixtures', () => {
@@ -48,15 +10,12 @@ describe('key escaping', () => {
     expect(escapeKeyPart('Cy/Dee-1')).toBe('Cy//Dee/-1');
     expect(escapeKeyPart('page-0')).toBe('page/-0');
     expect(escapeKeyPart("it's ^ok?")).toBe("it/'s /^ok/?");
-    expect(escapeKeyPart('a{&#58;}b')).toBe('a/{&#58;}b');
+    // Popoto has no escape for the colon token itself (models refuse such key values).
+    expect(escapeKeyPart('a{&#58;}b')).toBe('a{&#58;}b');
   });
 
-  it('round-trips every string (property test, 20 000 random strings from the tricky alphabet)', () => {
-    const next = random(58);
-    for (let run = 0; run < 20_000; run++) {
-      const length = Math.floor(next() * 12);
-      let text = '';
-      for (let i = 0; i < length; i++) text += ALPHABET[Math.floor(next() * ALPHABET.length)];
+  it('round-trips every string without the colon token (property test, 20 000 random strings from the tricky alphabet)', () => {
+    for (const text of randomKeyValues(20_000, 58)) {
       const escaped = escapeKeyPart(text);
       // An escaped part never holds a raw ':' (the key separator) ...
       expect(escaped.replace(/\{&#58;\}/g, '')).not.toContain(':');
@@ -67,9 +26,9 @@ describe('key escaping', () => {
 
   it('splits a record key back into its key field values', () => {
     const layout = new KeyLayout('Person', false);
-    const key = layout.instanceKey(['Ann:Lee', 'a{&#58;}b/c']);
-    expect(key).toBe('Person:Ann{&#58;}Lee:a/{&#58;}b//c');
-    expect(layout.keyValues(key, 2)).toEqual(['Ann:Lee', 'a{&#58;}b/c']);
+    const key = layout.instanceKey(['Ann:Lee', 'a{&#58b/c']);
+    expect(key).toBe('Person:Ann{&#58;}Lee:a{&#58b//c');
+    expect(layout.keyValues(key, 2)).toEqual(['Ann:Lee', 'a{&#58b/c']);
     expect(layout.keyValues('Other:x:y', 2)).toBeUndefined();
   });
 

@@ -26,6 +26,8 @@ const User = defineModel(
     tags: Field({ type: 'list', default: () => [] }),
     meta: Field({ type: 'object', null: true }),
     active: Field({ type: 'boolean', default: true }),
+    views: Field({ type: 'bigint', null: true }),
+    born: SortedField({ type: 'date', null: true }),
   },
   { redis: new Redis({ lazyConnect: true }) },
 );
@@ -44,6 +46,8 @@ describe('model typing', () => {
     expectTypeOf(user.tags).toEqualTypeOf<unknown[]>();
     expectTypeOf(user.meta).toEqualTypeOf<Record<string, unknown> | null>();
     expectTypeOf(user.active).toEqualTypeOf<boolean>();
+    expectTypeOf(user.views).toEqualTypeOf<bigint | null>();
+    expectTypeOf(user.born).toEqualTypeOf<Date | null>();
     expectTypeOf(user.save).returns.resolves.toEqualTypeOf<typeof user>();
     expectTypeOf<User>().toEqualTypeOf<typeof user>();
   });
@@ -92,6 +96,14 @@ describe('model typing', () => {
       void User.query.filter({ order_by: '-nope' });
       // @ts-expect-error: Field types are a closed set
       Field({ type: 'money' });
+      // @ts-expect-error: maxLength is for string fields
+      Field({ type: 'int', maxLength: 10 });
+      // @ts-expect-error: only types with a sorted index can be SortedFields
+      SortedField({ type: 'decimal' });
+      // @ts-expect-error: a bigint field takes bigints
+      void User.create({ id: '1', name: 'Ann', level: 1, views: 5 });
+      // @ts-expect-error: a range on a date field takes a Date
+      void User.query.filter({ born__gte: 5 });
       const user = new User({ id: '1', name: 'Ann', level: 3 });
       // @ts-expect-error: assigning the wrong type to a field
       user.level = 'x';
@@ -100,7 +112,10 @@ describe('model typing', () => {
 
     // And what is allowed compiles:
     const fine = (): void => {
-      void User.create({ id: '1', name: 'Ann', level: 1, joined: new Date(), score: 2.5 });
+      void User.create({ id: '1', name: 'Ann', level: 1, joined: new Date(), score: 2.5, views: 2n ** 60n });
+      void User.query.filter({ born__gte: new Date() });
+      Field({ maxLength: 4096 });
+      KeyField({ maxLength: 256 });
       void User.query.filter({
         id__startswith: 'a',
         level__gte: 1,

@@ -384,10 +384,21 @@ describe('hostile text never widens a match', () => {
   it('model key fields: equality and startswith filters return no record they should not', async () => {
     const Thing = api.defineModel('FuzzThing', { id: api.KeyField(), n: api.SortedField() }, { redis });
     const nonEmpty = hostileKey(8).filter((text) => text !== '');
+    // Popoto's layout cannot hold the text {&#58;} in a key value (it reads back as ':'), so
+    // such ids are refused on save (tested in test/models/popoto-compat.test.ts), and an equality filter
+    // or get for one is refused too: it could only match the wrong record.
+    const storable = nonEmpty.filter((text) => !text.includes('{&#58;}'));
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(nonEmpty, { maxLength: 15, selector: asStored }), nonEmpty, async (ids, text) => {
+      fc.asyncProperty(fc.uniqueArray(storable, { maxLength: 15, selector: asStored }), nonEmpty, async (ids, text) => {
         const records = await Promise.all(ids.map((id, n) => Thing.create({ id, n })));
         try {
+          if (text.includes('{&#58;}')) {
+            await expect(Thing.query.filter({ id: text })).rejects.toBeInstanceOf(api.ModelValidationError);
+            // No stored key value can start with it: nothing is the only right answer.
+            expect(await Thing.query.filter({ id__startswith: text })).toEqual([]);
+            await expect(Thing.query.get({ id: text })).rejects.toBeInstanceOf(api.ModelValidationError);
+            return;
+          }
           const stored = ids.map(asStored);
           const equal = (await Thing.query.filter({ id: text })).map((r) => asStored(r.id)).sort();
           const startingWith = (await Thing.query.filter({ id__startswith: text })).map((r) => asStored(r.id)).sort();

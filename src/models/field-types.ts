@@ -1,0 +1,230 @@
+// The field types: one entry each, holding everything popoto-ts does with a value of that type
+// (check, store, read back, index, order). Adding a type is adding an entry here: `Field`,
+// `SortedField`, validation, saves, reads and filters all read this table, and the TypeScript
+// type of the field's values (`FieldTypes`) is inferred from the entry, so the compiler checks
+// that its functions agree on one value type.
+import { encodeFloat64, encodeInt, encodeValue, fromEncodable, isInt64, packPlain, packWrapped } from './codec.js';
+import {
+  isPythonDate,
+  ordinalDay,
+  parsePythonDate,
+  parsePythonDatetime,
+  toPopotoDate,
+  toPopotoDatetime,
+  unixSeconds,
+} from './datetime.js';
+
+/** How a sortable type is kept in a sorted index (`SortedField`) and filtered by range. */
+export interface SortedIndex<T> {
+  /** The value's score in the sorted set, exactly as Popoto computes it. */
+  score(value: T): number;
+  /** The score of a filter bound (`age__gte: 18`), or undefined when the bound cannot be one of this type's values. */
+  boundScore(bound: unknown): number | undefined;
+  /** What a filter bound must be, for error messages: `'a number'`. */
+  readonly boundExpected: string;
+}
+
+/** Everything popoto-ts does with the values of one field type. */
+export interface FieldTypeDefinition<T> {
+  /** What a value must be, for error messages: `'a safe integer'`. */
+  readonly expected: string;
+  /** Whether `value` (never null or undefined) is a value of this type. */
+  fits(value: unknown): value is T;
+  /** The MessagePack bytes Popoto stores for a value, byte for byte. */
+  encode(value: T): Buffer;
+  /**
+   * The value from its stored form as MessagePack decoded it (never nil; Popoto's wrapper
+   * maps still wrapped). Throws an Error whose message says what was expected when the stored
+   * value cannot be one of this type's values exactly (it is never rounded or converted).
+   */
+  decode(stored: unknown): T;
+  /** Present when the type can be a SortedField: its score and filter bounds. */
+  readonly index?: SortedIndex<T>;
+  /** What `order_by` compares; default the value itself. */
+  readonly sortKey?: (value: T) => number | string | bigint;
+  /**
+   * Present for types whose length Popoto limits (its `max_length`, for `str`): the default
+   * most characters of a Field's value, which `Field({ maxLength })` changes. Other types take
+   * no `maxLength`.
+   */
+  readonly defaultMaxLength?: number;
+}
+
+/** Declares an entry of the table, with its value type `T` checked across all its functions. */
+function fieldType<T>() {
+  return <const D extends FieldTypeDefinition<T>>(definition: D): D => definition;
+}
+
+/** Refuses a stored value: the message says what it had to be (the caller names the field, the record and the value). */
+function fail(expected: string): never {
+  throw new TypeError(expected);
+}
+
+const numberBound: SortedIndex<number> = {
+  score: (value) => value,
+  boundScore: (bound) => (typeof bound === 'number' && !Number.isNaN(bound) ? bound : undefined),
+  boundExpected: 'a number',
+};
+
+/** A decimal string as Python's `Decimal()` accepts it. */
+const DECIMAL = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|s?nan\d*)$/i;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null &&
+  typeof value === 'object' &&
+  !Array.isArray(value) &&
+  !(value instanceof Date) &&
+  !ArrayBuffer.isView(value);
+
+/** Popoto's wrapper map `{"__<Type>__": true, "as_encodable": …}`'s encodable, or undefined. */
+function unwrap(stored: unknown, marker: string): unknown {
+  if (stored === null || typeof stored !== 'object') return undefined;
+  const record = stored as Record<string, unknown>;
+  return record[marker] === true ? record.as_encodable : undefined;
+}
+
+/** The field types by name, in the order their names are listed in errors. */
+export const FIELD_TYPES = {
+  /** Python `str`. Popoto limits its length: 1024 characters unless declared otherwise (`maxLength`). */
+  string: fieldType<string>()({
+    expected: 'a string',
+    defaultMaxLength: 1024,
+    fits: (value): value is string => typeof value === 'string',
+    encode: (value) => packPlain(value),
+    decode: (stored) => (typeof stored === 'string' ? stored : fail('a string')),
+  }),
+  /** Python `int` within ±2^53, as a JS number. */
+  int: fieldType<number>()({
+    expected: 'a safe integer',
+    fits: (value): value is number => Number.isSafeInteger(value),
+    encode: (value) => encodeInt(value),
+    decode: (stored) =>
+      typeof stored === 'number'
+        ? stored
+        : fail(
+            typeof stored === 'bigint'
+              ? "a safe integer: the stored int is beyond 2^53 and would be rounded; declare the field { type: 'bigint' } to read it exactly"
+              : 'a number',
+          ),
+    index: numberBound,
+  }),
+  /** Python `int` up to 64 bits (the range MessagePack stores: -2^63 to 2^64-1), as a JS bigint. */
+  bigint: fieldType<bigint>()({
+    expected: 'a bigint from -2^63 to 2^64-1',
+    fits: (value): value is bigint => typeof value === 'bigint' && isInt64(value),
+    encode: (value) => encodeInt(value),
+    decode: (stored) =>
+      typeof stored === 'bigint' ? stored : Number.isInteger(stored) ? BigInt(stored as number) : fail('an integer'),
+  }),
+  /** Python `float`: always stored as float64, even when integral. */
+  float: fieldType<number>()({
+    expected: 'a finite number',
+    fits: (value): value is number => typeof value === 'number' && Number.isFinite(value),
+    encode: (value) => encodeFloat64(value),
+    decode: (stored) => (typeof stored === 'number' ? stored : fail('a number')),
+    index: numberBound,
+  }),
+  /** Python `bool`. */
+  boolean: fieldType<boolean>()({
+    expected: 'a boolean',
+    fits: (value): value is boolean => typeof value === 'boolean',
+    encode: (value) => packPlain(value),
+    decode: (stored) => (typeof stored === 'boolean' ? stored : fail('a boolean')),
+    sortKey: Number,
+  }),
+  /** Python `datetime`, naive UTC, microseconds kept; stored as `{"__datetime__": true, "as_encodable": "20240102T03:04:05.000006"}`. */
+  datetime: fieldType<Date>()({
+    expected: 'a valid Date from year 1 to 9999',
+    fits: isPythonDate,
+    encode: (value) => packWrapped('datetime', toPopotoDatetime(value)),
+    decode: (stored) => {
+      const text = unwrap(stored, '__datetime__') ?? stored;
+      return typeof text === 'string' ? parsePythonDatetime(text) : fail('a Popoto datetime');
+    },
+    index: {
+      score: unixSeconds,
+      boundScore: (bound) => (isPythonDate(bound) ? unixSeconds(bound) : undefined),
+      boundExpected: 'a valid Date',
+    },
+    sortKey: unixSeconds,
+  }),
+  /** Python `date`: the UTC calendar date of a Date; stored as `{"__date__": true, "as_encodable": "19930714"}`. */
+  date: fieldType<Date>()({
+    expected: 'a valid Date from year 1 to 9999',
+    fits: isPythonDate,
+    encode: (value) => packWrapped('date', toPopotoDate(value)),
+    decode: (stored) => {
+      const text = unwrap(stored, '__date__') ?? stored;
+      return typeof text === 'string' ? parsePythonDate(text) : fail('a Popoto date');
+    },
+    index: {
+      score: ordinalDay,
+      boundScore: (bound) => (isPythonDate(bound) ? ordinalDay(bound) : undefined),
+      boundExpected: 'a valid Date',
+    },
+    sortKey: ordinalDay,
+  }),
+  /** Python `Decimal`, kept exact as its string (`'10.25'`); stored as `{"__Decimal__": true, "as_encodable": "10.25"}`. */
+  decimal: fieldType<string>()({
+    expected: 'a decimal string such as "10.25"',
+    fits: (value): value is string => typeof value === 'string' && DECIMAL.test(value),
+    encode: (value) => packWrapped('Decimal', value),
+    decode: (stored) => {
+      const text = unwrap(stored, '__Decimal__') ?? stored;
+      return typeof text === 'string' ? text : fail('a Popoto Decimal');
+    },
+    sortKey: Number,
+  }),
+  /** Python `list`. Items are any MessagePack values; see the README's known limits. */
+  list: fieldType<unknown[]>()({
+    expected: 'an array',
+    fits: (value): value is unknown[] => Array.isArray(value),
+    encode: (value) => encodeValue(value),
+    decode: (stored) => {
+      const decoded = fromEncodable(stored);
+      return Array.isArray(decoded) ? (decoded as unknown[]) : fail('a list');
+    },
+  }),
+  /** Python `dict` with string keys. */
+  object: fieldType<Record<string, unknown>>()({
+    expected: 'a plain object',
+    fits: isPlainObject,
+    encode: (value) => encodeValue(value),
+    decode: (stored) => {
+      const decoded = fromEncodable(stored);
+      return isPlainObject(decoded) ? decoded : fail('a dict');
+    },
+  }),
+};
+
+/** Name of a field value type. */
+export type FieldType = keyof typeof FIELD_TYPES;
+
+/** The value type of an entry of the table. */
+type ValueOfDefinition<D> = D extends { fits(value: unknown): value is infer T } ? T : never;
+
+/** The value types a field can declare, and what each is in TypeScript (inferred from `FIELD_TYPES`). */
+export type FieldTypes = { [K in FieldType]: ValueOfDefinition<(typeof FIELD_TYPES)[K]> };
+
+/** The types a SortedField can have: those whose entry has an `index`. */
+export type SortableType = {
+  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { index: object } ? K : never;
+}[FieldType];
+
+/** Every field type name, in the table's order. */
+export const FIELD_TYPE_NAMES = Object.keys(FIELD_TYPES) as FieldType[];
+
+/** The types whose length is limited (`maxLength`): those whose entry has a `defaultMaxLength`. */
+export type LengthLimitedType = {
+  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { defaultMaxLength: number } ? K : never;
+}[FieldType];
+
+/** The sortable type names, in the table's order. */
+export const SORTABLE_TYPE_NAMES = FIELD_TYPE_NAMES.filter(
+  (type) => definitionOf(type).index !== undefined,
+) as SortableType[];
+
+/** The table entry of `type`, typed for code that handles every type alike. */
+export function definitionOf(type: FieldType): FieldTypeDefinition<unknown> {
+  return FIELD_TYPES[type] as FieldTypeDefinition<unknown>;
+}

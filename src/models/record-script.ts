@@ -1,0 +1,47 @@
+import { RedisScript } from '../redis/script.js';
+
+/**
+ * Every write of a record and its indexes, atomically, as one script call (a MULTI/EXEC of
+ * the same commands costs ioredis more than Redis spends running them). The removal of a
+ * record is written once, in `remove`, and serves delete, index cleaning and the old record of
+ * a move alike.
+ *
+ * KEYS: the record's keys as `RecordIndexes` builds them — record, class set, KeyField sets
+ * (nk), sorted sets (ns) — and for a save that moves the record (a key field changed): the old
+ * record and its KeyField sets. ARGV: op, nk, ns, the record key as stored in the sets (KEYS
+ * carry a client keyPrefix, set members do not), then for op 'save': TTL unit and value ('' for
+ * none), the old record key ('' unless moving), one score per sorted field ('' for null: out of
+ * that index), and the hash's field/value pairs.
+ *
+ * ops: 'save' writes the record (HSET keeps an existing TTL, as Popoto's save does, unless a
+ * new one is given) and its index entries; 'delete' removes the record and its entries and
+ * returns 1 if the record existed; 'clean' removes the entries of a record only if the record
+ * is gone (its TTL expired), so a record saved again meanwhile keeps them, and returns 1 if it
+ * cleaned.
+ */
+export const RECORD_SCRIPT = new RedisScript(`
+local op, nk, ns, member = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local function remove(record, member, keyFieldSets)
+  local removed = redis.call('DEL', record)
+  redis.call('SREM', KEYS[2], member)
+  for i = keyFieldSets, keyFieldSets + nk - 1 do redis.call('SREM', KEYS[i], member) end
+  for i = 3 + nk, 2 + nk + ns do redis.call('ZREM', KEYS[i], member) end
+  return removed
+end
+if op == 'delete' then return remove(KEYS[1], member, 3) end
+if op == 'clean' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+  remove(KEYS[1], member, 3)
+  return 1
+end
+local unit, ttl, old = ARGV[5], ARGV[6], ARGV[7]
+if old ~= '' then remove(KEYS[3 + nk + ns], old, 4 + nk + ns) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8 + ns))
+if unit == 'EX' then redis.call('EXPIRE', KEYS[1], ttl) elseif unit == 'PX' then redis.call('PEXPIRE', KEYS[1], ttl) end
+redis.call('SADD', KEYS[2], member)
+for i = 3, 2 + nk do redis.call('SADD', KEYS[i], member) end
+for i = 1, ns do
+  local score = ARGV[7 + i]
+  if score == '' then redis.call('ZREM', KEYS[2 + nk + i], member) else redis.call('ZADD', KEYS[2 + nk + i], score, member) end
+end
+return 1`);
