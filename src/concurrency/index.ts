@@ -6,6 +6,7 @@
  * what these helpers schedule. CPU-bound work belongs on worker threads (`ThreadPool`).
  */
 import { TaskError } from '../utils/errors.js';
+import { abandonedReason, type TaskContext } from './task-context.js';
 import { OrderedStream } from './ordered-stream.js';
 import { normalizeRunOptions, type RunAllOptions, type StreamAllOptions } from './run-options.js';
 import { scheduleBackgroundTask } from './background.js';
@@ -13,6 +14,7 @@ import { assertIterable, TaskPool } from './task-pool.js';
 import { assertFunction, assertKnownKeys, assertOptionalString, assertOptionsObject } from '../utils/validate.js';
 
 export { DEFAULT_CONCURRENCY } from './concurrency.js';
+export type { TaskContext } from './task-context.js';
 export { TaskError, TimeoutError } from '../utils/errors.js';
 export type { Progress, RetryOptions, RunAllOptions, StreamAllOptions } from './run-options.js';
 export {
@@ -38,6 +40,11 @@ export interface StartNewThreadOptions {
  * Runs `fn` over every param with bounded concurrency and resolves with the results in input
  * order (Python's `run_all_multithreaded`, as a promise).
  *
+ * `fn(param, index, task)`: `task` is the attempt's `TaskContext` (`signal`, `index`,
+ * `attempt`); its signal fires on the run's abort, on the attempt's timeout and when the run is
+ * abandoned after a failure, so pass it on to what the task waits for. Functions that take
+ * only `(param)` or `(param, index)` work unchanged.
+ *
  * - `params`: any Iterable or AsyncIterable, pulled lazily as slots free up; empty input gives `[]`.
  * - `concurrency`: default `DEFAULT_CONCURRENCY` (1024), chosen by measuring Redis I/O rather
  *   than counting CPUs; never more tasks run than there are params.
@@ -46,14 +53,14 @@ export interface StartNewThreadOptions {
  *   and `cause`), sorted by index.
  * - `signal`, `timeoutMs` (per attempt, `TimeoutError`), `retries`, `onProgress`: see `RunAllOptions`.
  *
- * Tasks already running when the run rejects are not awaited (a promise cannot be cancelled);
- * their outcomes are ignored.
+ * Tasks already running when the run rejects are not awaited; their signals fire and their
+ * outcomes are ignored. `runAllSettled` gives every outcome instead of rejecting.
  *
  * @example
  * const users = await runAllMultithreaded((id) => User.query.get({ id }), [1, 2, 3, 4, 5]);
  */
 export async function runAllMultithreaded<P, R>(
-  fn: (param: P, index: number) => R,
+  fn: (param: P, index: number, task: TaskContext) => R,
   params: Iterable<P> | AsyncIterable<P>,
   options?: RunAllOptions,
 ): Promise<Awaited<R>[]> {
@@ -68,7 +75,7 @@ export async function runAllMultithreaded<P, R>(
         if (ok) {
           results[index] = value as Awaited<R>;
         } else if (normalized.stopOnError) {
-          pool.abandon();
+          pool.abandon(abandonedReason(`task ${index} failed`, value));
           reject(value);
         } else {
           errors.push(new TaskError(index, value));
@@ -103,14 +110,14 @@ export async function runAllMultithreaded<P, R>(
  * for await (const value of streamAllMultithreaded((key) => redis.get(key), scanKeys('user:*'))) { ... }
  */
 export function streamAllMultithreaded<P, R>(
-  fn: (param: P, index: number) => R,
+  fn: (param: P, index: number, task: TaskContext) => R,
   params: Iterable<P> | AsyncIterable<P>,
   options?: StreamAllOptions,
 ): AsyncIterableIterator<Awaited<R>> {
   assertFunction(fn, 'fn');
   assertIterable(params);
   return new OrderedStream<P, Awaited<R>>(
-    fn as (param: P, index: number) => Awaited<R>,
+    fn as (param: P, index: number, task: TaskContext) => Awaited<R>,
     params,
     normalizeRunOptions(options),
   );
