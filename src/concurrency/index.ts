@@ -18,11 +18,15 @@ export type { TaskContext } from './task-context.js';
 export { TaskError, TimeoutError } from '../utils/errors.js';
 export type { Progress, RetryOptions, RunAllOptions, StreamAllOptions } from './run-options.js';
 export {
+  BackgroundQueueFullError,
   backgroundTaskStats,
+  configureBackgroundTasks,
+  DEFAULT_MAX_PENDING_BACKGROUND_TASKS,
   drainBackgroundTasks,
   installShutdownHooks,
   onBackgroundError,
   type BackgroundErrorHandler,
+  type BackgroundTaskConfig,
   type BackgroundTaskInfo,
   type BackgroundTaskStats,
   type DrainOptions,
