@@ -100,6 +100,50 @@ export async function runAllMultithreaded<P, R>(
   });
 }
 
+/** One task's outcome in `runAllSettled`: `Promise.allSettled`'s shape, plus the input index. */
+export type SettledResult<R> =
+  { status: 'fulfilled'; index: number; value: R } | { status: 'rejected'; index: number; reason: unknown };
+
+/** Options of `runAllSettled`: those of `runAllMultithreaded` but `stopOnError` (every task runs). */
+export type RunAllSettledOptions = Omit<RunAllOptions, 'stopOnError'>;
+
+/**
+ * Like `runAllMultithreaded`, but loses no result: every task runs, and the promise resolves
+ * with one `SettledResult` per param, in input order — `{ status: 'fulfilled', index, value }`
+ * or `{ status: 'rejected', index, reason }` (the error as thrown, after retries). A failing
+ * task never rejects the run; only what stops the run as a whole does: the caller's `signal`
+ * (rejects with its reason), an input iterable that throws, an `onProgress` that throws.
+ *
+ * @example
+ * const outcomes = await runAllSettled((key: string) => redis.get(key), keys, { retries: 2 });
+ * const failed = outcomes.filter((o) => o.status === 'rejected').map((o) => keys[o.index]);
+ */
+export async function runAllSettled<P, R>(
+  fn: (param: P, index: number, task: TaskContext) => R,
+  params: Iterable<P> | AsyncIterable<P>,
+  options?: RunAllSettledOptions,
+): Promise<SettledResult<Awaited<R>>[]> {
+  assertFunction(fn, 'fn');
+  assertIterable(params);
+  if (options !== null && typeof options === 'object' && 'stopOnError' in options) {
+    throw new TypeError('options has no option "stopOnError" in runAllSettled: every task runs to its outcome');
+  }
+  const normalized = { ...normalizeRunOptions(options), stopOnError: false };
+  return new Promise<SettledResult<Awaited<R>>[]>((resolve, reject) => {
+    const outcomes: SettledResult<Awaited<R>>[] = [];
+    const pool = new TaskPool(fn, params, normalized, {
+      settled(index, ok, value) {
+        outcomes[index] = ok
+          ? { status: 'fulfilled', index, value: value as Awaited<R> }
+          : { status: 'rejected', index, reason: value };
+      },
+      ended: () => resolve(outcomes),
+      fatal: reject,
+    });
+    pool.begin();
+  });
+}
+
 /**
  * Like `runAllMultithreaded`, but yields results in input order as they become available,
  * holding at most `highWaterMark` results ahead of the reader (backpressure), so an input of
