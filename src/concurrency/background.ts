@@ -283,7 +283,8 @@ function taskSettled(): void {
   if (stats.pending === 0) for (const wake of [...idleWaiters]) wake();
 }
 
-function reportBackgroundError(error: unknown, info: BackgroundTaskInfo): void {
+/** Sends `error` to the onBackgroundError handlers, or to stderr when there are none. */
+export function reportBackgroundError(error: unknown, info: BackgroundTaskInfo): void {
   if (errorHandlers.size === 0) {
     printBackgroundError(error, info);
     return;

@@ -37,6 +37,18 @@ export {
   type SettledResult,
 } from './run-all.js';
 export { startNewThread, type StartNewThreadOptions } from './start-new-thread.js';
+export {
+  ThreadPool,
+  type ThreadBackgroundOptions,
+  type ThreadPoolOptions,
+  type ThreadRunOptions,
+  type ThreadStreamOptions,
+  type ThreadTask,
+  type ThreadTaskParam,
+  type ThreadTaskResult,
+} from './thread-pool.js';
+export { ThreadCrashError } from './thread-errors.js';
+export { transferResult } from './transfer.js';
 
 /** Python-style alias of `startNewThread`, for code ported from Popoto. */
 export const start_new_thread = startNewThread;
