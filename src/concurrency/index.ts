@@ -43,6 +43,7 @@ export {
   type ThreadPoolOptions,
   type ThreadRunOptions,
   type ThreadStreamOptions,
+  type ThreadTaskOptions,
   type ThreadTask,
   type ThreadTaskParam,
   type ThreadTaskResult,

@@ -17,6 +17,7 @@ import {
   assertInteger,
   assertKnownKeys,
   assertOptionalFunction,
+  assertOptionalSignal,
   assertOptionalString,
   assertOptionsObject,
 } from '../utils/validate.js';
@@ -77,6 +78,12 @@ export interface ThreadBackgroundOptions {
   transfer?: readonly TransferListItem[];
 }
 
+/** Options of `pool.run`. */
+export interface ThreadTaskOptions extends ThreadBackgroundOptions {
+  /** Aborting removes the task if it is queued, or terminates its thread if it runs; the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
 /** How long close() waits for the workers to close their connections before terminating them anyway. */
 const CLOSE_TIMEOUT_MS = 5000;
 
@@ -105,6 +112,8 @@ let poolCount = 0;
  *   lazy input). Default concurrency: 2 × `maxThreads`, so each thread has its next task waiting.
  *   Aborting (the signal, a timeout, an abandoned run) removes queued tasks and interrupts running
  *   ones: piscina terminates the thread running an aborted task, and starts a new one when needed.
+ * - `run(param, { signal })`: one task, for a CPU step inside a larger pipeline (pass the
+ *   pipeline task's `task.signal`, so cancellation reaches the thread).
  * - `startNewThread(param)`: fire-and-forget in a worker, tracked like `startNewThread` tasks
  *   (`drainBackgroundTasks`, the shutdown hooks, `onBackgroundError`, `maxPending`).
  * - Errors thrown by a task arrive with their name, message, stack (the worker's frames), own
@@ -249,6 +258,25 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   }
 
   /**
+   * Runs the task on one param in a worker thread and resolves with its result: the CPU step of
+   * a larger job, e.g. inside `runAllMultithreaded((key, i, task) => ...)` with `task.signal`.
+   * A param that cannot be sent rejects with a TypeError naming it.
+   */
+  run(param: ThreadTaskParam<Task>, options?: ThreadTaskOptions): Promise<ThreadTaskResult<Task>> {
+    try {
+      assertOptionsObject(options, 'options');
+      assertKnownKeys(options, ['signal', 'transfer'], 'options');
+      assertOptionalSignal(options?.signal, 'options.signal');
+      const transferList = checkedTransferList(options?.transfer);
+      this.#assertOpen();
+      assertSendable(param, 'param', transferList);
+      return this.#run(param, 'the task', options?.signal, transferList) as Promise<ThreadTaskResult<Task>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
    * Runs the task on `param` in a worker thread, fire-and-forget: returns at once, tracked like
    * a `startNewThread` task (`drainBackgroundTasks`, the shutdown hooks, `onBackgroundError`).
    * Throws at once for a param that cannot be sent, a full background queue or a closed pool.
@@ -256,10 +284,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   startNewThread(param: ThreadTaskParam<Task>, options?: ThreadBackgroundOptions): void {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, ['transfer'], 'options');
-    const transferList = options?.transfer;
-    if (transferList !== undefined && !Array.isArray(transferList)) {
-      throw new TypeError(`options.transfer must be an array, got ${describeValue(transferList)}`);
-    }
+    const transferList = checkedTransferList(options?.transfer);
     this.#assertOpen();
     assertSendable(param, 'param', transferList);
     trackBackgroundWork(() => this.#run(param, 'the background task', undefined, transferList), {
@@ -399,6 +424,13 @@ function fromWorker(error: unknown, label: string): unknown {
     `${label} failed: its worker thread crashed with an uncaught ${messageOf(error) === '' ? 'exception' : `exception: ${message}`}; the thread has been replaced`,
     { cause: error },
   );
+}
+
+function checkedTransferList(transfer: unknown): readonly TransferListItem[] | undefined {
+  if (transfer !== undefined && !Array.isArray(transfer)) {
+    throw new TypeError(`options.transfer must be an array, got ${describeValue(transfer)}`);
+  }
+  return transfer as readonly TransferListItem[] | undefined;
 }
 
 /** Throws a TypeError naming `name` and the offending part when `value` cannot be sent to a worker intact. */

@@ -9,6 +9,7 @@ import {
   onBackgroundError,
   TaskError,
   ThreadCrashError,
+  runAllMultithreaded,
   ThreadPool,
   TimeoutError,
   type SettledResult,
@@ -31,6 +32,16 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const squares = (n: number): Command[] => range(n).map((i) => ({ op: 'square', n: i }));
 /** Shared memory a task can write to while it runs, read here without a message. */
 const sharedState = (): Int32Array => new Int32Array(new SharedArrayBuffer(8));
+
+/** Waits until `state[1]` stops moving, and says whether it did. */
+async function counterStops(state: Int32Array): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    const before = Atomics.load(state, 1);
+    await sleep(20);
+    if (Atomics.load(state, 1) === before) return true;
+  }
+  return false;
+}
 
 let warnings: Error[] = [];
 const onWarning = (warning: Error): void => {
@@ -128,16 +139,6 @@ describe('ThreadPool: runs', () => {
 });
 
 describe('ThreadPool: cancellation reaches running tasks', () => {
-  /** Waits until `state[1]` stops moving, and says whether it did. */
-  async function counterStops(state: Int32Array): Promise<boolean> {
-    for (let i = 0; i < 100; i++) {
-      const before = Atomics.load(state, 1);
-      await sleep(20);
-      if (Atomics.load(state, 1) === before) return true;
-    }
-    return false;
-  }
-
   it('abort removes queued tasks and interrupts running ones', async () => {
     const state = sharedState();
     const controller = new AbortController();
@@ -169,6 +170,35 @@ describe('ThreadPool: cancellation reaches running tasks', () => {
     const run = pool.runAll([{ op: 'count-forever', state }, { op: 'spin', ms: 50 }, { op: 'throw-type' }]);
     await expect(run).rejects.toThrow('bad type inside the worker');
     expect(await counterStops(state)).toBe(true);
+  });
+});
+
+describe('ThreadPool: run, one task inside a larger pipeline', () => {
+  it('is the CPU step of a runAllMultithreaded job, cancelled through task.signal', async () => {
+    const results = await runAllMultithreaded(
+      (n: number, _index, task) => pool.run({ op: 'square', n }, { signal: task.signal }),
+      range(10),
+    );
+    expect(results).toEqual(range(10).map((n) => n * n));
+
+    const state = sharedState();
+    const controller = new AbortController();
+    const running = pool.run({ op: 'count-forever', state }, { signal: controller.signal });
+    while (Atomics.load(state, 0) < 1) await sleep(5);
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await counterStops(state)).toBe(true);
+  });
+
+  it('rejects a param that cannot be sent, and bad options, naming them', async () => {
+    await expect(pool.run({ op: 'square', n: 1, f: () => 1 } as never)).rejects.toThrow(
+      new TypeError(
+        'param cannot be sent to a worker thread: param.f is a function (f); functions cannot be sent to another thread',
+      ),
+    );
+    await expect(pool.run({ op: 'square', n: 1 }, { signal: 'x' as never })).rejects.toThrow(
+      "options.signal must be an AbortSignal, got 'x'",
+    );
   });
 });
 
