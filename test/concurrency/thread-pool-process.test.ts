@@ -33,6 +33,13 @@ describe('ThreadPool in a real process', () => {
     expect(outcome.code).toBe(0);
   });
 
+  it('idle threads do not keep a process alive, even without close()', async () => {
+    const outcome = await runFixture('threads/pool-no-close.ts', [], { killAfterMs: 30_000 });
+    expect(outcome.stderr).toBe('');
+    expect(outcome.stdout).toBe('done 1,4,9\n');
+    expect(outcome.code).toBe(0);
+  });
+
   it('SIGTERM with the shutdown hooks drains pool.startNewThread tasks, then exits 143', async () => {
     const p = prefix();
     const outcome = await runFixture('threads/pool-background-writer.ts', [p, '40'], {

@@ -1,5 +1,6 @@
 // ThreadPool on real worker threads: runAllMultithreaded's semantics, cancellation that reaches
 // running tasks, errors across the thread boundary, crashes, transfers and bad input.
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   BackgroundQueueFullError,
@@ -79,6 +80,17 @@ describe('ThreadPool: runs', () => {
       await typed.runAll(['x']).catch(() => undefined);
     } finally {
       await typed.close();
+    }
+  });
+
+  it('takes an absolute path or a data: URL as the module too', async () => {
+    const fromPath = new ThreadPool(fileURLToPath(squareModule), { maxThreads: 1 });
+    const fromData = new ThreadPool('data:text/javascript,export default (n) => n + 1', { maxThreads: 1 });
+    try {
+      expect(await fromPath.runAll([3])).toEqual([9]);
+      expect(await fromData.runAll([1, 2])).toEqual([2, 3]);
+    } finally {
+      await Promise.all([fromPath.close(), fromData.close()]);
     }
   });
 
@@ -387,6 +399,36 @@ describe('ThreadPool: bad input is a TypeError naming the parameter, never a han
       expect((error as Error).message.startsWith(message)).toBe(true);
       expect(() => pool.startNewThread(param as Command)).toThrow(TypeError);
     }
+  });
+
+  it('plain data passes and arrives as what it was: Map, Set, Date, RegExp, typed arrays, Blob, errors, cycles', async () => {
+    const value: Record<string, unknown> = {
+      map: new Map([['k', { deep: [1] }]]),
+      set: new Set([1n]),
+      date: new Date(0),
+      regexp: /x/g,
+      bytes: new Float64Array(4),
+      view: new DataView(new ArrayBuffer(8)),
+      shared: new SharedArrayBuffer(8),
+      blob: new Blob(['abc']),
+      error: new RangeError('carried, not thrown'),
+      nothing: Object.create(null) as object,
+    };
+    value.self = value;
+    const [arrived] = await pool.runAll([{ op: 'describe', value }]);
+    expect(arrived).toEqual({
+      map: '[object Map]',
+      set: '[object Set]',
+      date: '[object Date]',
+      regexp: '[object RegExp]',
+      bytes: '[object Float64Array]',
+      view: '[object DataView]',
+      shared: '[object SharedArrayBuffer]',
+      blob: '[object Blob]',
+      error: '[object Error]',
+      nothing: '[object Object]',
+      self: 'the object itself',
+    });
   });
 
   it('results that cannot be sent back: a function, a class instance', async () => {
