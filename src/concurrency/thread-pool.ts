@@ -373,7 +373,8 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
       assertSendable(param, `params[${index}]`, transferList);
       return this.#run(param, `task ${index}`, task.signal, transferList) as Promise<ThreadTaskResult<Task>>;
     };
-    const withDefaults = { concurrency: 2 * this.#maxThreads, ...runOptions } as Omit<O, 'transfer'>;
+    const concurrency = (runOptions as RunAllOptions).concurrency ?? 2 * this.#maxThreads;
+    const withDefaults = { ...runOptions, concurrency } as Omit<O, 'transfer'>;
     return [submit, withDefaults];
   }
 

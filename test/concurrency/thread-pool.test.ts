@@ -83,6 +83,24 @@ describe('ThreadPool: runs', () => {
     }
   });
 
+  it('keeps 2 × maxThreads tasks in flight by default, pulling its input lazily', async () => {
+    for (const options of [{}, { concurrency: undefined }]) {
+      let pulled = 0;
+      function* input(): Generator<Command> {
+        for (let i = 0; i < 100; i++) {
+          pulled++;
+          yield { op: 'spin', ms: 200 };
+        }
+      }
+      const controller = new AbortController();
+      const run = pool.runAll(input(), { ...options, signal: controller.signal });
+      await sleep(50);
+      expect(pulled).toBe(2 * pool.maxThreads);
+      controller.abort();
+      await run.catch(() => undefined);
+    }
+  });
+
   it('takes an absolute path or a data: URL as the module too', async () => {
     const fromPath = new ThreadPool(fileURLToPath(squareModule), { maxThreads: 1 });
     const fromData = new ThreadPool('data:text/javascript,export default (n) => n + 1', { maxThreads: 1 });
