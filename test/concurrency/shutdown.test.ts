@@ -1,21 +1,15 @@
 // Process-level behaviour: background work survives SIGTERM/SIGINT when the hooks are
 // installed, and the library never keeps a finished program alive.
 import { describe, expect, it } from 'vitest';
-import { newRedis, useKeyPrefix } from '../helpers/redis.js';
+import { newRedis, scanAll, useKeyPrefix } from '../helpers/redis.js';
 import { runFixture } from './child-process.js';
 
 const redis = newRedis();
 const prefix = useKeyPrefix(redis);
 
+/** Keys matching `pattern` on the test Redis (SCAN). */
 async function countKeys(pattern: string): Promise<number> {
-  let count = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    count += keys.length;
-  } while (cursor !== '0');
-  return count;
+  return (await scanAll(redis, pattern)).length;
 }
 
 describe('installShutdownHooks in a real process', () => {

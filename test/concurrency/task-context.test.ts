@@ -2,7 +2,7 @@
 // mechanism that carries a stop to every task however many are in flight.
 import { getEventListeners } from 'node:events';
 import { setTimeout as abortableSleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   runAllMultithreaded,
   streamAllMultithreaded,
@@ -10,21 +10,12 @@ import {
   type TaskContext,
 } from '../../src/concurrency/index.js';
 import { deferred, nextTurn, sleep } from '../helpers/async.js';
+import { collectWarnings } from './warnings.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Every process warning emitted while a test runs (MaxListenersExceededWarning among them). */
-let warnings: Error[] = [];
-const onWarning = (warning: Error): void => {
-  warnings.push(warning);
-};
-beforeEach(() => {
-  warnings = [];
-  process.on('warning', onWarning);
-});
-afterEach(() => {
-  process.off('warning', onWarning);
-});
+const warnings = collectWarnings();
 
 describe('task context', () => {
   it('passes (param, index, task) with task.index and task.attempt 1', async () => {

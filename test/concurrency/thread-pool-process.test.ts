@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRedis, useKeyPrefix } from '../helpers/redis.js';
+import { newRedis, scanAll, useKeyPrefix } from '../helpers/redis.js';
 import { runFixture } from './child-process.js';
 
 const execFileAsync = promisify(execFile);
@@ -14,15 +14,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const redis = newRedis();
 const prefix = useKeyPrefix(redis);
 
+/** Keys matching `pattern` on the test Redis (SCAN). */
 async function countKeys(pattern: string): Promise<number> {
-  let count = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    count += keys.length;
-  } while (cursor !== '0');
-  return count;
+  return (await scanAll(redis, pattern)).length;
 }
 
 describe('ThreadPool in a real process', () => {

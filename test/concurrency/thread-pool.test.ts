@@ -1,7 +1,7 @@
 // ThreadPool on real worker threads: runAllMultithreaded's semantics, cancellation that reaches
 // running tasks, errors across the thread boundary, crashes, transfers and bad input.
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   BackgroundQueueFullError,
   configureBackgroundTasks,
@@ -21,6 +21,7 @@ import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
 import type square from '../fixtures/threads/square.js';
 import { sleep } from '../helpers/async.js';
+import { collectWarnings } from './warnings.js';
 
 const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
 const squareModule = new URL('../fixtures/threads/square.ts', import.meta.url);
@@ -44,17 +45,7 @@ async function counterStops(state: Int32Array): Promise<boolean> {
   return false;
 }
 
-let warnings: Error[] = [];
-const onWarning = (warning: Error): void => {
-  warnings.push(warning);
-};
-beforeEach(() => {
-  warnings = [];
-  process.on('warning', onWarning);
-});
-afterEach(() => {
-  process.off('warning', onWarning);
-});
+const warnings = collectWarnings();
 
 describe('ThreadPool: runs', () => {
   it('is exported from popoto-ts and popoto-ts/utils/multithreading', () => {
