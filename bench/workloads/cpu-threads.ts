@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { ThreadPool } from '../../src/utils/multithreading.js';
+import { TASKS_IN_FLIGHT_PER_THREAD, ThreadPool } from '../../src/utils/multithreading.js';
 import { measureRounds, spread, type Workload } from '../harness.js';
 import { indicators, priceSeries } from './indicators.js';
 
@@ -29,7 +29,7 @@ export const cpuThreads: Workload = {
       const check = (results: { volatility: number }[]): void => {
         if (results.some((r, i) => r.volatility !== expected[i])) throw new Error(`${workload}: wrong results`);
       };
-      const sweep = [1, 2, 4].map((perThread) => threads * perThread);
+      const sweep = [2, 4, 8, 16].map((perThread) => threads * perThread);
       const contenders = [
         { name: 'ThreadPool', ops: INPUTS, run: async () => check(await pool.runAll(inputs)) },
         {
@@ -60,7 +60,7 @@ export const cpuThreads: Workload = {
         rows: [
           {
             workload,
-            contender: `ThreadPool.runAll (${threads} threads, default concurrency ${2 * threads})`,
+            contender: `ThreadPool.runAll (${threads} threads, default concurrency ${TASKS_IN_FLIGHT_PER_THREAD * threads})`,
             opsPerSec: ours.median,
             note: spread(ours),
           },

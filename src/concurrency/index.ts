@@ -38,6 +38,7 @@ export {
 } from './run-all.js';
 export { startNewThread, type StartNewThreadOptions } from './start-new-thread.js';
 export {
+  TASKS_IN_FLIGHT_PER_THREAD,
   ThreadPool,
   type ThreadBackgroundOptions,
   type ThreadPoolOptions,

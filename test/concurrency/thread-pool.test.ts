@@ -9,6 +9,7 @@ import {
   drainBackgroundTasks,
   onBackgroundError,
   TaskError,
+  TASKS_IN_FLIGHT_PER_THREAD,
   ThreadCrashError,
   runAllMultithreaded,
   ThreadPool,
@@ -74,7 +75,7 @@ describe('ThreadPool: runs', () => {
     }
   });
 
-  it('keeps 2 × maxThreads tasks in flight by default, pulling its input lazily', async () => {
+  it('keeps TASKS_IN_FLIGHT_PER_THREAD × maxThreads tasks in flight by default, pulling its input lazily', async () => {
     for (const options of [{}, { concurrency: undefined }]) {
       let pulled = 0;
       function* input(): Generator<Command> {
@@ -86,7 +87,7 @@ describe('ThreadPool: runs', () => {
       const controller = new AbortController();
       const run = pool.runAll(input(), { ...options, signal: controller.signal });
       await sleep(50);
-      expect(pulled).toBe(2 * pool.maxThreads);
+      expect(pulled).toBe(TASKS_IN_FLIGHT_PER_THREAD * pool.maxThreads);
       controller.abort();
       await run.catch(() => undefined);
     }
