@@ -387,6 +387,20 @@ describe('ThreadPool: bad input is a TypeError naming the parameter, never a han
     }
   });
 
+  it('a module that throws while loading: every task fails with that error', async () => {
+    const broken = new ThreadPool(new URL('../fixtures/threads/throws-on-load.ts', import.meta.url), { maxThreads: 1 });
+    try {
+      const outcomes = await broken.runAllSettled([1, 2]);
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as { reason: Error }).reason).toBeInstanceOf(RangeError);
+        expect((outcome as { reason: Error }).reason.message).toBe('cannot load: TASK_CONFIG is not set');
+      }
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('params that cannot be sent: functions, class instances, Buffers, symbols', async () => {
     class Point {
       constructor(readonly x: number) {}
