@@ -138,3 +138,9 @@ function propertyPath(path: string, key: string): string {
 function describeKey(key: unknown): string {
   return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'object' && key !== null ? '{…}' : String(key);
 }
+
+/** Throws a TypeError naming `name` and the offending part when `value` cannot be sent to a worker intact. */
+export function assertSendable(value: unknown, name: string, transferList: readonly unknown[] | undefined): void {
+  const problem = findUncloneable(value, name, transferList);
+  if (problem !== undefined) throw new TypeError(`${name} cannot be sent to a worker thread: ${problem}`);
+}

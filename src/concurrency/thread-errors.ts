@@ -3,7 +3,7 @@
 // its `code` and other properties gone. So the worker sends an explicit record instead (name,
 // message, stack, own properties, cause, AggregateError's errors) and the main thread rebuilds
 // a real Error from it.
-import { describeValue } from '../utils/errors.js';
+import { describeValue, messageOf } from '../utils/errors.js';
 import { findUncloneable } from './cloneable.js';
 
 const MARK = '__popotoThreadError';
@@ -127,4 +127,32 @@ export function decodeThrown(record: ErrorRecord | ValueRecord): unknown {
   }
   Object.assign(error, record.props);
   return error;
+}
+
+/**
+ * Turns what piscina rejected a task with into the error the caller sees: the task's own error
+ * rebuilt from its record; an abort as piscina reports it; a thread that died under the task —
+ * piscina's "worker exited with code: N", or the uncaught error the thread died of — as a
+ * ThreadCrashError naming the task (`label`).
+ */
+export function fromWorker(error: unknown, label: string): unknown {
+  if (isThrownRecord(error)) return decodeThrown(error);
+  const message = messageOf(error);
+  const aborted = (error as { name?: unknown } | null)?.name === 'AbortError';
+  if (aborted || message === 'Terminating worker thread') return error;
+  const exit = /^worker exited with code: (-?\d+)$/.exec(message);
+  if (exit !== null) {
+    const exitCode = Number(exit[1]);
+    return new ThreadCrashError(
+      `${label} failed: its worker thread exited with code ${exitCode} (process.exit() in the task?); the thread has been replaced`,
+      { exitCode, cause: error },
+    );
+  }
+  const uncaught = message === '' ? 'an uncaught exception' : `an uncaught exception: ${message}`;
+  return new ThreadCrashError(
+    `${label} failed: its worker thread crashed with ${uncaught}; the thread has been replaced`,
+    {
+      cause: error,
+    },
+  );
 }

@@ -5,13 +5,12 @@
 // boundary, background tasks tracked like startNewThread's, and a close() that closes what the
 // workers opened.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, isAbsolute } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BroadcastChannel, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { describeValue, messageOf } from '../utils/errors.js';
+import { messageOf } from '../utils/errors.js';
 import {
   assertDuration,
   assertInteger,
@@ -22,13 +21,14 @@ import {
   assertOptionsObject,
 } from '../utils/validate.js';
 import { reportBackgroundError, trackBackgroundWork } from './background.js';
-import { findUncloneable } from './cloneable.js';
+import { assertSendable } from './cloneable.js';
 import { runAllMultithreaded, runAllSettled, streamAllMultithreaded, type SettledResult } from './run-all.js';
 import type { RunAllOptions, StreamAllOptions } from './run-options.js';
 import type { TaskContext } from './task-context.js';
-import { decodeThrown, isThrownRecord, ThreadCrashError } from './thread-errors.js';
+import { fromWorker } from './thread-errors.js';
 import { WORKER_CONFIG_KEY, type WorkerConfig, type WorkerMessage } from './thread-protocol.js';
-import { findTsxApi, isTypeScriptUrl, nodeRunsTypeScript, tsLoaderModule } from './ts-loader.js';
+import { normalizeModuleUrl, workerEntry } from './thread-modules.js';
+import { checkedTransferList } from './transfer.js';
 
 /** Any task function a pool's module can export: one param in, a value or a promise out. */
 export type ThreadTask = (param: never) => unknown;
@@ -97,17 +97,6 @@ export const TASKS_IN_FLIGHT_PER_THREAD = 8;
 
 /** How long close() waits for the workers to close their connections before terminating them anyway. */
 const CLOSE_TIMEOUT_MS = 5000;
-
-/**
- * Flags a worker thread refuses in `execArgv` (V8 and process-wide options); dropped from the
- * inherited flags when a loader has to be added (running this library from its TypeScript sources).
- */
-const PROCESS_WIDE_FLAG =
-  /^--(expose[-_]gc|max[-_]old[-_]space[-_]size|max[-_]semi[-_]space[-_]size|title|stack[-_]size|prof|cpu-prof|heap-prof|v8-)/;
-
-const OWN_URL = import.meta.url;
-/** True when this file runs as TypeScript (the tests), false from the compiled dist/. */
-const FROM_SOURCE = OWN_URL.endsWith('.ts');
 
 let poolCount = 0;
 
@@ -200,9 +189,9 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     this.#channel.unref();
     this.#channel.onmessage = (event: MessageEvent) => this.#onWorkerMessage(event.data as WorkerMessage);
 
-    const entry = new URL(FROM_SOURCE ? './thread-worker.ts' : './thread-worker.js', OWN_URL);
+    const { filename, execArgv } = workerEntry();
     this.#piscina = new Piscina({
-      filename: fileURLToPath(entry),
+      filename,
       minThreads,
       maxThreads,
       idleTimeout: idleTimeoutMs,
@@ -212,7 +201,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
       recordTiming: false,
       env,
       resourceLimits,
-      execArgv: FROM_SOURCE ? sourceExecArgv() : undefined,
+      execArgv,
       workerData: { [WORKER_CONFIG_KEY]: config },
     });
     // piscina emits 'error' for a thread that fails with no task on it (an uncaught exception
@@ -416,76 +405,4 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new Error(`${this.#name} is closed: create a new ThreadPool`);
   }
-}
-
-/** Turns what piscina rejected with into the error the caller should see. */
-function fromWorker(error: unknown, label: string): unknown {
-  if (isThrownRecord(error)) return decodeThrown(error);
-  const message = messageOf(error);
-  if ((error as { name?: unknown } | null)?.name === 'AbortError' || message === 'Terminating worker thread')
-    return error;
-  const exit = /^worker exited with code: (-?\d+)$/.exec(message);
-  if (exit !== null) {
-    const exitCode = Number(exit[1]);
-    return new ThreadCrashError(
-      `${label} failed: its worker thread exited with code ${exitCode} (process.exit() in the task?); the thread has been replaced`,
-      { exitCode, cause: error },
-    );
-  }
-  return new ThreadCrashError(
-    `${label} failed: its worker thread crashed with an uncaught ${messageOf(error) === '' ? 'exception' : `exception: ${message}`}; the thread has been replaced`,
-    { cause: error },
-  );
-}
-
-function checkedTransferList(transfer: unknown): readonly TransferListItem[] | undefined {
-  if (transfer !== undefined && !Array.isArray(transfer)) {
-    throw new TypeError(`options.transfer must be an array, got ${describeValue(transfer)}`);
-  }
-  return transfer as readonly TransferListItem[] | undefined;
-}
-
-/** Throws a TypeError naming `name` and the offending part when `value` cannot be sent to a worker intact. */
-function assertSendable(value: unknown, name: string, transferList: readonly unknown[] | undefined): void {
-  const problem = findUncloneable(value, name, transferList);
-  if (problem !== undefined) throw new TypeError(`${name} cannot be sent to a worker thread: ${problem}`);
-}
-
-/** The task module's URL as a string, checked: a TypeError for anything that cannot be a module. */
-function normalizeModuleUrl(taskModuleUrl: unknown): string {
-  let url: URL;
-  if (taskModuleUrl instanceof URL) {
-    url = taskModuleUrl;
-  } else if (typeof taskModuleUrl === 'string' && isAbsolute(taskModuleUrl)) {
-    url = pathToFileURL(taskModuleUrl);
-  } else if (typeof taskModuleUrl === 'string' && /^(file|data):/.test(taskModuleUrl)) {
-    url = new URL(taskModuleUrl);
-  } else {
-    throw new TypeError(
-      `taskModuleUrl must be a file: URL, an absolute path or a data: URL (e.g. new URL('./task.js', import.meta.url)), got ${describeValue(taskModuleUrl)}`,
-    );
-  }
-  if (url.protocol === 'file:') {
-    if (!existsSync(fileURLToPath(url))) {
-      throw new TypeError(`taskModuleUrl must name an existing module file, got ${url.href} (no such file)`);
-    }
-    if (isTypeScriptUrl(url.href) && !FROM_SOURCE && !nodeRunsTypeScript() && findTsxApi(url.href) === undefined) {
-      throw new TypeError(
-        `taskModuleUrl is a TypeScript file (${url.href}) and no TypeScript loader was found: install tsx beside it, or point the pool at compiled JavaScript`,
-      );
-    }
-  } else if (url.protocol !== 'data:') {
-    throw new TypeError(`taskModuleUrl must be a file: or data: URL, got ${url.href}`);
-  }
-  return url.href;
-}
-
-/**
- * Worker flags when this library runs from its TypeScript sources: the inherited flags a
- * worker accepts, plus a loader so the worker can import thread-worker.ts. Never used from dist/.
- */
-function sourceExecArgv(): string[] {
-  const api = findTsxApi(OWN_URL);
-  if (api === undefined) throw new Error('running popoto-ts from its TypeScript sources needs tsx installed');
-  return [...process.execArgv.filter((flag) => !PROCESS_WIDE_FLAG.test(flag)), '--import', tsLoaderModule(api)];
 }

@@ -10,7 +10,7 @@ import { messageOf } from '../utils/errors.js';
 import { findUncloneable } from './cloneable.js';
 import { encodeThrown } from './thread-errors.js';
 import { WORKER_CONFIG_KEY, type WorkerConfig, type WorkerMessage } from './thread-protocol.js';
-import { ensureTsLoader, isTypeScriptUrl } from './ts-loader.js';
+import { ensureTsLoader, isTypeScriptUrl } from './thread-modules.js';
 import { markedTransfer } from './transfer.js';
 
 const config = (workerData as Record<string, WorkerConfig>)[WORKER_CONFIG_KEY]!;

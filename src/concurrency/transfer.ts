@@ -1,5 +1,6 @@
 // Moving ArrayBuffers between threads instead of copying them.
 import type { TransferListItem } from 'node:worker_threads';
+import { describeValue } from '../utils/errors.js';
 
 const TRANSFER = Symbol.for('popoto-ts.transfer');
 
@@ -43,4 +44,12 @@ export function markedTransfer(result: unknown): { value: unknown; transferList:
   }
   const { value, transferList } = result as MarkedResult;
   return { value, transferList };
+}
+
+/** The `transfer` option of `run` / `startNewThread`, checked: an array, or a TypeError naming it. */
+export function checkedTransferList(transfer: unknown): readonly TransferListItem[] | undefined {
+  if (transfer !== undefined && !Array.isArray(transfer)) {
+    throw new TypeError(`options.transfer must be an array, got ${describeValue(transfer)}`);
+  }
+  return transfer as readonly TransferListItem[] | undefined;
 }
