@@ -14,7 +14,7 @@ const execFileAsync = promisify(execFile);
 const TASKS = 100_000;
 const STREAMED = [1_000_000, 3_000_000];
 /** Fresh processes per length; the median growth counts (one GC more or less moves a single run). */
-const STREAM_RUNS = 3;
+const STREAM_RUNS = 5;
 const background = '100k background tasks (SET each)';
 const streamed = '1M vs 3M items streamed';
 
