@@ -12,12 +12,14 @@ import { type Bar, type BenchContext, type Row, type Workload } from './harness.
 import { pythonFigure, PYTHON_WORKLOAD } from './python-popoto.js';
 import { holds, renderChart, renderMarkdown, type BenchResult, type PythonFigure } from './report.js';
 import { bulkGet } from './workloads/bulk-get.js';
+import { cpuThreads } from './workloads/cpu-threads.js';
+import { mixedJob } from './workloads/mixed-job.js';
 import { models } from './workloads/models.js';
 import { publish } from './workloads/publish.js';
 import { scan } from './workloads/scan.js';
 import { seed } from './workloads/seed.js';
 
-const workloads: Workload[] = [bulkGet, publish, scan, models, seed];
+const workloads: Workload[] = [bulkGet, publish, scan, models, seed, cpuThreads, mixedJob];
 
 const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -1,8 +1,9 @@
 // Run in a fresh process by the seed workload, so that RSS growth is the stream's alone:
-// 1M items through streamAllMultithreaded (default options), peak RSS sampled throughout.
+// ITEMS items (argv[2], default 1M) through streamAllMultithreaded (default options), peak RSS
+// sampled throughout.
 import { streamAllMultithreaded } from '../src/utils/multithreading.js';
 
-const ITEMS = 1_000_000;
+const ITEMS = Number(process.argv[2] ?? 1_000_000);
 (globalThis as { gc?: () => void }).gc?.();
 const before = process.memoryUsage.rss();
 let peak = before;

@@ -1,8 +1,15 @@
+import { AsyncResource } from 'node:async_hooks';
 import { constants as osConstants } from 'node:os';
 import { describeValue, stackOf } from '../utils/errors.js';
 import { DEFAULT_CONCURRENCY } from './concurrency.js';
 import { isThenable } from './task-policy.js';
-import { assertDuration, assertFunction, assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
+import {
+  assertDuration,
+  assertFunction,
+  assertInteger,
+  assertKnownKeys,
+  assertOptionsObject,
+} from '../utils/validate.js';
 
 // The registry of fire-and-forget work. Python Popoto runs such work on daemon threads and
 // loses it when the program exits; here every task is counted while it runs, so a program
@@ -29,12 +36,85 @@ export interface BackgroundTaskStats {
 /** Receives the error of a failed background task. */
 export type BackgroundErrorHandler = (error: unknown, task: BackgroundTaskInfo) => void;
 
-/** A scheduled call, kept as its parts (no closure, no info object until a failure needs one). */
+/**
+ * A scheduled call, kept as its parts (no closure, no info object until a failure needs one),
+ * with the async context of its caller: every task scheduled in one turn starts from one
+ * setImmediate, which runs in the context of the first caller; `scope` puts each task (and the
+ * report of its failure) back in its own caller's context, so `AsyncLocalStorage` stores
+ * (request ids, loggers, tracing spans) survive. This is how piscina binds each of its tasks.
+ */
 interface QueuedTask {
   fn: (...args: unknown[]) => unknown;
   thisArg: unknown;
   args: unknown[];
   name: string;
+  scope: AsyncResource;
+}
+
+/**
+ * The background queue is full: `maxPending` tasks are already pending. Thrown synchronously
+ * by the call that would have scheduled one more, so nothing is ever dropped silently.
+ */
+export class BackgroundQueueFullError extends RangeError {
+  override readonly name = 'BackgroundQueueFullError';
+  /** Tasks pending when the call was refused. */
+  readonly pending: number;
+  /** The limit in force (see `configureBackgroundTasks`). */
+  readonly maxPending: number;
+
+  constructor(taskName: string, pending: number, maxPending: number) {
+    super(
+      `background queue is full: ${pending} tasks pending (maxPending ${maxPending}), so ${taskName} was not scheduled; ` +
+        'await drainBackgroundTasks() before scheduling more, or raise the limit with configureBackgroundTasks({ maxPending })',
+    );
+    this.pending = pending;
+    this.maxPending = maxPending;
+  }
+}
+
+/**
+ * Default bound on pending background tasks (queued, running, or tracked worker-thread tasks):
+ * 262,144 (2^18).
+ *
+ * Sized by measurement: a pending `startNewThread` call with two short string arguments costs
+ * about 210 bytes of heap (its queue entry, argument array and async-context binding; 130 bytes
+ * before the binding), measured by scheduling 1M calls in one turn and comparing heapUsed after
+ * a full GC (Node 20, x64). A full queue is therefore about 55 MB, well inside a default Node
+ * heap, and drains in about a second at the ~225k Redis writes/s the bench measures for
+ * background SETs: far inside the shutdown hooks' default 10 s. A burst beyond it is a runaway
+ * producer rather than a backlog; it gets a `BackgroundQueueFullError` (a RangeError) at the
+ * call, never a silent drop.
+ */
+export const DEFAULT_MAX_PENDING_BACKGROUND_TASKS = 2 ** 18;
+
+/** Settings of the background registry. */
+export interface BackgroundTaskConfig {
+  /** Most background tasks pending at once (queued, running or tracked); an integer >= 1 or Infinity. */
+  maxPending: number;
+}
+
+let maxPending = DEFAULT_MAX_PENDING_BACKGROUND_TASKS;
+
+/**
+ * Changes the background registry's settings and returns them as now in force (call it with no
+ * argument to read them). `maxPending` bounds the pending tasks: default
+ * `DEFAULT_MAX_PENDING_BACKGROUND_TASKS`; lowering it below the number already pending refuses
+ * new tasks until enough have finished, and drops nothing.
+ */
+export function configureBackgroundTasks(options?: Partial<BackgroundTaskConfig>): BackgroundTaskConfig {
+  assertOptionsObject(options, 'options');
+  assertKnownKeys(options, ['maxPending'], 'options');
+  if (options?.maxPending !== undefined) {
+    assertInteger(options.maxPending, 'maxPending', 1, true);
+    maxPending = options.maxPending;
+  }
+  return { maxPending };
+}
+
+/** Counts one more pending task, or throws BackgroundQueueFullError when the registry is full. */
+function admitPending(name: string): void {
+  if (stats.pending >= maxPending) throw new BackgroundQueueFullError(name, stats.pending, maxPending);
+  stats.pending++;
 }
 
 const stats: BackgroundTaskStats = { pending: 0, completed: 0, failed: 0 };
@@ -56,9 +136,10 @@ let readyHead = 0;
 let running = 0;
 
 /**
- * Schedules `run` as a tracked background task. It starts on a later turn of the event loop,
- * never inside the caller; all tasks scheduled in one turn share a single `setImmediate`, so
- * scheduling 100k of them costs one timer, not 100k.
+ * Schedules `fn.apply(thisArg, args)` as a tracked background task in the caller's async
+ * context. It starts on a later turn of the event loop, never inside the caller; all tasks
+ * scheduled in one turn share a single `setImmediate`, so scheduling 100k of them costs one
+ * timer, not 100k. Throws BackgroundQueueFullError when `maxPending` tasks are pending.
  */
 export function scheduleBackgroundTask(
   fn: (...args: unknown[]) => unknown,
@@ -66,15 +147,40 @@ export function scheduleBackgroundTask(
   args: unknown[],
   name: string,
 ): void {
-  stats.pending++;
-  if (incoming.push({ fn, thisArg, args, name }) === 1) setImmediate(admitIncoming);
+  admitPending(name);
+  const scope = new AsyncResource(BACKGROUND_RESOURCE, { requireManualDestroy: true });
+  if (incoming.push({ fn, thisArg, args, name, scope }) === 1) setImmediate(admitIncoming);
 }
 
-/** Tracks work that another component has already started (a worker-thread task, say). */
+/**
+ * Starts work through `start` (a worker-thread task, say) and tracks it like a scheduled task:
+ * counted as pending and bounded by `maxPending` (throws BackgroundQueueFullError, and `start`
+ * is not called). It starts in the caller's own turn and context, and promise reactions keep
+ * that context, so the failure report runs there without a binding of its own.
+ */
+export function trackBackgroundWork(start: () => PromiseLike<unknown>, info: BackgroundTaskInfo): void {
+  admitPending(info.name);
+  let promise: PromiseLike<unknown>;
+  try {
+    promise = start();
+  } catch (error) {
+    taskFailed(error, info);
+    return;
+  }
+  settleWhenDone(promise, info, taskCompleted, taskFailed);
+}
+
+/**
+ * Tracks work that is already running (a subscriber's callback, say): counted as pending, but
+ * never refused, since refusing would not stop it. Reported in the caller's context, as above.
+ */
 export function trackBackgroundPromise(promise: PromiseLike<unknown>, info: BackgroundTaskInfo): void {
   stats.pending++;
   settleWhenDone(promise, info, taskCompleted, taskFailed);
 }
+
+/** The async resource type of a background task, as async_hooks report it. */
+const BACKGROUND_RESOURCE = 'popoto-ts.BackgroundTask';
 
 /** Reports `result`'s outcome once it settles; a `then` that throws is a failure. */
 function settleWhenDone<T>(
@@ -124,13 +230,13 @@ function startReady(): void {
 function start(task: QueuedTask): void {
   let result: unknown;
   try {
-    result = task.fn.apply(task.thisArg, task.args);
+    result = task.scope.runInAsyncScope(task.fn, task.thisArg, ...task.args);
   } catch (error) {
-    taskFailed(error, infoOf(task));
+    taskFailed(error, infoOf(task), task.scope);
     return;
   }
   if (!isThenable(result)) {
-    taskCompleted();
+    taskCompleted(task.scope);
     return;
   }
   running++;
@@ -139,12 +245,12 @@ function start(task: QueuedTask): void {
     task,
     () => {
       running--;
-      taskCompleted();
+      taskCompleted(task.scope);
       startReady();
     },
     (error) => {
       running--;
-      taskFailed(error, infoOf(task));
+      taskFailed(error, infoOf(task), task.scope);
       startReady();
     },
   );
@@ -154,14 +260,21 @@ function infoOf(task: QueuedTask): BackgroundTaskInfo {
   return { name: task.name, args: task.args };
 }
 
-function taskCompleted(): void {
+function taskCompleted(scope?: AsyncResource): void {
   stats.completed++;
+  scope?.emitDestroy();
   taskSettled();
 }
 
-function taskFailed(error: unknown, info: BackgroundTaskInfo): void {
+/**
+ * A failure is reported in the failed task's own async context (`scope`, for a queued task),
+ * so a handler's logger sees the caller's store.
+ */
+function taskFailed(error: unknown, info: BackgroundTaskInfo, scope?: AsyncResource): void {
   stats.failed++;
-  reportBackgroundError(error, info);
+  if (scope === undefined) reportBackgroundError(error, info);
+  else scope.runInAsyncScope(reportBackgroundError, undefined, error, info);
+  scope?.emitDestroy();
   taskSettled();
 }
 
@@ -170,7 +283,8 @@ function taskSettled(): void {
   if (stats.pending === 0) for (const wake of [...idleWaiters]) wake();
 }
 
-function reportBackgroundError(error: unknown, info: BackgroundTaskInfo): void {
+/** Sends `error` to the onBackgroundError handlers, or to stderr when there are none. */
+export function reportBackgroundError(error: unknown, info: BackgroundTaskInfo): void {
   if (errorHandlers.size === 0) {
     printBackgroundError(error, info);
     return;

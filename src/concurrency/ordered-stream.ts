@@ -1,4 +1,5 @@
 import { TaskError } from '../utils/errors.js';
+import { abandonedReason } from './task-context.js';
 import type { NormalizedRunOptions } from './run-options.js';
 import type { TaskFn } from './task-policy.js';
 import { TaskPool } from './task-pool.js';
@@ -68,13 +69,13 @@ export class OrderedStream<P, R> implements AsyncIterableIterator<R, undefined> 
    * the input has been closed, so an async generator's cleanup has run when the loop exits.
    */
   async return(): Promise<IteratorResult<R, undefined>> {
-    this.finish();
+    this.finish(abandonedReason('the stream was closed by its reader'));
     await this.pool.inputClosed;
     return { done: true, value: undefined };
   }
 
   async throw(error?: unknown): Promise<IteratorResult<R, undefined>> {
-    this.finish();
+    this.finish(abandonedReason('the stream was closed by its reader', error));
     await this.pool.inputClosed;
     throw error;
   }
@@ -114,7 +115,7 @@ export class OrderedStream<P, R> implements AsyncIterableIterator<R, undefined> 
         this.failures.delete(index);
         this.nextToYield++;
         if (this.options.stopOnError) {
-          this.fail(error);
+          this.fail(error, abandonedReason(`task ${index} failed`, error));
         } else {
           this.errors.push(new TaskError(index, error));
           this.pool.pump();
@@ -125,7 +126,7 @@ export class OrderedStream<P, R> implements AsyncIterableIterator<R, undefined> 
         if (this.errors.length > 0) {
           this.fail(new AggregateError(this.errors, `${this.errors.length} of ${this.end} tasks failed`));
         } else {
-          this.finish();
+          this.finish(undefined);
         }
         continue;
       }
@@ -133,15 +134,17 @@ export class OrderedStream<P, R> implements AsyncIterableIterator<R, undefined> 
     }
   }
 
-  private fail(error: unknown): void {
-    this.finish();
+  /** Ends the stream with `error`; tasks still pending get `reason` on their signal. */
+  private fail(error: unknown, reason: unknown = abandonedReason('the run failed', error)): void {
+    this.finish(reason);
     this.waiters.shift()?.reject(error);
   }
 
-  private finish(): void {
+  /** Ends the stream; tasks still pending (none after a normal end) get `reason` on their signal. */
+  private finish(reason: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    this.pool.abandon();
+    this.pool.abandon(reason);
     this.values.clear();
     this.failures.clear();
     // A next() still waiting (return() called without awaiting it) ends instead of hanging.

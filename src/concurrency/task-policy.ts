@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TimeoutError } from '../utils/errors.js';
 import type { RetryPolicy } from './run-options.js';
+import { TaskAttempt, type Cancellable, type RunScope, type TaskContext } from './task-context.js';
 
-/** The shape of a task: one param and its input index in, a value or a promise of one out. */
-export type TaskFn<P, R> = (param: P, index: number) => R | PromiseLike<R>;
+/** The shape of a task: one param, its input index and its context in, a value or a promise of one out. */
+export type TaskFn<P, R> = (param: P, index: number, task: TaskContext) => R | PromiseLike<R>;
 
 /** True for promises and any other object with a callable `then` (what `await` treats as a promise). */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -15,75 +15,123 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Wraps `fn` with a per-attempt timeout and a retry policy. `stop` aborts when the run gives
- * up: pending timers are cleared at once, so an abandoned run holds no timer of ours, and no
- * further attempt starts. Without timeout or retries `fn` itself is returned, so the plain
- * path costs nothing extra.
+ * Wraps `fn` with a per-attempt timeout and a retry policy, or returns undefined when neither
+ * applies, so that the plain path (the pool calling `fn` itself) costs nothing extra. Every
+ * attempt gets its own `TaskContext`; whatever an attempt leaves pending (its timeout timer, a
+ * retry's wait) is registered with `scope`, so a stopped run clears it at once and an
+ * abandoned run holds no timer of ours.
  */
 export function withTaskPolicy<P, R>(
   fn: TaskFn<P, R>,
   timeoutMs: number | undefined,
   retry: RetryPolicy | undefined,
-  stop: AbortSignal,
-): TaskFn<P, R> {
-  const attempt: TaskFn<P, R> =
-    timeoutMs === undefined ? fn : (param, index) => withTimeout(fn(param, index), index, timeoutMs, stop);
-  if (retry === undefined) return attempt;
-  return (param, index) => retrying(attempt, param, index, retry, stop);
+  scope: RunScope,
+): ((param: P, index: number) => R | PromiseLike<R>) | undefined {
+  if (timeoutMs === undefined && retry === undefined) return undefined;
+  if (retry === undefined) return (param, index) => runAttempt(fn, param, index, 1, timeoutMs, scope);
+  return (param, index) => retrying(fn, param, index, retry, timeoutMs, scope);
 }
 
-function withTimeout<R>(
-  result: R | PromiseLike<R>,
+/** Runs one attempt; its context is finished (leaves the registry) however the attempt ends. */
+function runAttempt<P, R>(
+  fn: TaskFn<P, R>,
+  param: P,
   index: number,
-  timeoutMs: number,
-  stop: AbortSignal,
+  attempt: number,
+  timeoutMs: number | undefined,
+  scope: RunScope,
 ): R | Promise<R> {
+  const task = new TaskAttempt(index, attempt, scope);
+  let result: R | PromiseLike<R>;
+  try {
+    result = fn(param, index, task);
+  } catch (error) {
+    task.finish();
+    throw error;
+  }
   // A synchronous result has already finished: there is nothing left to time out.
-  if (!isThenable(result)) return result;
+  if (!isThenable(result)) {
+    task.finish();
+    return result;
+  }
+  const pending = result;
   return new Promise<R>((resolve, reject) => {
-    const clear = (): void => {
+    let timer: NodeJS.Timeout | undefined;
+    const end = (): void => {
       clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
+      task.finish();
     };
-    const onStop = (): void => {
-      clear();
-      reject(stop.reason);
-    };
-    const timer = setTimeout(() => {
-      clear();
-      reject(new TimeoutError(index, timeoutMs));
-    }, timeoutMs);
-    stop.addEventListener('abort', onStop, { once: true });
-    result.then(
-      (value) => {
-        clear();
-        resolve(value);
-      },
-      (error: unknown) => {
-        clear();
+    if (timeoutMs !== undefined) {
+      if (scope.stopped) {
+        task.abort(scope.reason);
+        reject(scope.reason);
+        return;
+      }
+      timer = setTimeout(() => {
+        const error = new TimeoutError(index, timeoutMs);
+        task.abort(error);
         reject(error);
-      },
-    );
+      }, timeoutMs);
+      task.onCancel = (reason) => {
+        clearTimeout(timer);
+        reject(reason);
+      };
+      task.track();
+    }
+    try {
+      pending.then(
+        (value) => {
+          end();
+          resolve(value);
+        },
+        (error: unknown) => {
+          end();
+          reject(error);
+        },
+      );
+    } catch (error) {
+      // A hand-made thenable whose `then` throws: that is this attempt's failure.
+      end();
+      reject(error);
+    }
   });
 }
 
 async function retrying<P, R>(
-  attempt: TaskFn<P, R>,
+  fn: TaskFn<P, R>,
   param: P,
   index: number,
   policy: RetryPolicy,
-  stop: AbortSignal,
+  timeoutMs: number | undefined,
+  scope: RunScope,
 ): Promise<R> {
-  for (let failures = 0; ; failures++) {
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await attempt(param, index);
+      return await runAttempt(fn, param, index, attempt, timeoutMs, scope);
     } catch (error) {
-      if (failures >= policy.retries || stop.aborted || (policy.retryIf !== undefined && !policy.retryIf(error))) {
+      if (attempt > policy.retries || scope.stopped || (policy.retryIf !== undefined && !policy.retryIf(error))) {
         throw error;
       }
-      await sleep(backoffMs(policy, failures), undefined, { signal: stop });
+      await delay(backoffMs(policy, attempt - 1), scope);
     }
   }
+}
+
+/** Waits `ms`; a stopped run ends the wait at once (rejecting with its reason) and clears the timer. */
+function delay(ms: number, scope: RunScope): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const wait: Cancellable = {
+      cancel(reason) {
+        clearTimeout(timer);
+        reject(reason);
+      },
+    };
+    const timer = setTimeout(() => {
+      scope.delete(wait);
+      resolve();
+    }, ms);
+    scope.add(wait);
+  });
 }
 
 /**

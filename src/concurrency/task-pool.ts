@@ -1,5 +1,6 @@
 import { describeValue } from '../utils/errors.js';
 import type { NormalizedRunOptions } from './run-options.js';
+import { abandonedReason, RunScope, TaskAttempt } from './task-context.js';
 import { isThenable, withTaskPolicy, type TaskFn } from './task-policy.js';
 
 /** What a consumer of the pool (the array collector or the ordered stream) is told. */
@@ -48,10 +49,15 @@ const SLICE_MS = 10;
  * pump fed only by microtasks would never let the event loop turn: no timer, no signal, no
  * SIGINT would get through, and an infinite input would run for ever. So after SLICE_MS of
  * continuous pumping it continues on the next turn (setImmediate).
+ *
+ * Cancellation: every task gets a `TaskContext`; the run's `RunScope` is the one place that
+ * tells pending attempts, timeout timers and retry waits that the run stopped, so the
+ * caller's signal carries one listener per run however many tasks are in flight.
  */
 export class TaskPool<P, R> {
-  private readonly run: TaskFn<P, R>;
-  private readonly stopController = new AbortController();
+  private readonly scope = new RunScope();
+  /** Runs every attempt of one input when a timeout or retries apply; undefined on the plain path. */
+  private readonly withPolicy: ((param: P, index: number) => R | PromiseLike<R>) | undefined;
   private syncInput: Iterator<P> | undefined;
   private asyncInput: AsyncIterator<P> | undefined;
   private active = 0;
@@ -70,15 +76,15 @@ export class TaskPool<P, R> {
   private launchesInSlice = 0;
   private closeDeferred = false;
   private closing: Promise<void> = Promise.resolve();
-  private readonly onAbort = (): void => this.fatal(this.options.signal?.reason);
+  private readonly onAbort = (): void => this.fatal(this.options.signal?.reason, true);
 
   constructor(
-    fn: TaskFn<P, R>,
+    private readonly fn: TaskFn<P, R>,
     private readonly params: Iterable<P> | AsyncIterable<P>,
     private readonly options: NormalizedRunOptions,
     private readonly sink: PoolSink,
   ) {
-    this.run = withTaskPolicy(fn, options.timeoutMs, options.retry, this.stopController.signal);
+    this.withPolicy = withTaskPolicy(fn, options.timeoutMs, options.retry, this.scope);
     this.total = knownSize(params);
   }
 
@@ -86,7 +92,7 @@ export class TaskPool<P, R> {
   begin(): void {
     const { signal } = this.options;
     if (signal?.aborted) {
-      this.fatal(signal.reason);
+      this.fatal(signal.reason, true);
       return;
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -196,17 +202,21 @@ export class TaskPool<P, R> {
     });
   }
 
-  /** Halts, ignores whatever tasks in flight still report, and cancels retry and timeout timers. */
-  abandon(): void {
+  /**
+   * Halts, ignores whatever tasks in flight still report, cancels retry and timeout timers, and
+   * fires the signal of every pending task with `reason`.
+   */
+  abandon(reason: unknown): void {
     this.halt();
     this.abandoned = true;
     this.options.signal?.removeEventListener('abort', this.onAbort);
-    this.stopController.abort(new Error('run stopped'));
+    this.scope.stop(reason);
   }
 
-  private fatal(error: unknown): void {
+  /** The caller's abort passes its own reason on to the tasks; any other fatal error an AbortError caused by it. */
+  private fatal(error: unknown, aborted = false): void {
     if (this.abandoned) return;
-    this.abandon();
+    this.abandon(aborted ? error : abandonedReason('the run failed', error));
     this.sink.fatal(error);
   }
 
@@ -244,24 +254,35 @@ export class TaskPool<P, R> {
   private launch(param: P): void {
     const index = this.nextIndex++;
     this.active++;
+    // On the plain path the pool makes the context; with a policy, each attempt makes its own.
+    const task = this.withPolicy === undefined ? new TaskAttempt(index, 1, this.scope) : undefined;
     let result: R | PromiseLike<R>;
     try {
-      result = this.run(param, index);
+      result = task === undefined ? this.withPolicy!(param, index) : this.fn(param, index, task);
     } catch (error) {
+      task?.finish();
       this.settle(index, false, error);
       return;
     }
     if (!isThenable(result)) {
+      task?.finish();
       this.settle(index, true, result);
       return;
     }
     try {
       result.then(
-        (value) => this.settle(index, true, value),
-        (error: unknown) => this.settle(index, false, error),
+        (value) => {
+          task?.finish();
+          this.settle(index, true, value);
+        },
+        (error: unknown) => {
+          task?.finish();
+          this.settle(index, false, error);
+        },
       );
     } catch (error) {
       // A hand-made thenable whose `then` throws: that is this task's failure.
+      task?.finish();
       this.settle(index, false, error);
     }
   }

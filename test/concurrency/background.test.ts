@@ -1,6 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
+  BackgroundQueueFullError,
   backgroundTaskStats,
+  configureBackgroundTasks,
+  DEFAULT_MAX_PENDING_BACKGROUND_TASKS,
   drainBackgroundTasks,
   installShutdownHooks,
   onBackgroundError,
@@ -226,6 +230,133 @@ describe('startNewThread', () => {
       new TypeError('options has no option "nam" (known: name)'),
     );
     expect(() => onBackgroundError('log' as never)).toThrow(new TypeError("handler must be a function, got 'log'"));
+  });
+});
+
+describe('startNewThread: async context', () => {
+  it("runs each task in its caller's AsyncLocalStorage context, even when scheduled in one turn", async () => {
+    const request = new AsyncLocalStorage<string>();
+    const seen: [string, string | undefined][] = [];
+    const log = startNewThread(async (label: string) => {
+      seen.push([label, request.getStore()]);
+      await sleep(1);
+      seen.push([`${label} after await`, request.getStore()]);
+    });
+    request.run('request-A', () => log('a'));
+    request.run('request-B', () => log('b'));
+    log('none');
+    await drainBackgroundTasks();
+    expect(seen.sort((x, y) => x[0].localeCompare(y[0]))).toEqual([
+      ['a', 'request-A'],
+      ['a after await', 'request-A'],
+      ['b', 'request-B'],
+      ['b after await', 'request-B'],
+      ['none', undefined],
+      ['none after await', undefined],
+    ]);
+  });
+
+  it("reports a failure to the handlers in the failed task's context", async () => {
+    const request = new AsyncLocalStorage<string>();
+    const reported: (string | undefined)[] = [];
+    const stop = onBackgroundError(() => reported.push(request.getStore()));
+    const failSync = startNewThread(() => {
+      throw new Error('sync');
+    });
+    const failAsync = startNewThread(async () => {
+      await sleep(1);
+      throw new Error('async');
+    });
+    request.run('request-A', () => failAsync());
+    request.run('request-B', () => failSync());
+    await drainBackgroundTasks();
+    stop();
+    expect(reported.sort()).toEqual(['request-A', 'request-B']);
+  });
+
+  it('keeps the context for a decorated method too', async () => {
+    const request = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    class Saver {
+      @startNewThread
+      save(): void {
+        seen.push(request.getStore());
+      }
+    }
+    const saver = new Saver();
+    request.run('request-A', () => saver.save());
+    request.run('request-B', () => saver.save());
+    await drainBackgroundTasks();
+    expect(seen).toEqual(['request-A', 'request-B']);
+  });
+});
+
+describe('startNewThread: bounded queue', () => {
+  afterEach(() => {
+    configureBackgroundTasks({ maxPending: DEFAULT_MAX_PENDING_BACKGROUND_TASKS });
+  });
+
+  it('throws a BackgroundQueueFullError (a RangeError) at the call when full, drops nothing, and accepts again once drained', async () => {
+    configureBackgroundTasks({ maxPending: 5 });
+    const ran: number[] = [];
+    const record = startNewThread((n: number) => ran.push(n), { name: 'record' });
+    for (let i = 0; i < 5; i++) record(i);
+    let error: unknown;
+    try {
+      record(5);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BackgroundQueueFullError);
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ name: 'BackgroundQueueFullError', pending: 5, maxPending: 5 });
+    expect((error as Error).message).toMatch(
+      /^background queue is full: 5 tasks pending \(maxPending 5\), so record was not scheduled/,
+    );
+    expect(backgroundTaskStats().pending).toBe(5);
+    await drainBackgroundTasks();
+    expect(ran).toEqual([0, 1, 2, 3, 4]);
+    record(6);
+    await drainBackgroundTasks();
+    expect(ran).toEqual([0, 1, 2, 3, 4, 6]);
+  });
+
+  it(`holds DEFAULT_MAX_PENDING_BACKGROUND_TASKS (${DEFAULT_MAX_PENDING_BACKGROUND_TASKS}) pending calls by default, and refuses the next`, async () => {
+    expect(configureBackgroundTasks()).toEqual({ maxPending: DEFAULT_MAX_PENDING_BACKGROUND_TASKS });
+    let ran = 0;
+    const count = startNewThread(() => {
+      ran++;
+    });
+    for (let i = 0; i < DEFAULT_MAX_PENDING_BACKGROUND_TASKS; i++) count();
+    expect(() => count()).toThrow(BackgroundQueueFullError);
+    await drainBackgroundTasks();
+    expect(ran).toBe(DEFAULT_MAX_PENDING_BACKGROUND_TASKS);
+  });
+
+  it('lowering the limit below what is pending refuses new tasks but runs every pending one', async () => {
+    const gate = deferred();
+    let ran = 0;
+    const wait = startNewThread(async () => {
+      await gate.promise;
+      ran++;
+    });
+    for (let i = 0; i < 10; i++) wait();
+    configureBackgroundTasks({ maxPending: 3 });
+    expect(() => wait()).toThrow(BackgroundQueueFullError);
+    gate.resolve();
+    await drainBackgroundTasks();
+    expect(ran).toBe(10);
+  });
+
+  it('checks its options, naming them', () => {
+    expect(() => configureBackgroundTasks({ maxPending: 0 })).toThrow(
+      new RangeError('maxPending must be an integer >= 1 or Infinity, got 0'),
+    );
+    expect(() => configureBackgroundTasks({ maxPending: '10' as never })).toThrow(TypeError);
+    expect(() => configureBackgroundTasks({ maxPendng: 1 } as never)).toThrow(
+      'options has no option "maxPendng" (known: maxPending)',
+    );
+    expect(configureBackgroundTasks({ maxPending: Infinity })).toEqual({ maxPending: Infinity });
   });
 });
 

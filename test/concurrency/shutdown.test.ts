@@ -1,61 +1,15 @@
 // Process-level behaviour: background work survives SIGTERM/SIGINT when the hooks are
 // installed, and the library never keeps a finished program alive.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { newRedis, redisUrl, useKeyPrefix } from '../helpers/redis.js';
+import { newRedis, scanAll, useKeyPrefix } from '../helpers/redis.js';
+import { runFixture } from './child-process.js';
 
 const redis = newRedis();
 const prefix = useKeyPrefix(redis);
 
-interface ChildOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a TypeScript fixture in a child Node; `onReady` runs once it prints `ready`. */
-function runFixture(
-  name: string,
-  args: string[],
-  options: { ready?: string; onReady?: (pid: number) => void; killAfterMs?: number } = {},
-): Promise<ChildOutcome> {
-  const file = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    env: { ...process.env, REDIS_URL: redisUrl() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let readySeen = false;
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    if (!readySeen && options.ready !== undefined && stdout.includes(options.ready)) {
-      readySeen = true;
-      options.onReady?.(child.pid!);
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  // A hang detector, not a speed bound: a child still alive after this long is stuck.
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 25_000);
-  return new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
+/** Keys matching `pattern` on the test Redis (SCAN). */
 async function countKeys(pattern: string): Promise<number> {
-  let count = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    count += keys.length;
-  } while (cursor !== '0');
-  return count;
+  return (await scanAll(redis, pattern)).length;
 }
 
 describe('installShutdownHooks in a real process', () => {

@@ -200,6 +200,8 @@ describe('examples/, run in the consumer project against real Redis', () => {
       'bulk-queries.ts',
       'concurrent-publishing.ts',
       'scratch.ts',
+      'thread-pool-task.ts',
+      'thread-pool.ts',
     ]);
   });
 
@@ -222,6 +224,14 @@ describe('examples/, run in the consumer project against real Redis', () => {
       ],
     ],
     ['concurrent-publishing', [/^published 3001 messages, received 3001$/m]],
+    [
+      'thread-pool',
+      [
+        /^indicators for 400 series on \d+ threads, in input order$/m,
+        /^SYM0: sma20 48\.9449, sma200 48\.9982, volatility 0\.1123$/m,
+        /^written back: 400$/m,
+      ],
+    ],
   ])('%s imports popoto-ts by name, prints what it did, cleans up and exits by itself', async (name, expected) => {
     const source = await readFile(join(ROOT, 'examples', `${name}.ts`), 'utf8');
     expect(source).toMatch(/from 'popoto-ts(\/[a-z/]+)?';/);

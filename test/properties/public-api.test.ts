@@ -173,7 +173,8 @@ describe('every public export', () => {
   const notCalled = [
     'DEFAULT_BATCH_SIZE', 'DEFAULT_CONCURRENCY', 'DEFAULT_TIMEOUT_MS', 'BulkOperationError', 'ModelValidationError',
     'ModelWriteError', 'NoRedisError', 'RedisClosedError', 'RedisConnectionError', 'RedisUnavailableError',
-    'SubscriberOverflowError', 'TaskError', 'TimeoutError',
+    'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'BackgroundQueueFullError', 'ThreadCrashError',
+    'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'TASKS_IN_FLIGHT_PER_THREAD',
   ]; // prettier-ignore
   const fuzzed = new Set<string>();
   const covers = (...names: string[]): void => names.forEach((name) => fuzzed.add(name));
@@ -184,6 +185,54 @@ describe('every public export', () => {
       const names = ['fn', 'params', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark']; // prettier-ignore
       for (const run of [api.runAllMultithreaded, api.run_all_multithreaded]) {
         await fuzz(fc.tuple(fc.oneof(someFn, hostile), someParams, runOptions), (f, p, o) => run(f as never, p as never, o as never), names); // prettier-ignore
+      }
+    });
+
+    it('runAllSettled', async () => {
+      covers('runAllSettled');
+      const names = ['fn', 'params', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark']; // prettier-ignore
+      await fuzz(fc.tuple(fc.oneof(someFn, hostile), someParams, runOptions), (f, p, o) => api.runAllSettled(f as never, p as never, o as never), names); // prettier-ignore
+    });
+
+    it('configureBackgroundTasks, transferResult', async () => {
+      covers('configureBackgroundTasks', 'transferResult');
+      const before = api.configureBackgroundTasks();
+      try {
+        await fuzz(fc.tuple(options(anyOf('maxPending'))), (o) => api.configureBackgroundTasks(o as never), ['options', 'maxPending']); // prettier-ignore
+      } finally {
+        api.configureBackgroundTasks(before);
+      }
+      await fuzz(fc.tuple(hostile, fc.oneof(hostile, fc.constant(undefined))), (v, l) => api.transferResult(v, l as never), ['value', 'transferList']); // prettier-ignore
+    });
+
+    it('ThreadPool: constructor, runAll, runAllSettled, streamAll, run, startNewThread', async () => {
+      covers('ThreadPool');
+      const names = ['taskModuleUrl', 'options', 'maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name']; // prettier-ignore
+      // Only hostile module locations: a pool made anyway is closed at once (nothing may hang).
+      await fuzz(fc.tuple(fc.oneof(hostile, offlineText), options(anyOf('maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name'))), async (u, o) => {
+        const pool = new api.ThreadPool(u as never, o as never);
+        await pool.close();
+      }, names, { runs: 60 }); // prettier-ignore
+      const square = new URL('../fixtures/threads/square.ts', import.meta.url);
+      const pool = new api.ThreadPool<(n: number) => number>(square, { maxThreads: 2 });
+      try {
+        const runNames = ['params', 'param', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark', 'transfer']; // prettier-ignore
+        const numbers = fc.oneof(fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 8 }), hostile);
+        const poolOptions = options({ ...anyOf('concurrency', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark', 'transfer'), signal: fc.oneof(hostile, fc.constant(AbortSignal.abort())) }); // prettier-ignore
+        await fuzz(fc.tuple(numbers, poolOptions), (p, o) => pool.runAll(p as never, o as never), runNames, {
+          runs: 40,
+        });
+        await fuzz(fc.tuple(numbers, poolOptions), (p, o) => pool.runAllSettled(p as never, o as never), runNames, { runs: 40 }); // prettier-ignore
+        await fuzz(fc.tuple(numbers, poolOptions), async (p, o) => {
+          const out: unknown[] = [];
+          for await (const value of pool.streamAll(p as never, o as never)) out.push(value);
+          return out;
+        }, runNames, { runs: 40 }); // prettier-ignore
+        await fuzz(fc.tuple(hostile, poolOptions), (p, o) => pool.run(p as never, o as never), runNames, { runs: 40 });
+        await fuzz(fc.tuple(hostile), (p) => pool.startNewThread(p as never), runNames, { runs: 40 });
+        await api.drainBackgroundTasks();
+      } finally {
+        await pool.close();
       }
     });
 

@@ -1,0 +1,158 @@
+// Errors crossing the thread boundary. Structured clone keeps an Error's message and stack but
+// only the built-in names: a `class NotFoundError extends Error` arrives as a plain `Error`,
+// its `code` and other properties gone. So the worker sends an explicit record instead (name,
+// message, stack, own properties, cause, AggregateError's errors) and the main thread rebuilds
+// a real Error from it.
+import { describeValue, messageOf } from '../utils/errors.js';
+import { findUncloneable } from './cloneable.js';
+
+const MARK = '__popotoThreadError';
+
+/**
+ * A ThreadPool task failed because its worker thread died under it: the task called
+ * `process.exit()`, or something in the worker threw outside any task's promise (an uncaught
+ * exception, in a timer say). The thread has been replaced; the other tasks go on.
+ */
+export class ThreadCrashError extends Error {
+  override readonly name = 'ThreadCrashError';
+  /** The thread's exit code when it exited; undefined when it died of an uncaught exception (see `cause`). */
+  readonly exitCode: number | undefined;
+
+  constructor(message: string, options: { exitCode?: number; cause: unknown }) {
+    super(message, { cause: options.cause });
+    this.exitCode = options.exitCode;
+  }
+}
+
+/** An error as sent from a worker thread. */
+interface ErrorRecord {
+  [MARK]: 'error';
+  name: string;
+  message: string;
+  stack: string | undefined;
+  /** The built-in constructor to rebuild with (TypeError...), else Error. */
+  builtin: string;
+  props: Record<string, unknown>;
+  cause?: unknown;
+  hasCause: boolean;
+  errors?: unknown[];
+}
+
+/** A thrown value that is not an Error, sent as is. */
+interface ValueRecord {
+  [MARK]: 'value';
+  value: unknown;
+}
+
+const BUILTINS: Record<string, new (message?: string) => Error> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+const MAX_DEPTH = 8;
+
+/** Encodes anything a task threw into a record that survives postMessage. Runs in the worker. */
+export function encodeThrown(thrown: unknown, depth = 0): ErrorRecord | ValueRecord {
+  if (!(thrown instanceof Error)) {
+    if (findUncloneable(thrown, 'the thrown value') === undefined) return { [MARK]: 'value', value: thrown };
+    return encodeThrown(
+      new TypeError(`the task threw ${describeValue(thrown)}, which cannot be sent back from its worker thread`),
+      depth,
+    );
+  }
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(thrown)) {
+    if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause' || key === 'errors') continue;
+    const value = (thrown as unknown as Record<string, unknown>)[key];
+    props[key] = findUncloneable(value, key) === undefined ? value : describeValue(value);
+  }
+  const record: ErrorRecord = {
+    [MARK]: 'error',
+    name: thrown.name,
+    message: thrown.message,
+    stack: thrown.stack,
+    builtin: builtinOf(thrown),
+    props,
+    hasCause: 'cause' in thrown,
+  };
+  if (record.hasCause && depth < MAX_DEPTH) record.cause = encodeThrown(thrown.cause, depth + 1);
+  if (thrown instanceof AggregateError && depth < MAX_DEPTH) {
+    record.errors = (thrown.errors as unknown[]).map((error) => encodeThrown(error, depth + 1));
+  }
+  return record;
+}
+
+/** The nearest built-in error class of `error` (a subclass of TypeError is rebuilt as a TypeError). */
+function builtinOf(error: Error): string {
+  if (error instanceof AggregateError) return 'AggregateError';
+  for (const [name, builtin] of Object.entries(BUILTINS)) {
+    if (name !== 'Error' && error instanceof builtin) return name;
+  }
+  return 'Error';
+}
+
+/** True for a record made by `encodeThrown`. */
+export function isThrownRecord(value: unknown): value is ErrorRecord | ValueRecord {
+  return typeof value === 'object' && value !== null && MARK in value;
+}
+
+/**
+ * Rebuilds what the task threw: an Error of the nearest built-in class with the original
+ * name, message, stack (the worker's frames), own properties, cause and AggregateError errors;
+ * a thrown non-Error value as it was.
+ */
+export function decodeThrown(record: ErrorRecord | ValueRecord): unknown {
+  if (record[MARK] === 'value') return record.value;
+  const decodeNested = (value: unknown): unknown => (isThrownRecord(value) ? decodeThrown(value) : value);
+  const error =
+    record.builtin === 'AggregateError'
+      ? new AggregateError((record.errors ?? []).map(decodeNested), record.message)
+      : new (BUILTINS[record.builtin] ?? Error)(record.message);
+  if (error.name !== record.name) {
+    Object.defineProperty(error, 'name', { value: record.name, writable: true, configurable: true, enumerable: false });
+  }
+  Object.defineProperty(error, 'stack', { value: record.stack, writable: true, configurable: true, enumerable: false });
+  if (record.hasCause) {
+    Object.defineProperty(error, 'cause', {
+      value: decodeNested(record.cause),
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  Object.assign(error, record.props);
+  return error;
+}
+
+/**
+ * Turns what piscina rejected a task with into the error the caller sees: the task's own error
+ * rebuilt from its record; an abort as piscina reports it; a thread that died under the task —
+ * piscina's "worker exited with code: N", or the uncaught error the thread died of — as a
+ * ThreadCrashError naming the task (`label`).
+ */
+export function fromWorker(error: unknown, label: string): unknown {
+  if (isThrownRecord(error)) return decodeThrown(error);
+  const message = messageOf(error);
+  const aborted = (error as { name?: unknown } | null)?.name === 'AbortError';
+  if (aborted || message === 'Terminating worker thread') return error;
+  const exit = /^worker exited with code: (-?\d+)$/.exec(message);
+  if (exit !== null) {
+    const exitCode = Number(exit[1]);
+    return new ThreadCrashError(
+      `${label} failed: its worker thread exited with code ${exitCode} (process.exit() in the task?); the thread has been replaced`,
+      { exitCode, cause: error },
+    );
+  }
+  const uncaught = message === '' ? 'an uncaught exception' : `an uncaught exception: ${message}`;
+  return new ThreadCrashError(
+    `${label} failed: its worker thread crashed with ${uncaught}; the thread has been replaced`,
+    {
+      cause: error,
+    },
+  );
+}
