@@ -7,11 +7,14 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Popoto 0.8.3, vendored beside the suite (vendor/README.md). */
+export const VENDORED_POPOTO = fileURLToPath(new URL('./vendor/popoto-0.8.3', import.meta.url));
+
 /** Where the interop suite finds Python and Popoto; each is configurable by an environment variable. */
 export interface InteropSetup {
   /** The Python interpreter: `POPOTO_PYTHON`, default Debian's `/usr/bin/python3` (where the apt packages are), else `python3`. */
   python: string;
-  /** The directory holding the `popoto` package: `POPOTO_PYTHONPATH`, default `/work/shared/popoto-0.8.3`. */
+  /** The directory holding the `popoto` package: `POPOTO_PYTHONPATH`, default the vendored copy (`test/interop/vendor/popoto-0.8.3`). */
   popotoPath: string;
   /** `POPOTO_INTEROP=required`: a missing Python or Popoto fails the run (CI) instead of leaving the suite out. */
   required: boolean;
@@ -28,7 +31,7 @@ export function interopSetup(env: NodeJS.ProcessEnv = process.env): InteropSetup
   }
   return {
     python: env.POPOTO_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'),
-    popotoPath: resolve(env.POPOTO_PYTHONPATH ?? '/work/shared/popoto-0.8.3'),
+    popotoPath: resolve(env.POPOTO_PYTHONPATH ?? VENDORED_POPOTO),
     required: mode === 'required',
   };
 }

@@ -2,7 +2,7 @@
 // left out with one printed line where Python or Popoto is missing, a failed run when
 // POPOTO_INTEROP=required. (This file is outside test/interop, so it runs everywhere.)
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { interopExclusions, interopSetup } from '../interop/availability.js';
+import { interopExclusions, interopSetup, VENDORED_POPOTO } from '../interop/availability.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -36,7 +36,7 @@ describe('interop suite availability', () => {
   });
 
   it('defaults to Debian python3 and the shared Popoto 0.8.3, each overridable', () => {
-    expect(interopSetup({})).toMatchObject({ popotoPath: '/work/shared/popoto-0.8.3', required: false });
+    expect(interopSetup({})).toMatchObject({ popotoPath: VENDORED_POPOTO, required: false });
     expect(interopSetup({ POPOTO_PYTHON: 'python3.11', POPOTO_PYTHONPATH: '/opt/popoto' })).toMatchObject({
       python: 'python3.11',
       popotoPath: '/opt/popoto',
