@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { onBackgroundError } from '../concurrency/index.js';
 import type { RedisClient } from '../redis/connection.js';
 import { deleteMany } from '../redis/delete-many.js';
@@ -78,7 +79,8 @@ export function deleteOnInterrupt(cleanup: InterruptCleanup): Interruption {
   const log = cleanup.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let interrupted = false;
   const handler = (signal: NodeJS.Signals): void => {
-    const code = signal === 'SIGINT' ? 130 : 143;
+    // The shell's convention, as installShutdownHooks uses it: 128 + the signal's number.
+    const code = 128 + osConstants.signals[signal];
     if (interrupted) process.exit(code);
     interrupted = true;
     onBackgroundError(() => undefined);

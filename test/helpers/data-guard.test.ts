@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { runNode } from './child-process.js';
-import { CANARY_ROOT, guardRun } from './data-guard.js';
+import { CANARY_ROOT, guardRun, strictGuardWanted } from './data-guard.js';
 import { keysUnder } from './scan.js';
 
 let server: EmbeddedRedis;
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('guardRun', () => {
   it('plants string, hash, set, zset and list canaries, with and without a TTL, outside the test prefix', async () => {
-    const guard = await guardRun(server.url, 'plant');
+    const guard = await guardRun(server.url, { runId: 'plant', strict: false });
     const canaries = await keysUnder(redis, `${CANARY_ROOT}plant:`);
     const types = await Promise.all(
       canaries.map(async (key) => `${await redis.type(key)}${key.endsWith(':ttl') ? '+ttl' : ''}`),
@@ -37,7 +37,7 @@ describe('guardRun', () => {
   });
 
   it('reports a canary deleted, changed, stripped of its TTL or given one, and keys left under the run prefix', async () => {
-    const guard = await guardRun(server.url, 'harm');
+    const guard = await guardRun(server.url, { runId: 'harm', strict: false });
     const canary = (name: string): string => `${CANARY_ROOT}harm:${name}`;
     await redis.del(canary('string'));
     await redis.hset(canary('hash:ttl'), 'field', 'changed');
@@ -56,6 +56,27 @@ describe('guardRun', () => {
       ].sort(),
     );
     await redis.del(`${guard.runPrefix}forgotten`);
+  });
+});
+
+describe('the strict guard (CI)', () => {
+  it('also reports keys written outside the run prefix and left there', async () => {
+    await redis.set('there-before', '1');
+    const guard = await guardRun(server.url, { runId: 'strict', strict: true });
+    await redis.set('User:1', 'written without the prefix');
+    await redis.set(`${guard.runPrefix}own`, '1');
+    await redis.del('there-before');
+    expect(await guard.check()).toEqual([
+      `left behind under ${guard.runPrefix}: ${guard.runPrefix}own`,
+      `written outside ${guard.runPrefix} and left: User:1`,
+    ]);
+    await redis.del('User:1');
+  });
+
+  it('is on in CI or when asked for, off otherwise', () => {
+    expect(strictGuardWanted({ CI: 'true' })).toBe(true);
+    expect(strictGuardWanted({ POPOTO_TEST_GUARD: 'strict' })).toBe(true);
+    expect(strictGuardWanted({})).toBe(false);
   });
 });
 

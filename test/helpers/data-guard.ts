@@ -37,13 +37,34 @@ export interface RunGuard {
   check(): Promise<Damage>;
 }
 
+/** Options of `guardRun`. */
+export interface GuardOptions {
+  /** The run's id (random by default): the run prefix is `popoto-test:<id>:`. */
+  runId?: string;
+  /**
+   * Also fail on any key that appeared outside the run prefix during the run (a test that wrote
+   * `User:1` unprefixed and left it). Only for a Redis that nothing else writes to while the
+   * tests run, such as CI's: on a shared development Redis, other programs' new keys would count.
+   * Default: on when `CI=true` or `POPOTO_TEST_GUARD=strict`.
+   */
+  strict?: boolean;
+}
+
+/** Whether this environment asks for the strict guard (see `GuardOptions.strict`). */
+export function strictGuardWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CI === 'true' || env.POPOTO_TEST_GUARD === 'strict';
+}
+
 /** Plants the canaries of a new run in the Redis at `url` and returns its guard. */
-export async function guardRun(url: string, runId = randomBytes(6).toString('hex')): Promise<RunGuard> {
+export async function guardRun(url: string, options: GuardOptions = {}): Promise<RunGuard> {
+  const { runId = randomBytes(6).toString('hex'), strict = strictGuardWanted() } = options;
   const runPrefix = `${TEST_ROOT}${runId}:`;
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   await redis.connect();
   try {
     const canaries = await plantCanaries(redis, `${CANARY_ROOT}${runId}:`);
+    // Strict: every key there before the first test (the canaries included), to tell new ones by.
+    const before = strict ? new Set(await keysUnder(redis, '')) : undefined;
     return {
       runPrefix,
       async check() {
@@ -55,6 +76,11 @@ export async function guardRun(url: string, runId = randomBytes(6).toString('hex
           for (const key of leftovers.slice(0, MAX_LISTED)) damage.push(`left behind under ${runPrefix}: ${key}`);
           if (leftovers.length > MAX_LISTED) {
             damage.push(`... ${leftovers.length} keys in all were left behind under ${runPrefix}`);
+          }
+          if (before !== undefined) {
+            const strays = (await keysUnder(checker, '')).filter((k) => !before.has(k) && !k.startsWith(runPrefix));
+            for (const key of strays.slice(0, MAX_LISTED)) damage.push(`written outside ${runPrefix} and left: ${key}`);
+            if (strays.length > MAX_LISTED) damage.push(`... ${strays.length} keys in all outside ${runPrefix}`);
           }
           // Reported, then removed: they are the run's own, and the user's Redis should not keep them.
           for (const key of [...leftovers, ...canaries.map((c) => c.key)]) await checker.unlink(key);
