@@ -42,6 +42,9 @@ export async function deleteKeysUnder(redis: RedisClient, prefix: string): Promi
   return deleted;
 }
 
+/** Signals this soon after the first are the same interruption delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 /** What `deleteOnInterrupt` needs to stop the writes and remove what they wrote. */
 export interface InterruptCleanup {
   namespace: KeyNamespace;
@@ -72,17 +75,26 @@ export interface Interruption {
 /**
  * On SIGINT (Ctrl-C) or SIGTERM: closes the writers, deletes every key under the namespace
  * with a fresh connection, then exits with 130 (SIGINT) or 143 (SIGTERM). A second signal
- * exits at once. Failures of background work cut short by the closed connections are
+ * more than a second after the first exits at once (saying keys may be left); one sooner is
+ * the same interruption delivered twice and is ignored. Failures of background work cut short by the closed connections are
  * expected then and not reported.
  */
 export function deleteOnInterrupt(cleanup: InterruptCleanup): Interruption {
   const log = cleanup.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let interrupted = false;
+  let interruptedAt = 0;
   const handler = (signal: NodeJS.Signals): void => {
     // The shell's convention, as installShutdownHooks uses it: 128 + the signal's number.
     const code = 128 + osConstants.signals[signal];
-    if (interrupted) process.exit(code);
+    if (interrupted) {
+      // One Ctrl-C can arrive twice (`timeout` signals the child, then its process group; a
+      // terminal signals the whole group): repeats within a second are that, not impatience.
+      if (Date.now() - interruptedAt < DUPLICATE_SIGNAL_MS) return;
+      log(`second ${signal}: exiting now; keys may be left under ${cleanup.namespace.prefix}`);
+      process.exit(code);
+    }
     interrupted = true;
+    interruptedAt = Date.now();
     onBackgroundError(() => undefined);
     log(`\ninterrupted: deleting the keys written under ${cleanup.namespace.prefix} ...`);
     void (async () => {

@@ -36,7 +36,7 @@ export async function runAllMultithreaded<P, R>(
 ): Promise<Awaited<R>[]> {
   assertFunction(fn, 'fn');
   assertIterable(params);
-  const normalized = normalizeRunOptions(options);
+  const normalized = normalizeRunOptions(options, 'run');
   return new Promise<Awaited<R>[]>((resolve, reject) => {
     const results: Awaited<R>[] = [];
     const errors: TaskError[] = [];
@@ -94,7 +94,7 @@ export async function runAllSettled<P, R>(
   if (options !== null && typeof options === 'object' && 'stopOnError' in options) {
     throw new TypeError('options has no option "stopOnError" in runAllSettled: every task runs to its outcome');
   }
-  const normalized = { ...normalizeRunOptions(options), stopOnError: false };
+  const normalized = { ...normalizeRunOptions(options, 'settled'), stopOnError: false };
   return new Promise<SettledResult<Awaited<R>>[]>((resolve, reject) => {
     const outcomes: SettledResult<Awaited<R>>[] = [];
     const pool = new TaskPool(fn, params, normalized, {
@@ -133,6 +133,6 @@ export function streamAllMultithreaded<P, R>(
   return new OrderedStream<P, Awaited<R>>(
     fn as (param: P, index: number, task: TaskContext) => Awaited<R>,
     params,
-    normalizeRunOptions(options),
+    normalizeRunOptions(options, 'stream'),
   );
 }

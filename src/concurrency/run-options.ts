@@ -85,20 +85,19 @@ export interface NormalizedRunOptions {
 const DEFAULT_MIN_DELAY_MS = 50;
 const DEFAULT_MAX_DELAY_MS = 5000;
 
-/** Validates the options of a run (TypeError/RangeError naming the option) and fills in defaults. */
-const KNOWN_OPTIONS = [
-  'concurrency',
-  'signal',
-  'stopOnError',
-  'timeoutMs',
-  'retries',
-  'onProgress',
-  'highWaterMark',
-] as const;
+/** Which run takes the options: each refuses what it has no use for, and names only what it takes. */
+export type RunForm = 'run' | 'settled' | 'stream';
 
-export function normalizeRunOptions(options: StreamAllOptions | undefined): NormalizedRunOptions {
+const KNOWN_OPTIONS: Record<RunForm, readonly string[]> = {
+  run: ['concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress'],
+  settled: ['concurrency', 'signal', 'timeoutMs', 'retries', 'onProgress'],
+  stream: ['concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark'],
+};
+
+/** Validates the options of a run (TypeError/RangeError naming the option) and fills in defaults. */
+export function normalizeRunOptions(options: StreamAllOptions | undefined, form: RunForm): NormalizedRunOptions {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, KNOWN_OPTIONS, 'options');
+  assertKnownKeys(options, KNOWN_OPTIONS[form], 'options');
   const {
     concurrency = DEFAULT_CONCURRENCY,
     signal,

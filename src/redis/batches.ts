@@ -79,7 +79,7 @@ export function validateBulkOptions(
   const batchSize = options?.batchSize ?? DEFAULT_BATCH_SIZE;
   assertInteger(batchSize, 'batchSize', 1);
   // The same rules (and messages) as runAllMultithreaded's options.
-  const { retry } = normalizeRunOptions({ concurrency: options?.concurrency, retries: options?.retries });
+  const { retry } = normalizeRunOptions({ concurrency: options?.concurrency, retries: options?.retries }, 'run');
   return { batchSize, retry };
 }
 

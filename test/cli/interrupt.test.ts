@@ -36,6 +36,27 @@ describe('interrupted with Ctrl-C (SIGINT)', () => {
     expect(await keysUnder(redis, prefix)).toEqual([]);
   });
 
+  it('the demo still deletes everything when the one Ctrl-C arrives twice (as `timeout` sends it)', async () => {
+    const outcome = await runCli(
+      ['demo', '--records', '20000'],
+      { REDIS_URL: redisUrl() },
+      {
+        on: {
+          when: /writing under/,
+          then: (child) =>
+            setTimeout(() => {
+              child.kill('SIGINT');
+              setTimeout(() => child.kill('SIGINT'), 10);
+            }, 700),
+        },
+      },
+    );
+    const prefix = namespaceOf(outcome);
+    expect(outcome.code).toBe(130);
+    expect(outcome.stderr).toMatch(/deleted [1-9]\d* key\(s\); nothing is left under popoto-demo:/);
+    expect(await keysUnder(redis, prefix)).toEqual([]);
+  });
+
   it('the bench deletes every key it wrote and exits 130', async () => {
     const outcome = await runTs('bench/main.ts', ['bulk'], {
       env: { REDIS_URL: redisUrl(), BENCH_ROUNDS: '1' },

@@ -7,6 +7,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNode, runTs } from '../helpers/child-process.js';
 import { keysUnder, newRedis, redisUrl } from '../helpers/redis.js';
@@ -187,6 +188,10 @@ describe("the README's quick start", () => {
       expect(outcome.code).toBe(0);
       expect(outcome.stdout).toBe("[ 'user 1', 'user 2', 'user 3' ] 100\n");
       expect(snippet).toContain("// [ 'user 1', 'user 2', 'user 3' ] 100");
+      // It deletes what it wrote: records and their index entries.
+      const check = new Redis(server.url);
+      expect(await check.dbsize()).toBe(0);
+      check.disconnect();
     } finally {
       await server.stop();
     }
