@@ -7,7 +7,7 @@ import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObje
 import { onNextClientEvent, timeoutOf, untilReady } from './availability.js';
 import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
 import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
-import { assertOptionalClient } from './client-shape.js';
+import { assertOptionalClient, keyPrefixOf } from './client-shape.js';
 import { bulkFailure, isClosedError, RedisUnavailableError } from './errors.js';
 import { keySlot } from './key-slot.js';
 import { redactError, secretsOf } from './secrets.js';
@@ -159,12 +159,6 @@ export function planBatches(
     if (current.groups.length > 0) batches.push(current);
   }
   return batches;
-}
-
-/** The `keyPrefix` ioredis puts in front of every key this client sends. */
-function keyPrefixOf(client: RedisClient): string {
-  const prefix = (client.options as { keyPrefix?: unknown }).keyPrefix;
-  return typeof prefix === 'string' ? prefix : '';
 }
 
 /** The node (master and replicas, as ioredis names them) that serves `slot`; the slot itself if unknown. */

@@ -45,6 +45,17 @@ export function isRedisClient(value: unknown): value is RedisClient {
   return client.isCluster === false && typeof client.duplicate === 'function';
 }
 
+/**
+ * The `keyPrefix` ioredis puts in front of every key `client` sends (on a Cluster, the Cluster's
+ * own, which ioredis takes from `redisOptions.keyPrefix` when not given). The one place that
+ * reads it: the bulk operations add it to plan by slot, `scanKeys` matches under it and strips
+ * it from what it yields, so that keys found are the keys the same client reads and writes.
+ */
+export function keyPrefixOf(client: AnyRedisClient): string {
+  const prefix = (client.options as { keyPrefix?: unknown }).keyPrefix;
+  return typeof prefix === 'string' ? prefix : '';
+}
+
 /** True for a Redis Cluster client (of any copy of ioredis); false for anything else. */
 export function isCluster(client: AnyRedisClient): client is Cluster {
   return typeof client === 'object' && client !== null && (client as { isCluster?: unknown }).isCluster === true;

@@ -202,6 +202,40 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
       expect(await collect(scanKeys(`${p}${escapeGlob(odd)}`, { redis }))).toEqual([`${p}${odd}`]);
     });
 
+    it("honours the client's keyPrefix: scans only under it, yields keys without it, as getMany takes them", async () => {
+      const p = prefix();
+      // Glob characters in the prefix are taken literally: `a*p:` must not match `aXp:`.
+      const app = prefixedClient(redis, `${p}a*p:`);
+      await setMany(
+        [
+          [`${p}a*p:user:1`, 'mine 1'],
+          [`${p}a*p:user:2`, 'mine 2'],
+          [`${p}a*p:order:1`, 'not a user'],
+          [`${p}aXp:user:1`, 'theirs'],
+          [`${p}other:user:1`, 'theirs too'],
+        ],
+        { redis },
+      );
+      const found = (await collect(scanKeys('*user:*', { redis: app }))).sort();
+      expect(found).toEqual(['user:1', 'user:2']);
+      expect(await getMany(found, { redis: app })).toEqual(['mine 1', 'mine 2']);
+      expect(await deleteMany(found, { redis: app })).toBe(2);
+      expect(await collect(scanKeys('*', { redis: app }))).toEqual(['order:1']);
+      expect(await redis.get(`${p}aXp:user:1`)).toBe('theirs');
+
+      // A hash tag in the prefix puts every key in one slot (scanned on its master alone on a cluster).
+      const tagged = prefixedClient(redis, `${p}{acct:9}:`);
+      const names = Array.from({ length: 200 }, (_, i) => `item:${i}`);
+      await setMany(
+        names.map((name) => [name, name] as const),
+        { redis: tagged },
+      );
+      const items = await collect(scanKeys(['item:*', 'item:1*'], { redis: tagged, count: 20 }));
+      expect(items).toHaveLength(names.length);
+      expect(new Set(items)).toEqual(new Set(names));
+      expect(await getMany(names, { redis: tagged })).toEqual(names);
+    });
+
     it('stops scanning on break, and throws signal.reason on abort', async () => {
       const p = prefix();
       await setMany(
