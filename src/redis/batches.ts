@@ -351,6 +351,9 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
   const planOptions = spec.keyless === true ? { keyPrefix: '' } : {};
   const command: GroupCommand = (target, group) => spec.command(target, group, keyOf);
   const concurrency = options?.concurrency;
+  // Errors already scrubbed in this call: a failed group (or pipeline) hands one error to all
+  // its items, and it is walked once, not once per item.
+  const redacted = new WeakSet<object>();
 
   const plan = (indexes: readonly number[] | undefined): Batch[] =>
     planBatches(client, keys, count, batchSize, spec.shape, { ...planOptions, indexes });
@@ -369,27 +372,36 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     const budget = timeoutOf(client);
     const deadline = Date.now() + budget;
     if (isCluster(client)) await untilReady(client, budget);
-    let pending: { batches: Batch[]; asking?: Redis }[] = [{ batches: plan(indexes) }];
+    // The round's items, ascending (undefined: all `count` of them), and how they are sent.
+    let round = indexes;
+    let pending: { batches: Batch[]; asking?: Redis }[] = [{ batches: plan(round) }];
     for (let redirections = 0; pending.length > 0; redirections++) {
       const lastRound = redirections >= MAX_REDIRECTIONS || Date.now() >= deadline;
       const moved: number[] = [];
       const asked = new Map<string, number[]>();
       let wait = false;
-      // Only read if the caller aborts; a byte per item is cheaper than a Set on the hot path.
-      const settled = new Uint8Array(count);
+      // Which of the round's items got an outcome, a byte each by position in `round` (only read
+      // if the caller aborts): cheaper than a Set on the hot path, and sized to the round, so a
+      // round that sends 3 items again allocates 3 bytes, not one per item of the call.
+      const items = round;
+      const settled = new Uint8Array(items?.length ?? count);
       const outcome = (group: Group, result: GroupOutcome): void => {
-        for (const index of group.indexes) settled[index] = 1;
+        if (items === undefined) for (const index of group.indexes) settled[index] = 1;
+        else for (const index of group.indexes) settled[positionIn(items, index)] = 1;
         if (result.ok) {
           spec.onReply?.(group, result.value);
           return;
         }
         const redirect = isCluster(client) ? redirectOf(result.error) : undefined;
         if (redirect === undefined || lastRound) {
-          const error =
+          const error = redactError(
             redirect === undefined
               ? result.error
-              : redirectedTooLong(result.error, Date.now() - deadline + budget, budget);
-          for (const index of group.indexes) failed.set(index, redactError(error, secrets));
+              : redirectedTooLong(result.error, Date.now() - deadline + budget, budget),
+            secrets,
+            redacted,
+          );
+          for (const index of group.indexes) failed.set(index, error);
         } else if (redirect.kind === 'ask') {
           const list = asked.get(redirect.address) ?? [];
           asked.set(redirect.address, list);
@@ -409,16 +421,18 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
         }
       } catch (error) {
         if (signal?.aborted !== true) throw error;
-        const unsettled = pending.flatMap(({ batches }) =>
-          batches.flatMap((batch) => batch.groups.flatMap((group) => group.indexes)),
-        );
-        return abandon(unsettled.filter((index) => settled[index] === 0));
+        const unsettled =
+          items === undefined
+            ? Array.from({ length: count }, (_, index) => index).filter((index) => settled[index] === 0)
+            : items.filter((_, position) => settled[position] === 0);
+        return abandon(unsettled);
       }
       pending = [];
       if (moved.length === 0 && asked.size === 0) break;
+      round = [...moved, ...[...asked.values()].flat()].sort((a, b) => a - b);
       const cluster = client as Cluster;
       const waited = wait ? await pause(REDIRECT_DELAY_MS, signal, client) : true;
-      if (!waited) return abandon([...moved, ...[...asked.values()].flat()]);
+      if (!waited) return abandon(round);
       const remaining = Math.max(0, deadline - Date.now());
       if (cluster.status !== 'ready') await untilReady(cluster, remaining);
       else if (!wait || asked.size > 0) await refreshSlots(cluster, remaining);
@@ -472,6 +486,18 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
       results: spec.results,
     });
   }
+}
+
+/** Where `index` sits in `sorted` (ascending, and holding it): a binary search. */
+function positionIn(sorted: readonly number[], index: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < index) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function toTaskErrors(failed: Map<number, unknown>): TaskError[] {
