@@ -2,6 +2,7 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { TaskError } from '../utils/errors.js';
 import { runAllMultithreaded, type RetryOptions } from '../concurrency/index.js';
 import { normalizeRunOptions, type RetryPolicy } from '../concurrency/run-options.js';
+import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
 import { onNextClientEvent, timeoutOf, untilReady } from './availability.js';
@@ -509,23 +510,8 @@ function toTaskErrors(failed: Map<number, unknown>): TaskError[] {
  * otherwise. A client that closes for good ends the wait early: what follows fails at once.
  */
 async function pause(ms: number, signal: AbortSignal | undefined, client: RedisClient): Promise<boolean> {
-  if (isAborted(signal)) return false;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      stopWatching();
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    const stopWatching = onNextClientEvent(client, 'end', done);
-  });
-  return !isAborted(signal);
-}
-
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
+  await stoppableDelay(ms, { signal, stopWhen: (stop) => onNextClientEvent(client, 'end', stop) });
+  return signal?.aborted !== true;
 }
 
 /**
