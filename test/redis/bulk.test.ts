@@ -6,6 +6,7 @@ import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import {
   BulkOperationError,
+  deleteKeysUnder,
   deleteMany,
   escapeGlob,
   getMany,
@@ -124,6 +125,44 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
       expect(await deleteMany(keys, { redis })).toBe(1000);
       expect(await getMany(keys, { redis })).toEqual(keys.map(() => null));
       expect(await deleteMany([], { redis })).toBe(0);
+    });
+  });
+
+  describe('deleteKeysUnder', () => {
+    it('deletes every key under the prefix (taken literally) over every master, nothing else, and counts them', async () => {
+      const p = prefix();
+      const under = `${p}job*7:`;
+      const keys = [under.slice(0, -1), ...Array.from({ length: 2500 }, (_, i) => `${under}${i}`)];
+      const others = [`${p}jobX7:1`, `${p}job*8:1`, `${p}job*7`, `${p}other`];
+      await setMany(
+        [...keys, ...others].map((key) => [key, '1'] as const),
+        { redis },
+      );
+      await redis.hset(`${under}hash`, 'f', 'v');
+      if (redis instanceof Cluster) expect(mastersOf(redis, keys).size).toBe(3);
+      // batchSize 50: UNLINKs go out 1000 keys at a time while the scan goes on.
+      expect(await deleteKeysUnder(under, { redis, batchSize: 50, count: 100 })).toBe(2501);
+      expect(await collect(scanKeys(`${escapeGlob(under)}*`, { redis }))).toEqual([]);
+      expect(await getMany(others, { redis })).toEqual(others.map(() => '1'));
+      expect(await deleteKeysUnder(under, { redis })).toBe(0);
+    });
+
+    it("honours the client's keyPrefix: the prefix is relative to it", async () => {
+      const p = prefix();
+      const app = prefixedClient(redis, `${p}app:`);
+      await setMany(
+        [
+          [`${p}app:tmp:1`, '1'],
+          [`${p}app:tmp:2`, '1'],
+          [`${p}app:keep`, '1'],
+          [`${p}other:tmp:1`, '1'],
+          [`${p}tmp:1`, '1'],
+        ],
+        { redis },
+      );
+      expect(await deleteKeysUnder('tmp:', { redis: app })).toBe(2);
+      expect(await getMany([`${p}app:tmp:1`, `${p}app:tmp:2`], { redis })).toEqual([null, null]);
+      expect(await getMany([`${p}app:keep`, `${p}other:tmp:1`, `${p}tmp:1`], { redis })).toEqual(['1', '1', '1']);
     });
   });
 
@@ -388,6 +427,19 @@ describe('bad input', () => {
     expect(() => scanKeys('x*', { redis, cnt: 5 } as never)).toThrow(
       new TypeError('options has no option "cnt" (known: count, type, signal, redis)'),
     );
+    // An empty prefix would be every key.
+    await expect(deleteKeysUnder('', { redis })).rejects.toThrow(
+      new RangeError('prefix must not be empty (that would delete every key)'),
+    );
+    await expect(deleteKeysUnder(5 as never, { redis })).rejects.toThrow(
+      new TypeError('prefix must be a string, got 5'),
+    );
+    await expect(deleteKeysUnder('x:', { redis, count: 0 })).rejects.toThrow(
+      new RangeError('count must be an integer >= 1, got 0'),
+    );
+    await expect(deleteKeysUnder('x:', { redis, expire: 5 } as never)).rejects.toThrow(
+      /options has no option "expire" \(known: count, redis, signal, batchSize, concurrency, retries\)/,
+    );
   });
 
   it('says the connection is closed when the given client has quit', async () => {
@@ -398,5 +450,55 @@ describe('bad input', () => {
       message: expect.stringContaining('connection is closed'),
     });
     await expect(setMany([['a', '1']], { redis: closed })).rejects.toMatchObject({ name: 'RedisClosedError' });
+  });
+});
+
+describe('deleteKeysUnder, pass after pass', () => {
+  const redis = targets[0].create() as Redis;
+  const prefix = useKeyPrefix(redis);
+
+  it('catches a write that lands after its first pass, in the next pass', async () => {
+    const p = prefix();
+    await setMany(
+      Array.from({ length: 10 }, (_, i) => [`${p}${i}`, '1'] as const),
+      { redis },
+    );
+    // A writer still in flight: its key lands right after the first UNLINK, when the first pass
+    // has already scanned (10 keys fit in one SCAN reply).
+    const unlink = redis.unlink.bind(redis);
+    let late = false;
+    const writing = Object.assign(Object.create(redis) as Redis, {
+      unlink: async (...keys: string[]) => {
+        const removed = await unlink(...keys);
+        if (!late) {
+          late = true;
+          await redis.set(`${p}late`, '1');
+        }
+        return removed;
+      },
+    });
+    expect(await deleteKeysUnder(p, { redis: writing })).toBe(11);
+    expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([]);
+  });
+
+  it('gives up after 20 passes on a prefix that keeps being written to, with the count so far', async () => {
+    const p = prefix();
+    await setMany(
+      Array.from({ length: 10 }, (_, i) => [`${p}${i}`, '1'] as const),
+      { redis },
+    );
+    // A writer that never stops: one new key after every UNLINK.
+    const unlink = redis.unlink.bind(redis);
+    let written = 0;
+    const writing = Object.assign(Object.create(redis) as Redis, {
+      unlink: async (...keys: string[]) => {
+        const removed = await unlink(...keys);
+        await redis.set(`${p}again:${written++}`, '1');
+        return removed;
+      },
+    });
+    // Pass 1 deletes the 10, passes 2 to 20 one new key each.
+    expect(await deleteKeysUnder(p, { redis: writing })).toBe(29);
+    expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([`${p}again:19`]);
   });
 });
