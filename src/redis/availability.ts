@@ -192,7 +192,7 @@ interface ClusterInternals {
  * flight on a live socket are abandoned too (the socket is closed next); otherwise a connection
  * in the middle of its handshake keeps the handshake's own commands.
  */
-export function rejectQueued(client: RedisClient, error: unknown, closing: boolean): void {
+function rejectQueued(client: RedisClient, error: unknown, closing: boolean): void {
   if (isCluster(client)) {
     (client as unknown as ClusterInternals).flushQueue?.(error);
     for (const node of client.nodes('all')) rejectQueuedOnNode(node, error, closing);
@@ -254,7 +254,7 @@ function holdsCommands(client: RedisClient): boolean {
  * gone already stays 'disconnecting': either would queue every later command for ever. At 'end',
  * ioredis refuses new commands at once ("Connection is closed.").
  */
-export function closeForGood(client: RedisClient): void {
+function closeForGood(client: RedisClient): void {
   client.disconnect();
   const internals = client as unknown as RedisInternals & ClusterInternals;
   const stuck = isCluster(client)

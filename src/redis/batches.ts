@@ -181,7 +181,7 @@ function nodeOfSlot(cluster: Cluster, slot: number): string {
 export type Route = 'client' | 'slot-owner' | 'direct';
 
 /** A cluster's slot has no master we hold a connection to (failing over, resharding): retried after a slot refresh. */
-export class NoSlotOwnerError extends Error {
+class NoSlotOwnerError extends Error {
   override readonly name = 'NoSlotOwnerError';
 }
 

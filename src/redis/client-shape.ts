@@ -30,7 +30,7 @@ export type AnyRedisClient = RedisClient | RedisClientLike;
  * True for an ioredis `Redis` or `Cluster` of any copy (version 5 or 6), checked by shape: a class
  * check (`instanceof`) would refuse the application's own ioredis whenever npm installed two copies.
  */
-export function isRedisClient(value: unknown): value is RedisClient {
+function isRedisClient(value: unknown): value is RedisClient {
   if (value === null || typeof value !== 'object') return false;
   const client = value as Partial<Record<string, unknown>>;
   const common =
@@ -65,7 +65,7 @@ export function isCluster(client: AnyRedisClient): client is Cluster {
  * Names a value refused as a client without printing its contents: an object's options, or a
  * string that is really a URL, may hold a password.
  */
-export function describeNonClient(value: unknown): string {
+function describeNonClient(value: unknown): string {
   if (typeof value === 'string') return 'a string (not shown: it may hold a password)';
   if (value === null || typeof value !== 'object') return typeof value === 'function' ? 'a function' : String(value);
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
