@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRedis, scanAll, useKeyPrefix } from '../helpers/redis.js';
-import { runFixture } from './child-process.js';
+import { runFixture } from '../helpers/child-process.js';
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,8 +39,7 @@ describe('ThreadPool in a real process', () => {
   it('SIGTERM with the shutdown hooks drains pool.startNewThread tasks, then exits 143', async () => {
     const p = prefix();
     const outcome = await runFixture('threads/pool-background-writer.ts', [p, '40'], {
-      ready: 'fired',
-      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+      on: { when: /fired/, then: (child) => child.kill('SIGTERM') },
     });
     expect(outcome.stderr).toBe('');
     expect(outcome.code).toBe(143);

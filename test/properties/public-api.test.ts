@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { hostileKey } from '../redis/helpers/hostile-keys.js';
-import { failOnWarningsAndUnhandledRejections, settleWithin } from '../redis/helpers/strict-process.js';
+import { settleWithin } from '../helpers/async.js';
+import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 
 failOnWarningsAndUnhandledRejections();
 

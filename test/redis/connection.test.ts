@@ -20,7 +20,7 @@ import { availabilityOptions } from '../../src/redis/availability.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { freePort } from '../../src/redis/free-port.js';
 import { sleep } from '../helpers/async.js';
-import { runTs } from '../helpers/child-process.js';
+import { runFixture } from '../helpers/child-process.js';
 import { clusterNodes, redisUrl, runPrefix, usePrivateRedis } from '../helpers/redis.js';
 
 const execFileAsync = promisify(execFile);
@@ -126,7 +126,7 @@ describe('closed by its user (quit() or disconnect() on the client itself)', () 
   );
 
   it('and the process then exits on its own', async () => {
-    const outcome = await runTs('test/fixtures/redis-closed-directly.ts', [], { env: { REDIS_URL: redisUrl() } });
+    const outcome = await runFixture('redis-closed-directly.ts', []);
     expect(outcome.stderr).toBe('');
     expect(outcome.stdout).toBe(
       [
