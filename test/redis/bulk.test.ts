@@ -457,48 +457,40 @@ describe('deleteKeysUnder, pass after pass', () => {
   const redis = targets[0].create() as Redis;
   const prefix = useKeyPrefix(redis);
 
-  it('catches a write that lands after its first pass, in the next pass', async () => {
+  /**
+   * Ten keys under a fresh prefix, and `redis` as seen by deleteKeysUnder with a writer still at
+   * work: `write(n)` runs right after its n-th UNLINK is answered (10 keys fit in one SCAN reply,
+   * so the first pass has scanned by then).
+   */
+  async function withWriter(write: (p: string, n: number) => Promise<unknown>): Promise<{ p: string; client: Redis }> {
     const p = prefix();
     await setMany(
       Array.from({ length: 10 }, (_, i) => [`${p}${i}`, '1'] as const),
       { redis },
     );
-    // A writer still in flight: its key lands right after the first UNLINK, when the first pass
-    // has already scanned (10 keys fit in one SCAN reply).
     const unlink = redis.unlink.bind(redis);
-    let late = false;
-    const writing = Object.assign(Object.create(redis) as Redis, {
+    let n = 0;
+    const client = Object.assign(Object.create(redis) as Redis, {
       unlink: async (...keys: string[]) => {
         const removed = await unlink(...keys);
-        if (!late) {
-          late = true;
-          await redis.set(`${p}late`, '1');
-        }
+        await write(p, n++);
         return removed;
       },
     });
-    expect(await deleteKeysUnder(p, { redis: writing })).toBe(11);
+    return { p, client };
+  }
+
+  it('catches a write that lands after its first pass, in the next pass', async () => {
+    const { p, client } = await withWriter((p, n) => (n === 0 ? redis.set(`${p}late`, '1') : Promise.resolve()));
+    expect(await deleteKeysUnder(p, { redis: client })).toBe(11);
     expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([]);
   });
 
   it('gives up after 20 passes on a prefix that keeps being written to, with the count so far', async () => {
-    const p = prefix();
-    await setMany(
-      Array.from({ length: 10 }, (_, i) => [`${p}${i}`, '1'] as const),
-      { redis },
-    );
     // A writer that never stops: one new key after every UNLINK.
-    const unlink = redis.unlink.bind(redis);
-    let written = 0;
-    const writing = Object.assign(Object.create(redis) as Redis, {
-      unlink: async (...keys: string[]) => {
-        const removed = await unlink(...keys);
-        await redis.set(`${p}again:${written++}`, '1');
-        return removed;
-      },
-    });
+    const { p, client } = await withWriter((p, n) => redis.set(`${p}again:${n}`, '1'));
     // Pass 1 deletes the 10, passes 2 to 20 one new key each.
-    expect(await deleteKeysUnder(p, { redis: writing })).toBe(29);
+    expect(await deleteKeysUnder(p, { redis: client })).toBe(29);
     expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([`${p}again:19`]);
   });
 });
