@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Redis, RedisOptions } from 'ioredis';
-import { deleteKeysUnder } from '../src/cli/key-namespace.js';
 import { findOnPath } from '../src/redis/embedded-server.js';
 
 const execFileAsync = promisify(execFile);
@@ -120,11 +119,6 @@ export async function seedStrings(redis: Redis, prefix: string, count: number, v
     await pipeline.exec();
   }
   return keys;
-}
-
-/** Deletes every key under `prefix`, with the library's own SCAN and UNLINK batches. */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  await deleteKeysUnder(redis, prefix);
 }
 
 /**

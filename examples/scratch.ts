@@ -2,7 +2,7 @@
 // private redis-server that popoto-ts starts and stops), so every key they write lives under one
 // fresh prefix, and they delete exactly that prefix when they are done.
 import { randomBytes } from 'node:crypto';
-import { connect, deleteMany, disconnect, escapeGlob, isCluster, scanKeys, type RedisClient } from 'popoto-ts/redis';
+import { connect, deleteKeysUnder, disconnect, isCluster, type RedisClient } from 'popoto-ts/redis';
 
 /** A prefix to write under, and the way to remove it. */
 export interface Scratch {
@@ -10,7 +10,7 @@ export interface Scratch {
   prefix: string;
   /** A connection that puts `prefix` before every key (for models, which pick their own key names). */
   prefixed: RedisClient;
-  /** Deletes every key under the prefix (SCAN + UNLINK), then closes the connections. */
+  /** Deletes every key under the prefix (deleteKeysUnder: SCAN + UNLINK), then closes the connections. */
   cleanUp: () => Promise<void>;
 }
 
@@ -25,9 +25,7 @@ export async function openScratch(name: string): Promise<Scratch> {
     prefix,
     prefixed,
     async cleanUp() {
-      const keys: string[] = [];
-      for await (const key of scanKeys(`${escapeGlob(prefix)}*`)) keys.push(key);
-      const deleted = await deleteMany(keys);
+      const deleted = await deleteKeysUnder(prefix);
       console.log(`deleted ${deleted} keys under ${prefix}`);
       prefixed.disconnect();
       await disconnect();

@@ -2,10 +2,9 @@
 // client: runAllMultithreaded (default options), p-map at its best concurrency, sequential
 // awaits, getMany, and redis-benchmark as the ceiling of what the server gives one box.
 import pMap from 'p-map';
-import { DEFAULT_BATCH_SIZE, getMany } from '../../src/redis/index.js';
+import { deleteKeysUnder, DEFAULT_BATCH_SIZE, getMany } from '../../src/redis/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
 import {
-  deletePrefix,
   measureRounds,
   redisBenchmark,
   seedStrings,
@@ -132,7 +131,7 @@ export const bulkGet: Workload = {
         ],
       };
     } finally {
-      await deletePrefix(redis, prefix);
+      await deleteKeysUnder(prefix, { redis });
       redis.disconnect();
     }
   },

@@ -3,8 +3,9 @@
 // runAllMultithreaded pipeline over the keys; one runs the CPU step on a ThreadPool
 // (`pool.run(raw, { signal: task.signal })`), the other on the main thread.
 import { availableParallelism } from 'node:os';
+import { deleteKeysUnder } from '../../src/redis/index.js';
 import { runAllMultithreaded, ThreadPool } from '../../src/utils/multithreading.js';
-import { deletePrefix, measureRounds, spread, type Workload } from '../harness.js';
+import { measureRounds, spread, type Workload } from '../harness.js';
 import { priceSeries } from './indicators.js';
 import recordStep from './record-step.js';
 
@@ -72,7 +73,7 @@ export const mixedJob: Workload = {
       };
     } finally {
       await pool.close();
-      await deletePrefix(redis, prefix);
+      await deleteKeysUnder(prefix, { redis });
       redis.disconnect();
     }
   },

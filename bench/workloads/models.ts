@@ -4,8 +4,9 @@
 import { FIELD_TYPES } from '../../src/models/field-types.js';
 import { RECORD_SCRIPT } from '../../src/models/record-script.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
+import { deleteKeysUnder } from '../../src/redis/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
-import { deletePrefix, measureRounds, redisBenchmark, spread, type Measured, type Workload } from '../harness.js';
+import { measureRounds, redisBenchmark, spread, type Measured, type Workload } from '../harness.js';
 
 const RECORDS = 100_000;
 const SWEEP = [512, 1024, 2048, 4096];
@@ -176,7 +177,7 @@ export const models: Workload = {
       };
     } finally {
       log('deleting the records');
-      await deletePrefix(plain, keyPrefix);
+      await deleteKeysUnder(keyPrefix, { redis: plain });
       redis.disconnect();
       plain.disconnect();
     }

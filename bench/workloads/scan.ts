@@ -1,7 +1,7 @@
 // DESIGN §4 / issue 3: scanKeys over 1M keys with 3 patterns, keys/s, against the plain way:
 // one SCAN cursor per pattern, one pattern after the other.
-import { scanKeys } from '../../src/redis/index.js';
-import { measureRounds, spread, deletePrefix, type Workload } from '../harness.js';
+import { deleteKeysUnder, scanKeys } from '../../src/redis/index.js';
+import { measureRounds, spread, type Workload } from '../harness.js';
 
 const KEYS = 1_000_000;
 const workload = 'scanKeys 1M keys, 3 patterns';
@@ -68,7 +68,7 @@ export const scan: Workload = {
       };
     } finally {
       log('deleting the keys');
-      await deletePrefix(redis, prefix);
+      await deleteKeysUnder(prefix, { redis });
       redis.disconnect();
     }
   },

@@ -5,8 +5,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { deleteKeysUnder } from '../../src/redis/index.js';
 import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/utils/multithreading.js';
-import { deletePrefix, measureRounds, spread, type Workload } from '../harness.js';
+import { measureRounds, spread, type Workload } from '../harness.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -92,7 +93,7 @@ export const seed: Workload = {
         ],
       };
     } finally {
-      await deletePrefix(redis, prefix);
+      await deleteKeysUnder(prefix, { redis });
       redis.disconnect();
     }
   },

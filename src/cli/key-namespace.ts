@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import { onBackgroundError } from '../concurrency/index.js';
 import type { RedisClient } from '../redis/connection.js';
-import { deleteMany } from '../redis/delete-many.js';
-import { escapeGlob } from '../redis/escape-glob.js';
-import { scanKeys } from '../redis/scan-keys.js';
+import { deleteKeysUnder } from '../redis/delete-keys-under.js';
 
 /**
  * The keys a command (the demo, the bench) writes to a user's Redis, all under one fresh
@@ -19,27 +17,10 @@ export class KeyNamespace {
     this.prefix = `${kind}:${randomBytes(4).toString('hex')}:`;
   }
 
-  /** Deletes every key under the prefix; see `deleteKeysUnder`. */
+  /** Deletes every key under the prefix (`deleteKeysUnder`); resolves with how many. */
   deleteAll(redis: RedisClient): Promise<number> {
-    return deleteKeysUnder(redis, this.prefix);
+    return deleteKeysUnder(this.prefix, { redis, count: 5000 });
   }
-}
-
-/**
- * Deletes every key under `prefix` (SCAN with the prefix as a literal, then UNLINK), passing
- * again until a pass finds nothing: a write still in flight when one pass ran is caught by the
- * next. Resolves with the number of keys deleted.
- */
-export async function deleteKeysUnder(redis: RedisClient, prefix: string): Promise<number> {
-  const pattern = `${escapeGlob(prefix)}*`;
-  let deleted = 0;
-  for (let pass = 0; pass < 20; pass++) {
-    const keys: string[] = [];
-    for await (const key of scanKeys(pattern, { redis, count: 5000 })) keys.push(key);
-    if (keys.length === 0) return deleted;
-    deleted += await deleteMany(keys, { redis });
-  }
-  return deleted;
 }
 
 /** Signals this soon after the first are the same interruption delivered twice. */

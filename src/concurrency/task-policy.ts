@@ -1,4 +1,5 @@
 import { TimeoutError } from '../utils/errors.js';
+import { stoppableDelay } from './delay.js';
 import type { RetryPolicy } from './run-options.js';
 import { TaskAttempt, type Cancellable, type RunScope, type TaskContext } from './task-context.js';
 
@@ -118,20 +119,15 @@ async function retrying<P, R>(
 }
 
 /** Waits `ms`; a stopped run ends the wait at once (rejecting with its reason) and clears the timer. */
-function delay(ms: number, scope: RunScope): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const wait: Cancellable = {
-      cancel(reason) {
-        clearTimeout(timer);
-        reject(reason);
-      },
-    };
-    const timer = setTimeout(() => {
-      scope.delete(wait);
-      resolve();
-    }, ms);
-    scope.add(wait);
+async function delay(ms: number, scope: RunScope): Promise<void> {
+  const elapsed = await stoppableDelay(ms, {
+    stopWhen: (stop) => {
+      const wait: Cancellable = { cancel: stop };
+      scope.add(wait);
+      return () => scope.delete(wait);
+    },
   });
+  if (!elapsed) throw scope.reason;
 }
 
 /**

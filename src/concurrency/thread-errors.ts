@@ -97,7 +97,7 @@ function builtinOf(error: Error): string {
 }
 
 /** True for a record made by `encodeThrown`. */
-export function isThrownRecord(value: unknown): value is ErrorRecord | ValueRecord {
+function isThrownRecord(value: unknown): value is ErrorRecord | ValueRecord {
   return typeof value === 'object' && value !== null && MARK in value;
 }
 
@@ -106,7 +106,7 @@ export function isThrownRecord(value: unknown): value is ErrorRecord | ValueReco
  * name, message, stack (the worker's frames), own properties, cause and AggregateError errors;
  * a thrown non-Error value as it was.
  */
-export function decodeThrown(record: ErrorRecord | ValueRecord): unknown {
+function decodeThrown(record: ErrorRecord | ValueRecord): unknown {
   if (record[MARK] === 'value') return record.value;
   const decodeNested = (value: unknown): unknown => (isThrownRecord(value) ? decodeThrown(value) : value);
   const error =

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeValue } from '../utils/errors.js';
 
 /** Set on globalThis in a worker once a TypeScript loader is registered there. */
-export const TS_LOADER_FLAG = Symbol.for('popoto-ts.ts-loader');
+const TS_LOADER_FLAG = Symbol.for('popoto-ts.ts-loader');
 
 /** True when `url` names a TypeScript file. */
 export function isTypeScriptUrl(url: string): boolean {
@@ -23,7 +23,7 @@ export function isTypeScriptUrl(url: string): boolean {
  * would resolve it, or undefined when tsx is not installed there. Read from tsx's package
  * exports, since `require.resolve` would give its CommonJS build.
  */
-export function findTsxApi(fromUrl: string): string | undefined {
+function findTsxApi(fromUrl: string): string | undefined {
   try {
     const packageJson = createRequire(fromUrl).resolve('tsx/package.json');
     const { exports } = JSON.parse(readFileSync(packageJson, 'utf8')) as {
@@ -38,27 +38,39 @@ export function findTsxApi(fromUrl: string): string | undefined {
 }
 
 /** True when this Node strips TypeScript types itself (22.6+ with the flag, 23.6+ by default). */
-export function nodeRunsTypeScript(): boolean {
+function nodeRunsTypeScript(): boolean {
   return Boolean((process.features as { typescript?: unknown }).typescript);
 }
 
 /** A module, as a data: URL for `--import`, that registers tsx from `apiUrl` in the thread that imports it. */
-export function tsLoaderModule(apiUrl: string): string {
+function tsLoaderModule(apiUrl: string): string {
   const source =
     `import { register } from ${JSON.stringify(apiUrl)}; register(); ` +
     `globalThis[Symbol.for(${JSON.stringify(TS_LOADER_FLAG.description)})] = true;`;
   return `data:text/javascript,${encodeURIComponent(source)}`;
 }
 
-/** Registers tsx in the current (worker) thread unless a TypeScript loader already is. */
-export async function ensureTsLoader(moduleUrl: string): Promise<void> {
-  if ((globalThis as Record<symbol, unknown>)[TS_LOADER_FLAG] === true || nodeRunsTypeScript()) return;
+/**
+ * What loading the TypeScript module at `moduleUrl` takes: nothing (undefined) when this Node
+ * strips types itself, else tsx, whose registration API's URL is returned. Neither is a
+ * TypeError saying what to do: checked in the main thread when a pool is made, and in the worker.
+ */
+function typeScriptLoaderFor(moduleUrl: string): string | undefined {
+  if (nodeRunsTypeScript()) return undefined;
   const apiUrl = findTsxApi(moduleUrl);
   if (apiUrl === undefined) {
     throw new TypeError(
       `taskModuleUrl is a TypeScript file (${moduleUrl}) and no TypeScript loader was found: install tsx beside it, or point the pool at compiled JavaScript`,
     );
   }
+  return apiUrl;
+}
+
+/** Registers tsx in the current (worker) thread unless a TypeScript loader already is. */
+export async function ensureTsLoader(moduleUrl: string): Promise<void> {
+  if ((globalThis as Record<symbol, unknown>)[TS_LOADER_FLAG] === true) return;
+  const apiUrl = typeScriptLoaderFor(moduleUrl);
+  if (apiUrl === undefined) return;
   const { register } = (await import(apiUrl)) as { register: () => unknown };
   register();
   (globalThis as Record<symbol, unknown>)[TS_LOADER_FLAG] = true;
@@ -99,11 +111,8 @@ export function normalizeModuleUrl(taskModuleUrl: unknown): string {
     if (!existsSync(fileURLToPath(url))) {
       throw new TypeError(`taskModuleUrl must name an existing module file, got ${url.href} (no such file)`);
     }
-    if (isTypeScriptUrl(url.href) && !FROM_SOURCE && !nodeRunsTypeScript() && findTsxApi(url.href) === undefined) {
-      throw new TypeError(
-        `taskModuleUrl is a TypeScript file (${url.href}) and no TypeScript loader was found: install tsx beside it, or point the pool at compiled JavaScript`,
-      );
-    }
+    // From the sources the worker has a loader already (sourceExecArgv).
+    if (isTypeScriptUrl(url.href) && !FROM_SOURCE) typeScriptLoaderFor(url.href);
   } else if (url.protocol !== 'data:') {
     throw new TypeError(`taskModuleUrl must be a file: or data: URL, got ${url.href}`);
   }

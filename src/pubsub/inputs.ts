@@ -19,10 +19,3 @@ export function collectNames(values: readonly unknown[], listName: string, requi
   values.forEach((value, i) => assertName(value, `${listName}[${i}]`));
   return [...new Set(values as string[])];
 }
-
-/**
- * Throws a TypeError unless `value` is undefined or an ioredis client (of any copy of ioredis 5
- * or 6, checked by shape). Checked when an object is constructed (useRedis checks again when it
- * is used) so that the mistake surfaces at its source.
- */
-export { assertOptionalClient } from '../redis/client-shape.js';

@@ -5,7 +5,8 @@ import { isCluster, useRedis, type AnyRedisClient } from '../redis/connection.js
 import { publishMany } from '../redis/publish-many.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
-import { assertName, assertOptionalClient } from './inputs.js';
+import { assertOptionalClient } from '../redis/client-shape.js';
+import { assertName } from './inputs.js';
 import { encodePayload, validateEncoding, type PubSubEncoding } from './payload.js';
 
 /** Options of `new Publisher()`. */

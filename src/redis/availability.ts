@@ -57,7 +57,8 @@ export function timeoutOf(client: object): number {
  * afterwards (within 100 ms) until the client is ready again. Reconnecting goes on meanwhile, so
  * the client recovers on its own when the server comes back.
  *
- * Timers are unref'd: a guard never keeps the process alive.
+ * The guard stops when the client closes for good ('end'). Timers are unref'd: a guard never
+ * keeps the process alive.
  */
 export function guardAvailability(client: RedisClient, timeoutMs: number, target: string): AvailabilityGuard {
   const downMs = Math.max(1, timeoutMs - Math.floor(timeoutMs / 2));
@@ -89,10 +90,14 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
     }, downMs).unref();
   };
   const up = (): void => clear();
+  // Closed for good (quit() or disconnect() on the client itself): ioredis refuses every later
+  // command at once, so there is nothing left to bound, and a sweeper started now would run for
+  // the life of the process.
+  const end = (): void => guard.stop();
 
   client.on('close', down);
   client.on('reconnecting', down);
-  client.on('end', down);
+  client.on('end', end);
   client.on('ready', up);
   const guard: AvailabilityGuard = {
     timeoutMs,
@@ -101,7 +106,7 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
       clear();
       client.off('close', down);
       client.off('reconnecting', down);
-      client.off('end', down);
+      client.off('end', end);
       client.off('ready', up);
     },
   };
@@ -187,7 +192,7 @@ interface ClusterInternals {
  * flight on a live socket are abandoned too (the socket is closed next); otherwise a connection
  * in the middle of its handshake keeps the handshake's own commands.
  */
-export function rejectQueued(client: RedisClient, error: unknown, closing: boolean): void {
+function rejectQueued(client: RedisClient, error: unknown, closing: boolean): void {
   if (isCluster(client)) {
     (client as unknown as ClusterInternals).flushQueue?.(error);
     for (const node of client.nodes('all')) rejectQueuedOnNode(node, error, closing);
@@ -249,7 +254,7 @@ function holdsCommands(client: RedisClient): boolean {
  * gone already stays 'disconnecting': either would queue every later command for ever. At 'end',
  * ioredis refuses new commands at once ("Connection is closed.").
  */
-export function closeForGood(client: RedisClient): void {
+function closeForGood(client: RedisClient): void {
   client.disconnect();
   const internals = client as unknown as RedisInternals & ClusterInternals;
   const stuck = isCluster(client)

@@ -2,12 +2,13 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { TaskError } from '../utils/errors.js';
 import { runAllMultithreaded, type RetryOptions } from '../concurrency/index.js';
 import { normalizeRunOptions, type RetryPolicy } from '../concurrency/run-options.js';
+import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
 import { onNextClientEvent, timeoutOf, untilReady } from './availability.js';
 import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
 import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
-import { assertOptionalClient } from './client-shape.js';
+import { assertOptionalClient, keyPrefixOf } from './client-shape.js';
 import { bulkFailure, isClosedError, RedisUnavailableError } from './errors.js';
 import { keySlot } from './key-slot.js';
 import { redactError, secretsOf } from './secrets.js';
@@ -161,12 +162,6 @@ export function planBatches(
   return batches;
 }
 
-/** The `keyPrefix` ioredis puts in front of every key this client sends. */
-function keyPrefixOf(client: RedisClient): string {
-  const prefix = (client.options as { keyPrefix?: unknown }).keyPrefix;
-  return typeof prefix === 'string' ? prefix : '';
-}
-
 /** The node (master and replicas, as ioredis names them) that serves `slot`; the slot itself if unknown. */
 function nodeOfSlot(cluster: Cluster, slot: number): string {
   return cluster.slots[slot]?.join(',') ?? `slot:${slot}`;
@@ -186,7 +181,7 @@ function nodeOfSlot(cluster: Cluster, slot: number): string {
 export type Route = 'client' | 'slot-owner' | 'direct';
 
 /** A cluster's slot has no master we hold a connection to (failing over, resharding): retried after a slot refresh. */
-export class NoSlotOwnerError extends Error {
+class NoSlotOwnerError extends Error {
   override readonly name = 'NoSlotOwnerError';
 }
 
@@ -357,6 +352,9 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
   const planOptions = spec.keyless === true ? { keyPrefix: '' } : {};
   const command: GroupCommand = (target, group) => spec.command(target, group, keyOf);
   const concurrency = options?.concurrency;
+  // Errors already scrubbed in this call: a failed group (or pipeline) hands one error to all
+  // its items, and it is walked once, not once per item.
+  const redacted = new WeakSet<object>();
 
   const plan = (indexes: readonly number[] | undefined): Batch[] =>
     planBatches(client, keys, count, batchSize, spec.shape, { ...planOptions, indexes });
@@ -375,27 +373,36 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     const budget = timeoutOf(client);
     const deadline = Date.now() + budget;
     if (isCluster(client)) await untilReady(client, budget);
-    let pending: { batches: Batch[]; asking?: Redis }[] = [{ batches: plan(indexes) }];
+    // The round's items, ascending (undefined: all `count` of them), and how they are sent.
+    let round = indexes;
+    let pending: { batches: Batch[]; asking?: Redis }[] = [{ batches: plan(round) }];
     for (let redirections = 0; pending.length > 0; redirections++) {
       const lastRound = redirections >= MAX_REDIRECTIONS || Date.now() >= deadline;
       const moved: number[] = [];
       const asked = new Map<string, number[]>();
       let wait = false;
-      // Only read if the caller aborts; a byte per item is cheaper than a Set on the hot path.
-      const settled = new Uint8Array(count);
+      // Which of the round's items got an outcome, a byte each by position in `round` (only read
+      // if the caller aborts): cheaper than a Set on the hot path, and sized to the round, so a
+      // round that sends 3 items again allocates 3 bytes, not one per item of the call.
+      const items = round;
+      const settled = new Uint8Array(items?.length ?? count);
       const outcome = (group: Group, result: GroupOutcome): void => {
-        for (const index of group.indexes) settled[index] = 1;
+        if (items === undefined) for (const index of group.indexes) settled[index] = 1;
+        else for (const index of group.indexes) settled[positionIn(items, index)] = 1;
         if (result.ok) {
           spec.onReply?.(group, result.value);
           return;
         }
         const redirect = isCluster(client) ? redirectOf(result.error) : undefined;
         if (redirect === undefined || lastRound) {
-          const error =
+          const error = redactError(
             redirect === undefined
               ? result.error
-              : redirectedTooLong(result.error, Date.now() - deadline + budget, budget);
-          for (const index of group.indexes) failed.set(index, redactError(error, secrets));
+              : redirectedTooLong(result.error, Date.now() - deadline + budget, budget),
+            secrets,
+            redacted,
+          );
+          for (const index of group.indexes) failed.set(index, error);
         } else if (redirect.kind === 'ask') {
           const list = asked.get(redirect.address) ?? [];
           asked.set(redirect.address, list);
@@ -415,16 +422,18 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
         }
       } catch (error) {
         if (signal?.aborted !== true) throw error;
-        const unsettled = pending.flatMap(({ batches }) =>
-          batches.flatMap((batch) => batch.groups.flatMap((group) => group.indexes)),
-        );
-        return abandon(unsettled.filter((index) => settled[index] === 0));
+        const unsettled =
+          items === undefined
+            ? Array.from({ length: count }, (_, index) => index).filter((index) => settled[index] === 0)
+            : items.filter((_, position) => settled[position] === 0);
+        return abandon(unsettled);
       }
       pending = [];
       if (moved.length === 0 && asked.size === 0) break;
+      round = [...moved, ...[...asked.values()].flat()].sort((a, b) => a - b);
       const cluster = client as Cluster;
       const waited = wait ? await pause(REDIRECT_DELAY_MS, signal, client) : true;
-      if (!waited) return abandon([...moved, ...[...asked.values()].flat()]);
+      if (!waited) return abandon(round);
       const remaining = Math.max(0, deadline - Date.now());
       if (cluster.status !== 'ready') await untilReady(cluster, remaining);
       else if (!wait || asked.size > 0) await refreshSlots(cluster, remaining);
@@ -480,6 +489,18 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
   }
 }
 
+/** Where `index` sits in `sorted` (ascending, and holding it): a binary search. */
+function positionIn(sorted: readonly number[], index: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < index) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 function toTaskErrors(failed: Map<number, unknown>): TaskError[] {
   return [...failed].map(([index, error]) => new TaskError(index, error));
 }
@@ -489,23 +510,8 @@ function toTaskErrors(failed: Map<number, unknown>): TaskError[] {
  * otherwise. A client that closes for good ends the wait early: what follows fails at once.
  */
 async function pause(ms: number, signal: AbortSignal | undefined, client: RedisClient): Promise<boolean> {
-  if (isAborted(signal)) return false;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      stopWatching();
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    const stopWatching = onNextClientEvent(client, 'end', done);
-  });
-  return !isAborted(signal);
-}
-
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
+  await stoppableDelay(ms, { signal, stopWhen: (stop) => onNextClientEvent(client, 'end', stop) });
+  return signal?.aborted !== true;
 }
 
 /**

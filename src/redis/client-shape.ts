@@ -30,7 +30,7 @@ export type AnyRedisClient = RedisClient | RedisClientLike;
  * True for an ioredis `Redis` or `Cluster` of any copy (version 5 or 6), checked by shape: a class
  * check (`instanceof`) would refuse the application's own ioredis whenever npm installed two copies.
  */
-export function isRedisClient(value: unknown): value is RedisClient {
+function isRedisClient(value: unknown): value is RedisClient {
   if (value === null || typeof value !== 'object') return false;
   const client = value as Partial<Record<string, unknown>>;
   const common =
@@ -45,6 +45,17 @@ export function isRedisClient(value: unknown): value is RedisClient {
   return client.isCluster === false && typeof client.duplicate === 'function';
 }
 
+/**
+ * The `keyPrefix` ioredis puts in front of every key `client` sends (on a Cluster, the Cluster's
+ * own, which ioredis takes from `redisOptions.keyPrefix` when not given). The one place that
+ * reads it: the bulk operations add it to plan by slot, `scanKeys` matches under it and strips
+ * it from what it yields, so that keys found are the keys the same client reads and writes.
+ */
+export function keyPrefixOf(client: AnyRedisClient): string {
+  const prefix = (client.options as { keyPrefix?: unknown }).keyPrefix;
+  return typeof prefix === 'string' ? prefix : '';
+}
+
 /** True for a Redis Cluster client (of any copy of ioredis); false for anything else. */
 export function isCluster(client: AnyRedisClient): client is Cluster {
   return typeof client === 'object' && client !== null && (client as { isCluster?: unknown }).isCluster === true;
@@ -54,7 +65,7 @@ export function isCluster(client: AnyRedisClient): client is Cluster {
  * Names a value refused as a client without printing its contents: an object's options, or a
  * string that is really a URL, may hold a password.
  */
-export function describeNonClient(value: unknown): string {
+function describeNonClient(value: unknown): string {
   if (typeof value === 'string') return 'a string (not shown: it may hold a password)';
   if (value === null || typeof value !== 'object') return typeof value === 'function' ? 'a function' : String(value);
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;

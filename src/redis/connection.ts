@@ -12,6 +12,7 @@ import {
   availabilityOptions,
   DEFAULT_TIMEOUT_MS,
   guardAvailability,
+  onNextClientEvent,
   rejectAllAndClose,
   waitForReplies,
   type AvailabilityGuard,
@@ -58,7 +59,13 @@ type State =
       target: string;
       guard: AvailabilityGuard;
     }
-  | { kind: 'closed' };
+  | {
+      kind: 'closed';
+      /** Why, when not by `disconnect()`. */
+      message?: string;
+      /** Settling what a client closed elsewhere still held, and stopping its private server. */
+      settling?: Promise<void>;
+    };
 
 let state: State = { kind: 'idle' };
 
@@ -89,6 +96,7 @@ export function connect(urlOrOptions?: string | ConnectOptions): Promise<RedisCl
   const promise = open(options).then(
     (opened) => {
       state = { kind: 'open', ...opened };
+      onNextClientEvent(opened.client, 'end', () => closedElsewhere(opened.client));
       return opened.client;
     },
     (error: unknown) => {
@@ -102,14 +110,15 @@ export function connect(urlOrOptions?: string | ConnectOptions): Promise<RedisCl
 
 /**
  * The shared connection opened by `connect()`. Throws when there is none: before `connect()`
- * (call it first) and after `disconnect()` (a `RedisClosedError`).
+ * (call it first), and after `disconnect()` or after the client itself was closed (its `quit()`
+ * or `disconnect()`): a `RedisClosedError`, and `connect()` opens a new connection.
  */
 export function getRedis(): RedisClient {
   switch (state.kind) {
     case 'open':
       return state.client;
     case 'closed':
-      throw new RedisClosedError();
+      throw new RedisClosedError(state.message);
     case 'connecting':
       throw new Error('the Redis connection is still opening: await connect() before getRedis()');
     default:
@@ -128,7 +137,7 @@ export async function useRedis(client?: AnyRedisClient): Promise<RedisClient> {
     if (client.status === 'end') throw new RedisClosedError();
     return client;
   }
-  if (state.kind === 'closed') throw new RedisClosedError();
+  if (state.kind === 'closed') throw new RedisClosedError(state.message);
   return connect();
 }
 
@@ -147,7 +156,9 @@ export async function disconnect(): Promise<void> {
   if (state.kind === 'connecting') await state.promise.catch(() => undefined);
   if (state.kind !== 'open') {
     if (state.kind === 'idle') return;
+    const settling = state.kind === 'closed' ? state.settling : undefined;
     state = { kind: 'closed' };
+    await settling;
     return;
   }
   const { client, embedded, guard } = state;
@@ -159,6 +170,25 @@ export async function disconnect(): Promise<void> {
     await rejectAllAndClose(client, new RedisClosedError());
     await embedded?.stop();
   }
+}
+
+/**
+ * The shared client was closed for good without `disconnect()`: its user called `quit()` or
+ * `disconnect()` on it (getRedis() hands it out). It is then as after `disconnect()`: closed,
+ * `getRedis()` and the bulk operations throw a `RedisClosedError`, `connect()` opens a new one;
+ * whatever the client still held is settled with that error, and a private server is stopped.
+ */
+function closedElsewhere(client: RedisClient): void {
+  if (state.kind !== 'open' || state.client !== client) return;
+  const { embedded, guard } = state;
+  const message =
+    'the Redis connection is closed (its client was closed with quit() or disconnect()); call connect() to open it again';
+  guard.stop();
+  const settling = (async () => {
+    await rejectAllAndClose(client, new RedisClosedError(message));
+    await embedded?.stop();
+  })().catch(() => undefined);
+  state = { kind: 'closed', message, settling };
 }
 
 function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefined): ConnectOptions {

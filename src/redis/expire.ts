@@ -1,7 +1,7 @@
 import { describeValue } from '../utils/errors.js';
 
 /** The largest TTL accepted, in seconds. */
-export const MAX_EXPIRE_SECONDS = Number.MAX_SAFE_INTEGER;
+const MAX_EXPIRE_SECONDS = Number.MAX_SAFE_INTEGER;
 
 /**
  * Throws unless `expire` is a TTL Redis accepts, in seconds: > 0 and at most

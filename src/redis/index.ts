@@ -20,6 +20,7 @@ export { DEFAULT_BATCH_SIZE, type BulkOptions } from './batches.js';
 export { getMany } from './get-many.js';
 export { setMany, type SetManyOptions } from './set-many.js';
 export { deleteMany } from './delete-many.js';
+export { deleteKeysUnder, type DeleteKeysUnderOptions } from './delete-keys-under.js';
 export { publishMany } from './publish-many.js';
 export { scanKeys, type ScanKeysOptions } from './scan-keys.js';
 export { escapeGlob } from './escape-glob.js';

@@ -10,7 +10,9 @@ import {
   assertOptionsObject,
 } from '../utils/validate.js';
 import { masterForSlot } from './cluster-nodes.js';
+import { keyPrefixOf } from './client-shape.js';
 import { isCluster, useRedis, type AnyRedisClient } from './connection.js';
+import { escapeGlob } from './escape-glob.js';
 import { keySlot } from './key-slot.js';
 
 /** Options of `scanKeys`. */
@@ -32,6 +34,11 @@ export interface ScanKeysOptions {
  * Memory grows with the number of distinct keys (they are remembered to de-duplicate).
  * On a cluster a pattern whose hash tag is literal (`user:{42}:*`) is scanned only on the
  * master that owns that slot. `break` stops every scan.
+ *
+ * With a client that has a `keyPrefix`, everything is relative to it, as in the other bulk
+ * operations: each pattern matches only keys under the prefix (taken literally), and each key is
+ * yielded without it, ready for `getMany`, `setMany` or `deleteMany` on the same client. (SCAN
+ * itself ignores `keyPrefix`: on its own it would see every key of the server.)
  *
  * Put user text inside a pattern through `escapeGlob`.
  *
@@ -58,9 +65,13 @@ export function scanKeys(
 
 async function* scan(patterns: string[], count: number, options: ScanKeysOptions | undefined): AsyncGenerator<string> {
   const client = await useRedis(options?.redis);
+  const prefix = keyPrefixOf(client);
+  // The prefix as Redis stored it (a lone surrogate is U+FFFD there), to strip from SCAN's replies.
+  const stored = Buffer.from(prefix, 'utf8').toString('utf8');
+  const matches = patterns.map((pattern) => escapeGlob(prefix) + pattern);
   const sources = isCluster(client)
-    ? patterns.flatMap((pattern) => mastersFor(client, pattern).map((node) => ({ node, pattern })))
-    : patterns.map((pattern) => ({ node: client, pattern }));
+    ? matches.flatMap((pattern) => mastersFor(client, pattern).map((node) => ({ node, pattern })))
+    : matches.map((pattern) => ({ node: client, pattern }));
   const extra = options?.type === undefined ? [] : ['TYPE', options.type];
   const queue = new AsyncQueue<string[]>(Math.max(4, sources.length * 2));
   runAllMultithreaded(
@@ -80,7 +91,13 @@ async function* scan(patterns: string[], count: number, options: ScanKeysOptions
   );
   const seen = new Set<string>();
   for await (const keys of queue) {
-    for (const key of keys) {
+    for (const found of keys) {
+      let key = found;
+      if (stored !== '') {
+        // Every key SCAN returned matched the escaped prefix; the check keeps it that way.
+        if (!found.startsWith(stored)) continue;
+        key = found.slice(stored.length);
+      }
       if (seen.has(key)) continue;
       seen.add(key);
       yield key;

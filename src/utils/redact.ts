@@ -9,7 +9,7 @@ const SECRET_KEY = /pass(word|phrase)?$|^pwd$|secret|token|credential|^auth$|api
 const MASK = '***';
 
 /** True for a property name such as `password`, `secret`, `token` or `auth`. */
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 

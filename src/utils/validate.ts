@@ -54,13 +54,6 @@ export function assertInteger(
   throw typeof value === 'number' && !Number.isNaN(value) ? new RangeError(message) : new TypeError(message);
 }
 
-/** Throws unless `value` is a finite number >= `min` (a duration in milliseconds, say). */
-export function assertFiniteNumber(value: unknown, name: string, min: number): asserts value is number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= min) return;
-  const message = `${name} must be a finite number >= ${min}, got ${describeValue(value)}`;
-  throw typeof value === 'number' && !Number.isNaN(value) ? new RangeError(message) : new TypeError(message);
-}
-
 /** Throws a TypeError unless `value` is undefined or an AbortSignal. */
 export function assertOptionalSignal(value: unknown, name: string): asserts value is AbortSignal | undefined {
   if (value !== undefined && !(value instanceof AbortSignal)) {
@@ -69,7 +62,7 @@ export function assertOptionalSignal(value: unknown, name: string): asserts valu
 }
 
 /** setTimeout's largest delay; beyond it Node fires after 1 ms instead. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Throws unless `value` is a number of milliseconds in [min, MAX_TIMER_MS] that a timer can honour. */
 export function assertDuration(value: unknown, name: string, min: number): asserts value is number {

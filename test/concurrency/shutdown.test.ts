@@ -2,7 +2,7 @@
 // installed, and the library never keeps a finished program alive.
 import { describe, expect, it } from 'vitest';
 import { newRedis, scanAll, useKeyPrefix } from '../helpers/redis.js';
-import { runFixture } from './child-process.js';
+import { runFixture } from '../helpers/child-process.js';
 
 const redis = newRedis();
 const prefix = useKeyPrefix(redis);
@@ -16,8 +16,7 @@ describe('installShutdownHooks in a real process', () => {
   it('SIGTERM during 2000 background writes: all 2000 land, then exit code 143', async () => {
     const p = prefix();
     const outcome = await runFixture('background-writer.ts', [p, '2000', 'hooks'], {
-      ready: 'fired',
-      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+      on: { when: /fired/, then: (child) => child.kill('SIGTERM') },
     });
     expect(outcome.stderr).toBe('');
     expect(outcome.code).toBe(143);
@@ -27,8 +26,7 @@ describe('installShutdownHooks in a real process', () => {
   it('SIGINT drains too and exits with 130', async () => {
     const p = prefix();
     const outcome = await runFixture('background-writer.ts', [p, '300', 'hooks'], {
-      ready: 'fired',
-      onReady: (pid) => process.kill(pid, 'SIGINT'),
+      on: { when: /fired/, then: (child) => child.kill('SIGINT') },
     });
     expect(outcome.code).toBe(130);
     expect(await countKeys(`${p}*`)).toBe(300);
@@ -37,8 +35,7 @@ describe('installShutdownHooks in a real process', () => {
   it('gives up after timeoutMs, says how much was left, and exits with 143 anyway', async () => {
     const p = prefix();
     const outcome = await runFixture('background-writer.ts', [p, '5', 'hooks', '30000', '300'], {
-      ready: 'fired',
-      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+      on: { when: /fired/, then: (child) => child.kill('SIGTERM') },
     });
     expect(outcome.code).toBe(143);
     expect(outcome.stderr).toBe('popoto-ts: exiting on SIGTERM with 5 background task(s) still pending after 300 ms\n');
@@ -50,10 +47,12 @@ describe('installShutdownHooks in a real process', () => {
     // Without the second signal the drain would wait 30 s for the writes, and the hang
     // detector would SIGKILL the child (code null) first.
     const outcome = await runFixture('background-writer.ts', [p, '5', 'hooks', '30000', '30000'], {
-      ready: 'fired',
-      onReady: (pid) => {
-        process.kill(pid, 'SIGTERM');
-        setTimeout(() => process.kill(pid, 'SIGTERM'), 200);
+      on: {
+        when: /fired/,
+        then: (child) => {
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGTERM'), 200);
+        },
       },
     });
     expect(outcome.code).toBe(143);
@@ -63,8 +62,7 @@ describe('installShutdownHooks in a real process', () => {
   it('without the hooks, SIGTERM loses the pending writes (what Python daemon threads do)', async () => {
     const p = prefix();
     const outcome = await runFixture('background-writer.ts', [p, '2000', 'no-hooks'], {
-      ready: 'fired',
-      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+      on: { when: /fired/, then: (child) => child.kill('SIGTERM') },
     });
     expect(outcome.signal).toBe('SIGTERM');
     expect(await countKeys(`${p}*`)).toBeLessThan(2000);

@@ -10,7 +10,7 @@ import {
   type TaskContext,
 } from '../../src/concurrency/index.js';
 import { deferred, nextTurn, sleep } from '../helpers/async.js';
-import { collectWarnings } from './warnings.js';
+import { collectWarnings } from '../helpers/process-warnings.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

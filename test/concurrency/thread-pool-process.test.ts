@@ -2,12 +2,14 @@
 // and from the compiled dist/ (with a JavaScript and a TypeScript task module), and the
 // shutdown hooks drain pool.startNewThread tasks.
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRedis, scanAll, useKeyPrefix } from '../helpers/redis.js';
-import { runFixture } from './child-process.js';
+import { runFixture } from '../helpers/child-process.js';
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,8 +39,7 @@ describe('ThreadPool in a real process', () => {
   it('SIGTERM with the shutdown hooks drains pool.startNewThread tasks, then exits 143', async () => {
     const p = prefix();
     const outcome = await runFixture('threads/pool-background-writer.ts', [p, '40'], {
-      ready: 'fired',
-      onReady: (pid) => process.kill(pid, 'SIGTERM'),
+      on: { when: /fired/, then: (child) => child.kill('SIGTERM') },
     });
     expect(outcome.stderr).toBe('');
     expect(outcome.code).toBe(143);
@@ -73,6 +74,18 @@ describe('ThreadPool from the compiled dist/', () => {
     await writeFile(`${out}package.json`, '{ "type": "module" }\n');
     await writeFile(`${out}square.js`, 'export default function square(n) { return n * n; }\n');
     await writeFile(
+      `${out}make-pool.js`,
+      [
+        "import { ThreadPool } from './dist/utils/multithreading.js';",
+        'try {',
+        '  await new ThreadPool(process.argv[2]).close();',
+        "  process.stdout.write('made\\n');",
+        '} catch (error) {',
+        '  process.stdout.write(`${error.name}: ${error.message}\\n`);',
+        '}',
+      ].join('\n'),
+    );
+    await writeFile(
       `${out}program.js`,
       [
         "import { ThreadPool } from './dist/utils/multithreading.js';",
@@ -86,6 +99,26 @@ describe('ThreadPool from the compiled dist/', () => {
     );
   }, 120_000);
   afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it('refuses a TypeScript task module with no loader to be found, saying what to do', async () => {
+    // Outside the checkout, where no tsx can be resolved from the module.
+    const lonely = await mkdtemp(join(tmpdir(), 'popoto-ts-lonely-'));
+    try {
+      await writeFile(join(lonely, 'task.ts'), 'export default (n: number): number => n * n;\n');
+      const url = pathToFileURL(join(lonely, 'task.ts')).href;
+      const outcome = await runFixture(`${out}make-pool.js`, [url], { killAfterMs: 30_000 });
+      expect(outcome.stderr).toBe('');
+      // A Node that strips types itself needs no loader.
+      expect(outcome.stdout).toBe(
+        (process.features as { typescript?: unknown }).typescript
+          ? 'made\n'
+          : `TypeError: taskModuleUrl is a TypeScript file (${url}) and no TypeScript loader was found: ` +
+              'install tsx beside it, or point the pool at compiled JavaScript\n',
+      );
+    } finally {
+      await rm(lonely, { recursive: true, force: true });
+    }
+  });
 
   it('runs a JavaScript and a TypeScript task module with plain node, and exits on its own after close()', async () => {
     const tsModule = fileURLToPath(new URL('../fixtures/threads/square.ts', import.meta.url));

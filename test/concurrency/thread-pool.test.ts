@@ -22,7 +22,7 @@ import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
 import type square from '../fixtures/threads/square.js';
 import { sleep } from '../helpers/async.js';
-import { collectWarnings } from './warnings.js';
+import { collectWarnings } from '../helpers/process-warnings.js';
 
 const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
 const squareModule = new URL('../fixtures/threads/square.ts', import.meta.url);

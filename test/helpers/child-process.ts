@@ -1,7 +1,10 @@
-// Runs a TypeScript program of ours (a fixture, the CLI, the bench) in a child Node process
-// through tsx, as a user would run it, and reports how it ended and what it printed.
+// Runs a program of ours (a fixture, the CLI, the bench) in a child Node process, TypeScript
+// through tsx, as a user would run it, and reports how it ended and what it printed. The one
+// child-process runner of the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redisUrl } from './redis.js';
 
 /** How a child process ended and what it printed. */
 export interface ChildOutcome {
@@ -30,6 +33,17 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Runs `file` (relative to the repository root) with `args` under tsx. */
 export function runTs(file: string, args: string[], options: RunOptions = {}): Promise<ChildOutcome> {
   return runNode(['--import', 'tsx', `${ROOT}${file}`, ...args], options);
+}
+
+/**
+ * Runs a fixture against the test Redis (`REDIS_URL`, unless `options.env` says otherwise):
+ * `name` under test/fixtures, or an absolute path; a TypeScript file under tsx, a JavaScript one
+ * with plain node.
+ */
+export function runFixture(name: string, args: string[], options: RunOptions = {}): Promise<ChildOutcome> {
+  const file = isAbsolute(name) ? name : `${ROOT}test/fixtures/${name}`;
+  const loader = file.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return runNode([...loader, file, ...args], { ...options, env: { REDIS_URL: redisUrl(), ...options.env } });
 }
 
 /** Runs `node <argv>` in the repository root (or `options.cwd`). */

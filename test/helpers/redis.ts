@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { startEmbeddedRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from '../../src/redis/embedded-server.js';
-import { deleteKeysUnder } from './scan.js';
+import { deleteKeysUnder } from '../../src/redis/delete-keys-under.js';
 
-export { deleteKeysUnder, keysUnder, scanAll } from './scan.js';
+export { keysUnder, scanAll } from './scan.js';
 
 /** URL of the single Redis the tests run against (see global-setup.ts). */
 export function redisUrl(): string {
@@ -79,12 +79,14 @@ afterAll(async () => {
 
 /**
  * A key prefix unique to the current test, under the run's prefix, e.g.
- * `popoto-test:<run id>:3f9a…:`. Keys under it are deleted after the test (SCAN with the prefix).
+ * `popoto-test:<run id>:3f9a…:`. Keys under it are deleted after the test (`deleteKeysUnder`,
+ * relative to `client`'s own keyPrefix if it has one); the data guard checks, with its own raw
+ * SCAN, that nothing is left.
  */
 export function useKeyPrefix(client: TestClient): () => string {
   let current: string | undefined;
   afterEach(async () => {
-    if (current !== undefined) await deleteKeysUnder(client, current);
+    if (current !== undefined) await deleteKeysUnder(current, { redis: client });
     current = undefined;
   });
   return () => (current ??= `${runPrefix()}${randomBytes(6).toString('hex')}:`);

@@ -1,6 +1,7 @@
 // Finding a test's own keys: SCAN with the prefix in the pattern, on the server or on every
 // master of a cluster. Never KEYS (it blocks a user's Redis and sees everyone's keys). Kept free
-// of vitest imports, so the global setup's data guard can use it too.
+// of vitest imports and of the code under test (plain ioredis SCAN), so the global setup's data
+// guard can rely on it. Deleting is the library's own deleteKeysUnder (see useKeyPrefix).
 import { Cluster, type Redis } from 'ioredis';
 import { escapeGlob } from '../../src/redis/escape-glob.js';
 
@@ -22,10 +23,4 @@ export async function scanAll(client: Redis | Cluster, pattern: string): Promise
 /** Every key that starts with `prefix` (taken literally: glob characters in it are escaped). */
 export function keysUnder(client: Redis | Cluster, prefix: string): Promise<string[]> {
   return scanAll(client, `${escapeGlob(prefix)}*`);
-}
-
-/** Deletes every key under `prefix` (one UNLINK per key, so that no command spans cluster slots). */
-export async function deleteKeysUnder(client: Redis | Cluster, prefix: string): Promise<void> {
-  const keys = await keysUnder(client, prefix);
-  await Promise.all(keys.map((key) => client.unlink(key)));
 }

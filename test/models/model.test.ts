@@ -10,10 +10,10 @@ import {
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
+import { deleteKeysUnder } from '../../src/redis/index.js';
 import { drainBackgroundTasks } from '../../src/utils/multithreading.js';
 import { sleep } from '../helpers/async.js';
 import {
-  deleteKeysUnder,
   newRedis,
   prefixedClient,
   runPrefix,
@@ -288,9 +288,8 @@ describe('batching', () => {
       write.mockRestore();
     } finally {
       prefixed.disconnect();
-      // SCAN under the test's own prefix, on a client without keyPrefix (ioredis applies
-      // keyPrefix to commands' keys but not to SCAN or KEYS patterns).
-      await deleteKeysUnder(redis, keyPrefix);
+      // The test's own prefix, deleted through a client without keyPrefix.
+      await deleteKeysUnder(keyPrefix, { redis });
     }
   });
 });

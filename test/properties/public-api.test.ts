@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { hostileKey } from '../redis/helpers/hostile-keys.js';
-import { failOnWarningsAndUnhandledRejections, settleWithin } from '../redis/helpers/strict-process.js';
+import { settleWithin } from '../helpers/async.js';
+import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 
 failOnWarningsAndUnhandledRejections();
 
@@ -276,6 +277,12 @@ describe('every public export', () => {
       );
     });
 
+    it('deleteKeysUnder: refused input deletes nothing', async () => {
+      covers('deleteKeysUnder');
+      const names = ['prefix', 'options', 'count', 'redis', 'signal', 'batchSize', 'concurrency', 'retries'];
+      await fuzz(fc.tuple(fc.oneof(hostileKey(), hostile), options({ ...anyOf('count', 'signal', 'batchSize', 'concurrency', 'retries'), redis: client })), (p, o) => api.deleteKeysUnder(p as never, o as never), names, { mayWrite: false }); // prettier-ignore
+    });
+
     it('scanKeys, escapeGlob, redactUrl, keySlot, isCluster', async () => {
       covers('scanKeys', 'escapeGlob', 'redactUrl', 'keySlot', 'isCluster');
       await fuzz(fc.tuple(fc.oneof(keys, hostileKey()), options({ ...anyOf('count', 'type', 'signal'), redis: client })), async (p, o) => {
@@ -406,7 +413,7 @@ describe('hostile text never widens a match', () => {
   /** How Redis stores a key: its UTF-8 bytes (a lone surrogate is U+FFFD), read back as text. */
   const asStored = (text: string): string => Buffer.from(text, 'utf8').toString('utf8');
 
-  it('escapeGlob: a pattern built from any text finds exactly that key, and its prefix pattern only keys starting with it', async () => {
+  it('escapeGlob: a pattern built from any text finds exactly that key, and its prefix pattern (and deleteKeysUnder) only keys starting with it', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(hostileKey(10), fc.array(hostileKey(10), { maxLength: 12 }), async (text, others) => {
@@ -422,9 +429,15 @@ describe('hostile text never widens a match', () => {
         };
         const exact = await scan(`${p}${api.escapeGlob(text)}`);
         const prefixed = await scan(`${p}${api.escapeGlob(text)}*`);
+        const under = stored.filter((key) => key.startsWith(asStored(`${p}${text}`)));
+        const deleted = await api.deleteKeysUnder(`${p}${text}`, { redis });
+        const left = await scan(`${p}*`);
         await admin.unlink(...stored);
         expect(exact).toEqual([asStored(`${p}${text}`)]);
-        expect(prefixed).toEqual(stored.filter((key) => key.startsWith(asStored(`${p}${text}`))).sort());
+        expect(prefixed).toEqual([...under].sort());
+        // deleteKeysUnder takes its prefix literally: exactly the keys starting with it go.
+        expect(deleted).toBe(under.length);
+        expect(left).toEqual(stored.filter((key) => !under.includes(key)).sort());
       }),
       { numRuns: 300 },
     );

@@ -6,6 +6,7 @@ import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import {
   BulkOperationError,
+  deleteKeysUnder,
   deleteMany,
   escapeGlob,
   getMany,
@@ -127,6 +128,44 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
     });
   });
 
+  describe('deleteKeysUnder', () => {
+    it('deletes every key under the prefix (taken literally) over every master, nothing else, and counts them', async () => {
+      const p = prefix();
+      const under = `${p}job*7:`;
+      const keys = [under.slice(0, -1), ...Array.from({ length: 2500 }, (_, i) => `${under}${i}`)];
+      const others = [`${p}jobX7:1`, `${p}job*8:1`, `${p}job*7`, `${p}other`];
+      await setMany(
+        [...keys, ...others].map((key) => [key, '1'] as const),
+        { redis },
+      );
+      await redis.hset(`${under}hash`, 'f', 'v');
+      if (redis instanceof Cluster) expect(mastersOf(redis, keys).size).toBe(3);
+      // batchSize 50: UNLINKs go out 1000 keys at a time while the scan goes on.
+      expect(await deleteKeysUnder(under, { redis, batchSize: 50, count: 100 })).toBe(2501);
+      expect(await collect(scanKeys(`${escapeGlob(under)}*`, { redis }))).toEqual([]);
+      expect(await getMany(others, { redis })).toEqual(others.map(() => '1'));
+      expect(await deleteKeysUnder(under, { redis })).toBe(0);
+    });
+
+    it("honours the client's keyPrefix: the prefix is relative to it", async () => {
+      const p = prefix();
+      const app = prefixedClient(redis, `${p}app:`);
+      await setMany(
+        [
+          [`${p}app:tmp:1`, '1'],
+          [`${p}app:tmp:2`, '1'],
+          [`${p}app:keep`, '1'],
+          [`${p}other:tmp:1`, '1'],
+          [`${p}tmp:1`, '1'],
+        ],
+        { redis },
+      );
+      expect(await deleteKeysUnder('tmp:', { redis: app })).toBe(2);
+      expect(await getMany([`${p}app:tmp:1`, `${p}app:tmp:2`], { redis })).toEqual([null, null]);
+      expect(await getMany([`${p}app:keep`, `${p}other:tmp:1`, `${p}tmp:1`], { redis })).toEqual(['1', '1', '1']);
+    });
+  });
+
   describe('publishMany', () => {
     it('publishes every message and returns receiver counts in input order', async () => {
       // On a cluster PUBLISH counts only the subscribers on the publishing node (Redis semantics).
@@ -200,6 +239,40 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
         { redis },
       );
       expect(await collect(scanKeys(`${p}${escapeGlob(odd)}`, { redis }))).toEqual([`${p}${odd}`]);
+    });
+
+    it("honours the client's keyPrefix: scans only under it, yields keys without it, as getMany takes them", async () => {
+      const p = prefix();
+      // Glob characters in the prefix are taken literally: `a*p:` must not match `aXp:`.
+      const app = prefixedClient(redis, `${p}a*p:`);
+      await setMany(
+        [
+          [`${p}a*p:user:1`, 'mine 1'],
+          [`${p}a*p:user:2`, 'mine 2'],
+          [`${p}a*p:order:1`, 'not a user'],
+          [`${p}aXp:user:1`, 'theirs'],
+          [`${p}other:user:1`, 'theirs too'],
+        ],
+        { redis },
+      );
+      const found = (await collect(scanKeys('*user:*', { redis: app }))).sort();
+      expect(found).toEqual(['user:1', 'user:2']);
+      expect(await getMany(found, { redis: app })).toEqual(['mine 1', 'mine 2']);
+      expect(await deleteMany(found, { redis: app })).toBe(2);
+      expect(await collect(scanKeys('*', { redis: app }))).toEqual(['order:1']);
+      expect(await redis.get(`${p}aXp:user:1`)).toBe('theirs');
+
+      // A hash tag in the prefix puts every key in one slot (scanned on its master alone on a cluster).
+      const tagged = prefixedClient(redis, `${p}{acct:9}:`);
+      const names = Array.from({ length: 200 }, (_, i) => `item:${i}`);
+      await setMany(
+        names.map((name) => [name, name] as const),
+        { redis: tagged },
+      );
+      const items = await collect(scanKeys(['item:*', 'item:1*'], { redis: tagged, count: 20 }));
+      expect(items).toHaveLength(names.length);
+      expect(new Set(items)).toEqual(new Set(names));
+      expect(await getMany(names, { redis: tagged })).toEqual(names);
     });
 
     it('stops scanning on break, and throws signal.reason on abort', async () => {
@@ -354,6 +427,19 @@ describe('bad input', () => {
     expect(() => scanKeys('x*', { redis, cnt: 5 } as never)).toThrow(
       new TypeError('options has no option "cnt" (known: count, type, signal, redis)'),
     );
+    // An empty prefix would be every key.
+    await expect(deleteKeysUnder('', { redis })).rejects.toThrow(
+      new RangeError('prefix must not be empty (that would delete every key)'),
+    );
+    await expect(deleteKeysUnder(5 as never, { redis })).rejects.toThrow(
+      new TypeError('prefix must be a string, got 5'),
+    );
+    await expect(deleteKeysUnder('x:', { redis, count: 0 })).rejects.toThrow(
+      new RangeError('count must be an integer >= 1, got 0'),
+    );
+    await expect(deleteKeysUnder('x:', { redis, expire: 5 } as never)).rejects.toThrow(
+      /options has no option "expire" \(known: count, redis, signal, batchSize, concurrency, retries\)/,
+    );
   });
 
   it('says the connection is closed when the given client has quit', async () => {
@@ -364,5 +450,47 @@ describe('bad input', () => {
       message: expect.stringContaining('connection is closed'),
     });
     await expect(setMany([['a', '1']], { redis: closed })).rejects.toMatchObject({ name: 'RedisClosedError' });
+  });
+});
+
+describe('deleteKeysUnder, pass after pass', () => {
+  const redis = targets[0].create() as Redis;
+  const prefix = useKeyPrefix(redis);
+
+  /**
+   * Ten keys under a fresh prefix, and `redis` as seen by deleteKeysUnder with a writer still at
+   * work: `write(n)` runs right after its n-th UNLINK is answered (10 keys fit in one SCAN reply,
+   * so the first pass has scanned by then).
+   */
+  async function withWriter(write: (p: string, n: number) => Promise<unknown>): Promise<{ p: string; client: Redis }> {
+    const p = prefix();
+    await setMany(
+      Array.from({ length: 10 }, (_, i) => [`${p}${i}`, '1'] as const),
+      { redis },
+    );
+    const unlink = redis.unlink.bind(redis);
+    let n = 0;
+    const client = Object.assign(Object.create(redis) as Redis, {
+      unlink: async (...keys: string[]) => {
+        const removed = await unlink(...keys);
+        await write(p, n++);
+        return removed;
+      },
+    });
+    return { p, client };
+  }
+
+  it('catches a write that lands after its first pass, in the next pass', async () => {
+    const { p, client } = await withWriter((p, n) => (n === 0 ? redis.set(`${p}late`, '1') : Promise.resolve()));
+    expect(await deleteKeysUnder(p, { redis: client })).toBe(11);
+    expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([]);
+  });
+
+  it('gives up after 20 passes on a prefix that keeps being written to, with the count so far', async () => {
+    // A writer that never stops: one new key after every UNLINK.
+    const { p, client } = await withWriter((p, n) => redis.set(`${p}again:${n}`, '1'));
+    // Pass 1 deletes the 10, passes 2 to 20 one new key each.
+    expect(await deleteKeysUnder(p, { redis: client })).toBe(29);
+    expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([`${p}again:19`]);
   });
 });

@@ -15,10 +15,10 @@ import {
   RedisUnavailableError,
   setMany,
 } from '../../src/redis/index.js';
-import { sleep } from '../helpers/async.js';
+import { outcomeOf, settleWithin, sleep } from '../helpers/async.js';
 import { startFaultCluster, type FaultCluster } from './helpers/fault-cluster.js';
 import { hostileKey } from './helpers/hostile-keys.js';
-import { failOnWarningsAndUnhandledRejections, outcomeOf, settleWithin } from './helpers/strict-process.js';
+import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 
 failOnWarningsAndUnhandledRejections();
 

@@ -19,6 +19,8 @@ import {
 import { availabilityOptions } from '../../src/redis/availability.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { freePort } from '../../src/redis/free-port.js';
+import { sleep } from '../helpers/async.js';
+import { runFixture } from '../helpers/child-process.js';
 import { clusterNodes, redisUrl, runPrefix, usePrivateRedis } from '../helpers/redis.js';
 
 const execFileAsync = promisify(execFile);
@@ -87,6 +89,55 @@ describe('connect / getRedis / disconnect', () => {
     expect(client).toBeInstanceOf(Cluster);
     expect(await client.set(`${runPrefix()}cluster-connect`, '1')).toBe('OK');
     expect(await client.del(`${runPrefix()}cluster-connect`)).toBe(1);
+  });
+});
+
+describe('closed by its user (quit() or disconnect() on the client itself)', () => {
+  type Internals = { flushQueue: (...args: unknown[]) => void };
+
+  it.each([
+    ['a single Redis', 'quit'],
+    ['a single Redis', 'disconnect'],
+    ['a cluster', 'quit'],
+    ['a cluster', 'disconnect'],
+  ] as const)(
+    'on %s, after %s(): the guard stops, getRedis and bulk operations say closed, connect() opens a new one',
+    async (kind, how) => {
+      const target = kind === 'a cluster' ? { clusterNodes: clusterNodes() } : { url: redisUrl() };
+      // The guard sweeps a client that cannot serve every 100 ms once it has been down for 100 ms.
+      const client = await connect({ ...target, timeoutMs: 200 });
+      const sweeps = vi.spyOn(client as unknown as Internals, 'flushQueue');
+      const ended = new Promise((resolve) => client.once('end', resolve));
+      if (how === 'quit') await client.quit();
+      else client.disconnect();
+      await ended;
+      await sleep(50);
+      sweeps.mockClear();
+      await sleep(1000);
+      expect(sweeps, 'sweeps of the closed client').not.toHaveBeenCalled();
+      expect(() => getRedis()).toThrow(RedisClosedError);
+      expect(() => getRedis()).toThrow('its client was closed with quit() or disconnect()');
+      await expect(getMany(['a'])).rejects.toBeInstanceOf(RedisClosedError);
+      const again = await connect(target);
+      expect(again).not.toBe(client);
+      expect(await again.ping()).toBe('PONG');
+      expect(getRedis()).toBe(again);
+    },
+  );
+
+  it('and the process then exits on its own', async () => {
+    const outcome = await runFixture('redis-closed-directly.ts', []);
+    expect(outcome.stderr).toBe('');
+    expect(outcome.stdout).toBe(
+      [
+        'getRedis: RedisClosedError',
+        'getMany: RedisClosedError',
+        'connect: a new client, PONG',
+        'getMany: RedisClosedError',
+        '',
+      ].join('\n'),
+    );
+    expect(outcome.code).toBe(0);
   });
 });
 

@@ -56,6 +56,18 @@ describe('embedded default', () => {
     expect(await gone(pid)).toBe(true);
   });
 
+  it('stops the private server when its client is closed directly (quit()), and connect() starts another', async () => {
+    unsetRedisEnv();
+    const defaultUrl = await nothingThere();
+    const client = (await connect({ defaultUrl })) as Redis;
+    const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+    await client.quit();
+    expect(await gone(pid)).toBe(true);
+    const again = (await connect({ defaultUrl })) as Redis;
+    expect(again).not.toBe(client);
+    expect(await again.ping()).toBe('PONG');
+  });
+
   it('without redis-server on PATH, fails at once with an error naming both fixes', async () => {
     unsetRedisEnv();
     const emptyDir = await mkdtemp(join(tmpdir(), 'popoto-empty-path-'));

@@ -19,13 +19,8 @@ import {
   setMany,
 } from '../../src/redis/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
-import { sleep } from '../helpers/async.js';
-import {
-  failOnWarningsAndUnhandledRejections,
-  outcomeOf,
-  settleWithin,
-  type Outcome,
-} from './helpers/strict-process.js';
+import { outcomeOf, settleWithin, sleep, type Outcome } from '../helpers/async.js';
+import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 
 failOnWarningsAndUnhandledRejections();
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/redis/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { TaskError } from '../../src/utils/errors.js';
-import { failOnWarningsAndUnhandledRejections } from './helpers/strict-process.js';
+import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 
 failOnWarningsAndUnhandledRejections();
 

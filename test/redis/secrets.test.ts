@@ -24,9 +24,9 @@ import {
 } from '../../src/redis/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { freePort } from '../../src/redis/free-port.js';
-import { sleep } from '../helpers/async.js';
+import { outcomeOf, sleep } from '../helpers/async.js';
 import { clusterNodes, redisUrl, useKeyPrefix, usePrivateRedis } from '../helpers/redis.js';
-import { failOnWarningsAndUnhandledRejections, outcomeOf } from './helpers/strict-process.js';
+import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 
 failOnWarningsAndUnhandledRejections();
 const execFileAsync = promisify(execFile);
