@@ -24,7 +24,7 @@ await setMany(
 
 // Typed by the task function: runAll takes strings and resolves with Indicators, in input order.
 const pool = new ThreadPool<typeof import('./thread-pool-task.js').default>(
-  new URL('./thread-pool-task.ts', import.meta.url),
+  new URL('./thread-pool-task.js', import.meta.url), // thread-pool-task.ts under tsx
   { maxThreads: availableParallelism() },
 );
 const stored = await getMany(symbols.map((symbol) => `${prefix}series:${symbol}`));

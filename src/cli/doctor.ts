@@ -1,10 +1,11 @@
-import { inspect } from 'node:util';
-import { connect, disconnect, isCluster } from '../redis/connection.js';
+import { connect, connectionTarget, disconnect, isCluster } from '../redis/connection.js';
 
 /** What `popoto-ts doctor` found. */
 export interface DoctorResult {
-  /** The connection as `util.inspect` shows it: target (password redacted) and status. */
-  client: string;
+  /** Where the connection goes, password redacted: `redis://user:***@host:port/db` or `cluster host:port,...`. */
+  target: string;
+  /** ioredis's connection status (`ready` once connected). */
+  status: string;
   ping: string;
   version: string;
   /** `standalone`, `cluster` or `sentinel`, as the server reports it. */
@@ -23,7 +24,8 @@ export async function runDoctor(): Promise<DoctorResult> {
     const info = await node.info('server');
     const field = (name: string): string => new RegExp(`${name}:(\\S+)`).exec(info)?.[1] ?? '?';
     return {
-      client: inspect(redis),
+      target: connectionTarget() ?? '?',
+      status: redis.status,
       ping: await node.ping(),
       version: field('redis_version'),
       mode: field('redis_mode'),
@@ -39,7 +41,8 @@ export async function runDoctor(): Promise<DoctorResult> {
 /** The result as aligned `name: value` lines. */
 export function formatDoctor(result: DoctorResult): string {
   const lines = [
-    `client:   ${result.client}`,
+    `target:   ${result.target}`,
+    `status:   ${result.status}`,
     `ping:     ${result.ping}`,
     `version:  ${result.version}`,
     `mode:     ${result.mode}${result.masters === undefined ? '' : ` (${result.masters} masters)`}`,

@@ -109,7 +109,11 @@ export function normalizeModuleUrl(taskModuleUrl: unknown): string {
   }
   if (url.protocol === 'file:') {
     if (!existsSync(fileURLToPath(url))) {
-      throw new TypeError(`taskModuleUrl must name an existing module file, got ${url.href} (no such file)`);
+      const source = typeScriptSourceOf(url);
+      if (source === undefined) {
+        throw new TypeError(`taskModuleUrl must name an existing module file, got ${url.href} (no such file)`);
+      }
+      url = source;
     }
     // From the sources the worker has a loader already (sourceExecArgv).
     if (isTypeScriptUrl(url.href) && !FROM_SOURCE) typeScriptLoaderFor(url.href);
@@ -117,6 +121,19 @@ export function normalizeModuleUrl(taskModuleUrl: unknown): string {
     throw new TypeError(`taskModuleUrl must be a file: or data: URL, got ${url.href}`);
   }
   return url.href;
+}
+
+/**
+ * The TypeScript source a missing `.js`/`.mjs`/`.cjs` URL stands for, if it exists beside it.
+ * TypeScript code names its modules by their compiled names (`new URL('./task.js',
+ * import.meta.url)`), and tsx runs the `.ts` file under that name: so the same line works in
+ * the sources (under tsx) and once compiled.
+ */
+function typeScriptSourceOf(url: URL): URL | undefined {
+  const match = /\.(m|c)?js$/.exec(url.pathname);
+  if (match === null) return undefined;
+  const source = new URL(url.href.replace(/\.(m|c)?js(?=$|[?#])/, `.${match[1] ?? ''}ts`));
+  return existsSync(fileURLToPath(source)) ? source : undefined;
 }
 
 /**

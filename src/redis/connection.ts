@@ -146,6 +146,11 @@ export function openRedis(): RedisClient | undefined {
   return state.kind === 'open' ? state.client : undefined;
 }
 
+/** Where the shared connection goes (`redis://user:***@host:port/db`, or `cluster host:port,...`), password redacted; undefined unless open. */
+export function connectionTarget(): string | undefined {
+  return state.kind === 'open' ? state.target : undefined;
+}
+
 /**
  * Closes the shared connection and stops a private server if one was started. Replies in flight
  * are waited for, at most `timeoutMs`; then every command still queued or unanswered
@@ -220,7 +225,9 @@ async function open(options: ConnectOptions): Promise<{
   const clusterNodes =
     options.clusterNodes ?? (options.url === undefined ? nonEmpty(process.env.REDIS_CLUSTER_NODES) : undefined);
   if (clusterNodes !== undefined) {
-    const { nodes, redisOptions } = parseClusterNodes(clusterNodes);
+    const { nodes, redisOptions } = naming(options.clusterNodes === undefined ? 'REDIS_CLUSTER_NODES' : undefined, () =>
+      parseClusterNodes(clusterNodes),
+    );
     const target = `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
     refuseClusterDatabase(target, redisOptions.db, options.redisOptions?.db, options.clusterOptions?.redisOptions?.db);
     const client = new Cluster(nodes, {
@@ -233,7 +240,8 @@ async function open(options: ConnectOptions): Promise<{
     return { client, embedded: undefined, target, guard: guardAvailability(client, timeoutMs, target) };
   }
 
-  let url = options.url ?? nonEmpty(process.env.REDIS_URL);
+  const fromEnvironment = options.url === undefined ? nonEmpty(process.env.REDIS_URL) : undefined;
+  let url = options.url ?? fromEnvironment;
   let embedded: EmbeddedRedis | undefined;
   if (url === undefined) {
     const resolved = await resolveDefaultRedis({ defaultUrl: options.defaultUrl, embedded: options.embedded });
@@ -241,7 +249,8 @@ async function open(options: ConnectOptions): Promise<{
     embedded = resolved.embedded;
   }
   const target = redactUrl(url);
-  const fromUrl = parseRedisUrl(url);
+  const chosen = url;
+  const fromUrl = naming(fromEnvironment === undefined ? undefined : 'REDIS_URL', () => parseRedisUrl(chosen));
   const client = new Redis({
     enableAutoPipelining: true,
     ...bounded,
@@ -291,6 +300,20 @@ async function ready<C extends RedisClient>(client: C, target: string, secrets: 
     // certificate error, ECONNREFUSED) arrived on the 'error' event.
     const message = scrubText(messageOf(lastError ?? error), secrets);
     throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}`);
+  }
+}
+
+/**
+ * Runs `parse`; when its input came from the environment (`variable`), a refusal says so, since
+ * the caller never passed the value that is wrong.
+ */
+function naming<T>(variable: string | undefined, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (variable === undefined || !(error instanceof TypeError || error instanceof RangeError)) throw error;
+    const Type = error instanceof TypeError ? TypeError : RangeError;
+    throw new Type(`${variable} is not usable: ${error.message}`);
   }
 }
 

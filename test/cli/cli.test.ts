@@ -95,7 +95,8 @@ describe('doctor', () => {
     const outcome = await runCli(['doctor'], env());
     expect(outcome.code).toBe(0);
     const target = redisUrl().replace(/\/\/([^:@/]*):[^@]*@/, '//$1:***@');
-    expect(outcome.stdout).toContain(`client:   Redis { target: "${target}`);
+    expect(outcome.stdout).toContain(`target:   ${target}\n`);
+    expect(outcome.stdout).toMatch(/^status: {3}ready$/m);
     expect(outcome.stdout).toMatch(/^ping: {5}PONG$/m);
     expect(outcome.stdout).toMatch(/^version: {2}\d+\.\d+\.\d+$/m);
     expect(outcome.stdout).toMatch(/^mode: {5}standalone$/m);
@@ -107,7 +108,8 @@ describe('doctor', () => {
     expect(outcome.code).toBe(0);
     const result = JSON.parse(outcome.stdout);
     expect(result).toEqual({
-      client: expect.stringMatching(/^Redis \{ target: "redis/),
+      target: expect.stringMatching(/^redis:\/\//),
+      status: 'ready',
       ping: 'PONG',
       version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
       mode: 'standalone',

@@ -348,6 +348,21 @@ describe('ThreadPool: startNewThread', () => {
   });
 });
 
+describe('ThreadPool: a task module named by its compiled name', () => {
+  it('runs the TypeScript source beside it when the .js file is not there (under tsx)', async () => {
+    // square.ts has no square.js beside it: the name a TypeScript project writes in its sources.
+    const byCompiledName = new ThreadPool<(n: number) => number>(
+      new URL('../fixtures/threads/square.js', import.meta.url),
+      { maxThreads: 1 },
+    );
+    try {
+      expect(await byCompiledName.runAll([2, 3])).toEqual([4, 9]);
+    } finally {
+      await byCompiledName.close();
+    }
+  });
+});
+
 describe('ThreadPool: bad input is a TypeError naming the parameter, never a hang', () => {
   it('a missing module or a relative path, at construction', () => {
     expect(() => new ThreadPool(new URL('../fixtures/threads/missing.js', import.meta.url))).toThrow(

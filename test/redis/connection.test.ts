@@ -82,6 +82,19 @@ describe('connect / getRedis / disconnect', () => {
     );
   });
 
+  it('names the environment variable when the URL or the nodes came from there', async () => {
+    vi.stubEnv('REDIS_CLUSTER_NODES', '');
+    vi.stubEnv('REDIS_URL', 'app:pw@127.0.0.1:6379');
+    const fromUrl = await connect().catch((e: unknown) => e);
+    expect(fromUrl).toBeInstanceOf(TypeError);
+    expect((fromUrl as Error).message).toMatch(/^REDIS_URL is not usable: url must use redis:\/\/ or rediss:\/\//);
+    expect((fromUrl as Error).message).not.toContain(':pw@');
+    vi.stubEnv('REDIS_CLUSTER_NODES', 'not-a-node');
+    await expect(connect()).rejects.toThrow(
+      /^REDIS_CLUSTER_NODES is not usable: clusterNodes\[0\] must be "host:port"/,
+    );
+  });
+
   it('connects to a cluster from REDIS_CLUSTER_NODES', async () => {
     vi.stubEnv('REDIS_CLUSTER_NODES', clusterNodes());
     const client = await connect();
