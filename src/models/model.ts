@@ -9,7 +9,7 @@ import { ModelMeta } from './meta.js';
 import { Query } from './query.js';
 import { RECORD_SCRIPT } from './record-script.js';
 import type { CreateValues, Instance, SaveOptions } from './types.js';
-import { checkFieldValue, defaultOf } from './values.js';
+import { checkedKeyValues, checkFieldValue, defaultOf } from './values.js';
 
 const META = Symbol('popoto-ts.model');
 const SAVED = Symbol('popoto-ts.saved');
@@ -25,7 +25,11 @@ export interface ModelMethods {
    * its field or could not be loaded by Python Popoto.
    */
   save(options?: SaveOptions): Promise<this>;
-  /** Deletes the record and its index entries. Resolves true if the record existed. */
+  /**
+   * Deletes the record and its index entries. Resolves true if the record existed. An instance
+   * never saved or loaded deletes the record its key fields name; they are checked as
+   * `query.get` checks them (a TypeError or ModelValidationError, nothing sent).
+   */
   delete(): Promise<boolean>;
   /** The field values as a plain object. */
   toJSON(): Record<string, unknown>;
@@ -199,12 +203,16 @@ abstract class ModelBase {
 
   async delete(): Promise<boolean> {
     const meta = metaOf(this);
-    const values = this as unknown as Record<string, unknown>;
+    const saved = savedAt(this);
+    // Never saved or loaded: the key is built from the key fields, checked as query.get checks
+    // them (before anything is sent), so no value can name another record.
+    const keyValues =
+      saved === undefined
+        ? checkedKeyValues(meta.name, meta.keyFields, this as unknown as Record<string, unknown>, `${meta.name}.delete`)
+        : undefined;
     const client = await meta.client();
     const indexes = meta.indexes(client);
-    const saved = savedAt(this);
-    const record =
-      saved === undefined ? indexes.ofValues(meta.keyFields.map((f) => String(values[f]))) : indexes.ofKey(saved);
+    const record = keyValues === undefined ? indexes.ofKey(saved!) : indexes.ofValues(keyValues);
     if (record === undefined) throw new Error(`${meta.name}: ${saved} is not a record key of this model`);
     let removed: unknown;
     try {

@@ -8,7 +8,7 @@ import type { ModelMeta } from './meta.js';
 import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
 import { RECORD_SCRIPT } from './record-script.js';
 import type { FilterParams, KeyValues } from './types.js';
-import { checkKeyValue } from './values.js';
+import { checkedKeyValues, checkKeyValue } from './values.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
 
@@ -301,16 +301,7 @@ function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): st
       );
     }
   }
-  return meta.keyFields.map((field) => {
-    const value = record[field];
-    if (typeof value !== 'string' || value === '') {
-      throw new TypeError(
-        `${meta.name}.query.${operation} needs ${field} as a non-empty string, got ${describeValue(value)}`,
-      );
-    }
-    checkKeyValue(meta.name, field, value);
-    return value;
-  });
+  return checkedKeyValues(meta.name, meta.keyFields, record, `${meta.name}.query.${operation}`);
 }
 
 function unknownParameter(meta: ModelMeta, name: string): TypeError {

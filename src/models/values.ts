@@ -1,3 +1,4 @@
+import { describeValue } from '../utils/errors.js';
 import { ModelValidationError } from './errors.js';
 import type { FieldTypeDefinition } from './field-types.js';
 import { AUTO_KEY_LENGTH, type AnyFieldSpec } from './fields.js';
@@ -72,6 +73,28 @@ export function checkKeyValue(model: string, field: string, value: string): void
       `a key value without the text ${COLON_TOKEN} (Popoto's key layout stores ':' as that text, so it would read back as ':')`,
     );
   }
+}
+
+/**
+ * The key field values (in `keyFields` order) of `values`, each checked as a key part: a
+ * non-empty string (TypeError naming `caller`, the operation: `User.query.get`), and
+ * `checkKeyValue`. The one rule for every record key built from given values: `query.get`,
+ * `getMany`, and `delete` of an instance never saved or loaded.
+ */
+export function checkedKeyValues(
+  model: string,
+  keyFields: readonly string[],
+  values: Readonly<Record<string, unknown>>,
+  caller: string,
+): string[] {
+  return keyFields.map((field) => {
+    const value = values[field];
+    if (typeof value !== 'string' || value === '') {
+      throw new TypeError(`${caller} needs ${field} as a non-empty string, got ${describeValue(value)}`);
+    }
+    checkKeyValue(model, field, value);
+    return value;
+  });
 }
 
 /** The default of a field for a new instance: a fresh value when the default is a function. */

@@ -81,6 +81,32 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(pttl).toBeLessThanOrEqual(500);
   });
 
+  it('deletes an instance never saved or loaded by its key values, checked as query.get checks them', async () => {
+    const { User } = setup();
+    await User.create({ id: 'a:b', name: 'Colon', level: 1 });
+    await User.create({ id: 'null', name: 'Text null', level: 2 });
+    // '{&#58;}' is how Popoto's layout writes ':', so this id would name the record 'a:b'.
+    await expect(new User({ id: 'a{&#58;}b', name: 'x', level: 1 }).delete()).rejects.toThrow(
+      new ModelValidationError(
+        'User',
+        'id',
+        'a{&#58;}b',
+        "a key value without the text {&#58;} (Popoto's key layout stores ':' as that text, so it would read back as ':')",
+      ),
+    );
+    await expect(new User({ id: null as never, name: 'x', level: 1 }).delete()).rejects.toThrow(
+      new TypeError('User.delete needs id as a non-empty string, got null'),
+    );
+    await expect(new User({ id: '', name: 'x', level: 1 }).delete()).rejects.toThrow(
+      new TypeError("User.delete needs id as a non-empty string, got ''"),
+    );
+    expect((await User.query.all()).map((u) => u.id).sort()).toEqual(['a:b', 'null']);
+    // A valid key value deletes the record it names, saved or not.
+    expect(await new User({ id: 'a:b', name: 'x', level: 1 }).delete()).toBe(true);
+    expect(await new User({ id: 'a:b', name: 'x', level: 1 }).delete()).toBe(false);
+    expect((await User.query.all()).map((u) => u.id)).toEqual(['null']);
+  });
+
   it('moves the record and its index entries when a key field changes, leaving no orphans', async () => {
     const { p, User } = setup();
     const user = await User.create({ id: 'old', name: 'Ann', level: 3 });
