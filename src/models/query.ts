@@ -1,7 +1,7 @@
 import { planBatches, sendBatches } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
-import { startNewThread } from '../concurrency/index.js';
+import { scheduleHousekeeping } from '../concurrency/background.js';
 import type { FieldMap } from './fields.js';
 import type { RecordIndexes } from './indexes.js';
 import type { ModelMeta } from './meta.js';
@@ -21,7 +21,9 @@ interface Plan {
 
 /**
  * A model's reads. Records whose hash has expired (TTL) are skipped, and their leftover index
- * entries are removed in the background (a tracked task: `drainBackgroundTasks()` waits for it).
+ * entries are removed in the background: a tracked task (`drainBackgroundTasks()` waits for it,
+ * a failure reaches `onBackgroundError`) that is never refused and takes no place in the
+ * application's `maxPending` bound, so a read never fails for it, even with the queue full.
  */
 export class Query<F extends FieldMap, I> {
   private readonly batchers = new WeakMap<RedisClient, ReadBatcher<I | null>>();
@@ -256,9 +258,23 @@ export class Query<F extends FieldMap, I> {
     });
   }
 
-  /** Drops the index entries of records found missing, in a tracked background task. */
+  /**
+   * Drops the index entries of records found missing, in a tracked background task (library
+   * housekeeping, outside the application's queue bound). A key already being cleaned is not
+   * scheduled again, which bounds that work by the number of expired records.
+   */
   private cleanStale(client: RedisClient, keys: string[]): void {
-    if (keys.length > 0) cleanStaleEntries(client, this.meta, keys);
+    if (keys.length === 0) return;
+    let inFlight = cleaning.get(client);
+    if (inFlight === undefined) cleaning.set(client, (inFlight = new Set()));
+    const fresh = keys.filter((key) => !inFlight.has(key));
+    if (fresh.length === 0) return;
+    for (const key of fresh) inFlight.add(key);
+    const clean = (target: RedisClient, meta: ModelMeta, stale: string[]): Promise<void> =>
+      removeEntriesOfMissingRecords(target, meta, stale).finally(() => {
+        for (const key of stale) inFlight.delete(key);
+      });
+    scheduleHousekeeping(clean, undefined, [client, this.meta, fresh], CLEAN_TASK_NAME);
   }
 }
 
@@ -281,9 +297,11 @@ export async function removeEntriesOfMissingRecords(
   );
 }
 
-const cleanStaleEntries = startNewThread(removeEntriesOfMissingRecords, {
-  name: 'popoto-ts: clean index entries of expired records',
-});
+/** The name background-error handlers see for a failed index cleanup. */
+const CLEAN_TASK_NAME = 'popoto-ts: clean index entries of expired records';
+
+/** Per client, the record keys whose index cleanup is scheduled or running. */
+const cleaning = new WeakMap<RedisClient, Set<string>>();
 
 function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): string[] {
   if (keyValues === null || typeof keyValues !== 'object') {

@@ -10,8 +10,16 @@ import {
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
-import { drainBackgroundTasks } from '../../src/utils/multithreading.js';
-import { sleep } from '../helpers/async.js';
+import {
+  backgroundTaskStats,
+  BackgroundQueueFullError,
+  configureBackgroundTasks,
+  DEFAULT_MAX_PENDING_BACKGROUND_TASKS,
+  drainBackgroundTasks,
+  onBackgroundError,
+  startNewThread,
+} from '../../src/utils/multithreading.js';
+import { deferred, sleep } from '../helpers/async.js';
 import {
   deleteKeysUnder,
   newRedis,
@@ -165,6 +173,48 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
     expect(await base.exists(`${p}${k('$KeyF:User:id:short')}`)).toBe(0);
     expect(await base.zrange(`${p}${k('$SortF:User:level')}`, '0', '-1')).toEqual([k('User:long')]);
+  });
+
+  it('reads past expired records with the background queue full, and cleans them without taking a place in it', async () => {
+    const { p, User } = setup();
+    await User.create({ id: 'short', name: 'S', level: 1 }, { expire: 0.05 });
+    await User.create({ id: 'long', name: 'L', level: 2 });
+    await sleep(120);
+    const gate = deferred();
+    const busy = startNewThread(() => gate.promise, { name: 'busy' });
+    const failures: unknown[] = [];
+    const stopListening = onBackgroundError((error) => failures.push(error));
+    configureBackgroundTasks({ maxPending: 1 });
+    try {
+      busy(); // the application's queue is now full
+      expect((await User.query.all()).map((u) => u.id)).toEqual(['long']);
+      expect(await User.query.count()).toBe(1);
+      expect(await User.query.keys()).toEqual([k('User:long')]);
+      // Still full with the application's one task, not with the library's cleanup.
+      expect(() => busy()).toThrow(BackgroundQueueFullError);
+      gate.resolve();
+      await drainBackgroundTasks();
+      expect(backgroundTaskStats().pending).toBe(0);
+      // The cleanup ran (drained like any task), and left the bound to the application.
+      expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
+      expect(await base.exists(`${p}${k('$KeyF:User:id:short')}`)).toBe(0);
+      await User.create({ id: 'again', name: 'A', level: 3 }, { expire: 0.05 });
+      await sleep(120);
+      const before = backgroundTaskStats();
+      // Three reads meet the expired record; its cleanup is scheduled once.
+      const reads = await Promise.all([User.query.all(), User.query.all(), User.query.count()]);
+      expect(reads).toEqual([[expect.objectContaining({ id: 'long' })], [expect.objectContaining({ id: 'long' })], 1]);
+      busy(); // the cleanup just scheduled is pending, outside the application's bound
+      await drainBackgroundTasks();
+      const after = backgroundTaskStats();
+      expect(after.completed - before.completed).toBe(2); // busy, and one cleanup
+      expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
+      expect(failures).toEqual([]);
+    } finally {
+      configureBackgroundTasks({ maxPending: DEFAULT_MAX_PENDING_BACKGROUND_TASKS });
+      gate.resolve();
+      stopListening();
+    }
   });
 
   it('drops a record from a sorted index when its sorted field becomes null', async () => {
