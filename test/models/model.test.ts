@@ -7,6 +7,7 @@ import {
   KeyField,
   ModelValidationError,
   SortedField,
+  type Query,
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
@@ -281,6 +282,53 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(created.greet()).toBe('hello Ann');
     const loaded = await Member.query.get({ id: '1' });
     expect(loaded).toBeInstanceOf(Member);
+  });
+});
+
+describe('reads build instances without calling the constructor', () => {
+  const redis = newRedis();
+  const prefix = useKeyPrefix(redis);
+
+  it('reads back what was saved for a subclass whose constructor reshapes its argument', async () => {
+    const scoped = prefixedClient(redis, prefix());
+    const Base = defineModel('Person', { id: KeyField(), name: Field({ default: 'anon' }) }, { redis: scoped });
+    let constructed = 0;
+    class Person extends Base {
+      declare static readonly query: Query<typeof Person.fields, Person>;
+
+      constructor(values: ConstructorParameters<typeof Base>[0]) {
+        super({ ...values });
+        constructed++;
+      }
+
+      greet(): string {
+        return `hello ${this.name}`;
+      }
+    }
+    await Person.create({ id: '1', name: 'Ann' });
+    await Person.create({ id: '2', name: 'Bob' });
+    expect(constructed).toBe(2);
+    const one = await Person.query.get({ id: '1' });
+    expect(one).toBeInstanceOf(Person);
+    expect(one?.toJSON()).toEqual({ id: '1', name: 'Ann' });
+    expect(one?.greet()).toBe('hello Ann');
+    expect((await Person.query.getMany([{ id: '2' }, { id: '1' }])).map((p) => p?.toJSON())).toEqual([
+      { id: '2', name: 'Bob' },
+      { id: '1', name: 'Ann' },
+    ]);
+    expect(
+      (await Person.query.all()).map((p) => p.toJSON()).sort((a, b) => String(a.id).localeCompare(String(b.id))),
+    ).toEqual([
+      { id: '1', name: 'Ann' },
+      { id: '2', name: 'Bob' },
+    ]);
+    expect(constructed).toBe(2);
+    // A loaded instance knows where it was stored: changing its key moves the record.
+    one!.id = '3';
+    await one!.save();
+    expect(await Person.query.get({ id: '1' })).toBeNull();
+    expect((await Person.query.get({ id: '3' }))?.name).toBe('Ann');
+    expect(await one!.delete()).toBe(true);
   });
 });
 
