@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { assertOptionalClient, type AnyRedisClient } from '../redis/client-shape.js';
 import type { RedisClient } from '../redis/connection.js';
 import { assertExpire } from '../redis/expire.js';
 import { describeValue } from '../utils/errors.js';
@@ -63,8 +64,12 @@ export interface ModelClass<F extends FieldMap> {
 
 /** Options of `defineModel`. */
 export interface ModelOptions {
-  /** The client this model uses. Default: the shared connection (`connect()`), opened on first use. */
-  redis?: RedisClient;
+  /**
+   * The client this model uses: an ioredis `Redis` or `Cluster`, of popoto-ts's ioredis or the
+   * application's own (5 or 6, checked by shape when the model is defined). Default: the shared
+   * connection (`connect()`), opened on first use.
+   */
+  redis?: AnyRedisClient;
 }
 
 /** The metadata of a model class or instance. */
@@ -276,7 +281,9 @@ abstract class ModelBase {
 export function defineModel<const F extends FieldMap>(name: string, fields: F, options?: ModelOptions): ModelClass<F> {
   assertOptionsObject(options, 'options');
   assertKnownKeys(options, ['redis'], 'options');
-  const meta = new ModelMeta(name, fields, options?.redis);
+  const redis = options?.redis;
+  assertOptionalClient(redis);
+  const meta = new ModelMeta(name, fields, redis);
   const model = class extends ModelBase {};
   Object.defineProperty(model, 'name', { value: name });
   Object.defineProperty(model, META, { value: meta });
