@@ -9,8 +9,8 @@ import type { FieldMap } from './fields.js';
 import { ModelMeta } from './meta.js';
 import { Query } from './query.js';
 import { RECORD_SCRIPT } from './record-script.js';
-import type { CreateValues, Instance, SaveOptions } from './types.js';
-import { checkedKeyValues, checkFieldValue, defaultOf } from './values.js';
+import type { CreateValues, Instance, KeyValues, SaveOptions } from './types.js';
+import { checkedKeyValues, checkFieldValue, defaultOf, givenKeyValues } from './values.js';
 
 const META = Symbol('popoto-ts.model');
 const SAVED = Symbol('popoto-ts.saved');
@@ -54,6 +54,28 @@ export interface ModelClass<F extends FieldMap> {
    * `declare static readonly query: Query<typeof Member.fields, Member>`.
    */
   readonly query: Query<F, ModelInstance<F>>;
+  /**
+   * A glob pattern, for `scanKeys` (SCAN MATCH), of the Redis keys of this model's records whose
+   * key fields have the values given; a key field left out matches any value. It follows the
+   * model's key layout (Popoto's, the model name hash-tagged on a cluster), and escapes the
+   * values as keys hold them and for the glob. Like `query.keys()`, it leaves out the client's
+   * `keyPrefix` (ioredis applies none to SCAN): with a prefixed client, put
+   * `escapeGlob(keyPrefix)` in front, and cut the prefix off the keys found before `parseKey`.
+   * Throws unless the model's client is at hand (its `redis` option, or the shared connection
+   * once `connect()` has resolved): the layout depends on it.
+   *
+   * @example
+   * for await (const key of scanKeys(Price.keyPattern({ symbol: 'AAPL' }))) {
+   *   const price = await Price.query.get(Price.parseKey(key)!);
+   * }
+   */
+  keyPattern(keyValues?: Partial<KeyValues<F>>): string;
+  /**
+   * The key field values of one of this model's record keys (as `query.keys()` returns them and
+   * `keyPattern` matches them), ready for `query.get`; undefined for any other key. Needs the
+   * model's client at hand, as `keyPattern` does.
+   */
+  parseKey(key: string): KeyValues<F> | undefined;
   /** `new Model(values).save(options)`. */
   create<C extends abstract new (...args: never) => unknown>(
     this: C,
@@ -257,6 +279,23 @@ abstract class ModelBase {
       queries.set(this, query);
     }
     return query;
+  }
+
+  static keyPattern(keyValues?: unknown): string {
+    const meta = metaOf(this);
+    const caller = `${meta.name}.keyPattern`;
+    const given = givenKeyValues(meta, keyValues === undefined ? {} : keyValues, caller, true);
+    return meta.layoutNow(caller).instancePattern(given);
+  }
+
+  static parseKey(key: unknown): Record<string, string> | undefined {
+    const meta = metaOf(this);
+    const caller = `${meta.name}.parseKey`;
+    if (typeof key !== 'string') throw new TypeError(`${caller} key must be a string, got ${describeValue(key)}`);
+    const values = meta.layoutNow(caller).keyValues(key, meta.keyFields.length);
+    // No record key has an empty part: a key value is never empty.
+    if (values === undefined || values.includes('')) return undefined;
+    return Object.fromEntries(meta.keyFields.map((field, i) => [field, values[i]!]));
   }
 
   static async create(

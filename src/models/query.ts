@@ -8,7 +8,7 @@ import type { ModelMeta } from './meta.js';
 import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
 import { RECORD_SCRIPT } from './record-script.js';
 import type { FilterParams, KeyValues } from './types.js';
-import { checkedKeyValues, checkKeyValue } from './values.js';
+import { checkKeyValue, givenKeyValues } from './values.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
 
@@ -27,6 +27,8 @@ interface Plan {
  */
 export class Query<F extends FieldMap, I> {
   private readonly batchers = new WeakMap<RedisClient, ReadBatcher<I | null>>();
+  /** `get`'s name in errors, built once: `get` is the hot path of reads. */
+  private readonly getCaller: string;
 
   /**
    * Made by the model class (`Model.query`), not by hand: `meta` describes the model and
@@ -36,7 +38,9 @@ export class Query<F extends FieldMap, I> {
   constructor(
     private readonly meta: ModelMeta,
     private readonly hydrate: (stored: readonly unknown[], key: string) => I,
-  ) {}
+  ) {
+    this.getCaller = `${meta.name}.query.get`;
+  }
 
   /**
    * The record with these key field values, or null. Calls made in the same tick (say, from
@@ -47,7 +51,7 @@ export class Query<F extends FieldMap, I> {
     const meta = this.meta;
     let values: string[];
     try {
-      values = keyValuesOf(meta, keyValues, 'get');
+      values = givenKeyValues(meta, keyValues, this.getCaller);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -67,7 +71,9 @@ export class Query<F extends FieldMap, I> {
     }
     const client = await meta.client();
     const { layout } = meta.indexes(client);
-    const keys = [...keyValues].map((kv, i) => layout.instanceKey(keyValuesOf(meta, kv, `getMany[${i}]`)));
+    const keys = [...keyValues].map((kv, i) =>
+      layout.instanceKey(givenKeyValues(meta, kv, `${meta.name}.query.getMany[${i}]`)),
+    );
     const records = await readRecords(client, keys, meta.fieldNames, `${meta.name}.query.getMany`);
     return records.map((record, i) => this.build(record, keys[i]!));
   }
@@ -302,25 +308,6 @@ const CLEAN_TASK_NAME = 'popoto-ts: clean index entries of expired records';
 
 /** Per client, the record keys whose index cleanup is scheduled or running. */
 const cleaning = new WeakMap<RedisClient, Set<string>>();
-
-function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): string[] {
-  if (keyValues === null || typeof keyValues !== 'object') {
-    throw new TypeError(
-      `${meta.name}.query.${operation} needs the key fields (${meta.keyFields.join(', ')}), got ${describeValue(keyValues)}`,
-    );
-  }
-  const record = keyValues as Record<string, unknown>;
-  // Every key field present and nothing else: the usual case, checked without a scan.
-  const complete = Object.keys(record).length === meta.keyFields.length && meta.keyFields.every((f) => f in record);
-  for (const name of complete ? [] : Object.keys(record)) {
-    if (!meta.keyFields.includes(name)) {
-      throw new TypeError(
-        `${meta.name}.query.${operation}: ${JSON.stringify(name)} is not a key field (key fields: ${meta.keyFields.join(', ')}); use filter for other fields`,
-      );
-    }
-  }
-  return checkedKeyValues(meta.name, meta.keyFields, record, `${meta.name}.query.${operation}`);
-}
 
 function unknownParameter(meta: ModelMeta, name: string): TypeError {
   return new TypeError(

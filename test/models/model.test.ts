@@ -11,7 +11,7 @@ import {
   type Query,
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
-import type { AnyRedisClient } from '../../src/redis/index.js';
+import { escapeGlob, scanKeys, type AnyRedisClient } from '../../src/redis/index.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
 import {
   backgroundTaskStats,
@@ -118,6 +118,62 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(await new User({ id: 'a:b', name: 'x', level: 1 }).delete()).toBe(true);
     expect(await new User({ id: 'a:b', name: 'x', level: 1 }).delete()).toBe(false);
     expect((await User.query.all()).map((u) => u.id)).toEqual(['null']);
+  });
+
+  it('gives the SCAN pattern of its record keys (keyPattern) and parses them back (parseKey)', async () => {
+    const { p, redis } = setup();
+    const Price = defineModel(
+      'Price',
+      { symbol: KeyField(), date: KeyField(), close: Field({ type: 'float' }) },
+      { redis },
+    );
+    await Price.create({ symbol: 'A:B*', date: '2024-01-02', close: 1 });
+    await Price.create({ symbol: 'AAPL', date: '2024-01-02', close: 2 });
+    await Price.create({ symbol: 'AAPL', date: '2024-01-03', close: 3 });
+    await Price.create({ symbol: 'AAPLX', date: '2024-01-03', close: 4 });
+    const layout = isCluster ? '{Price}' : 'Price';
+    // Key fields join in alphabetical order of their names, as in Popoto: Price:<date>:<symbol>.
+    expect(Price.keyPattern({ symbol: 'AAPL' })).toBe(`${layout}:*:AAPL`);
+    expect(Price.keyPattern({ date: '2024-01-02' })).toBe(`${layout}:2024/-01/-02:*`);
+    expect(Price.keyPattern({ symbol: 'A:B*' })).toBe(`${layout}:*:A{&#58;}B/\\*`);
+    expect(Price.keyPattern()).toBe(`${layout}:*:*`);
+    /** Key values of the keys SCAN finds for a pattern (the client's keyPrefix is ours to add and cut). */
+    const scan = async (pattern: string): Promise<Record<string, string>[]> => {
+      const found: Record<string, string>[] = [];
+      for await (const key of scanKeys(`${escapeGlob(p)}${pattern}`, { redis: base })) {
+        found.push(Price.parseKey(key.slice(p.length))!);
+      }
+      return found.sort((a, b) => `${a.date}${a.symbol}`.localeCompare(`${b.date}${b.symbol}`));
+    };
+    expect(await scan(Price.keyPattern({ symbol: 'AAPL' }))).toEqual([
+      { date: '2024-01-02', symbol: 'AAPL' },
+      { date: '2024-01-03', symbol: 'AAPL' },
+    ]);
+    expect(await scan(Price.keyPattern({ symbol: 'A:B*' }))).toEqual([{ date: '2024-01-02', symbol: 'A:B*' }]);
+    expect(await scan(Price.keyPattern({ date: '2024-01-03', symbol: 'AAPLX' }))).toEqual([
+      { date: '2024-01-03', symbol: 'AAPLX' },
+    ]);
+    expect(await scan(Price.keyPattern())).toHaveLength(4);
+    // parseKey reads the keys query.keys() returns, and its result is what query.get takes.
+    const keys = await Price.query.keys();
+    const closes = await Promise.all(keys.map(async (key) => (await Price.query.get(Price.parseKey(key)!))?.close));
+    expect(closes.sort()).toEqual([1, 2, 3, 4]);
+    for (const foreign of ['Other:x:y', `${layout}:only-one`, `${layout}:a:b:c`, `${layout}::AAPL`, 'Price']) {
+      expect(Price.parseKey(foreign)).toBeUndefined();
+    }
+    expect(() => Price.keyPattern({ close: 1 } as never)).toThrow(
+      new TypeError(
+        'Price.keyPattern: "close" is not a key field (key fields: date, symbol); use filter for other fields',
+      ),
+    );
+    expect(() => Price.keyPattern({ symbol: 5 } as never)).toThrow(
+      new TypeError('Price.keyPattern needs symbol as a non-empty string, got 5'),
+    );
+    expect(() => Price.keyPattern({ symbol: 'a{&#58;}b' })).toThrow(ModelValidationError);
+    expect(() => Price.keyPattern(null as never)).toThrow(
+      new TypeError('Price.keyPattern needs the key fields (date, symbol), got null'),
+    );
+    expect(() => Price.parseKey(5 as never)).toThrow(new TypeError('Price.parseKey key must be a string, got 5'));
   });
 
   it('moves the record and its index entries when a key field changes, leaving no orphans', async () => {
@@ -334,6 +390,17 @@ describe('the redis option', () => {
         client5.disconnect();
       }
     });
+  });
+});
+
+describe('keyPattern and parseKey without a client at hand', () => {
+  it('say what they need, before anything is connected', () => {
+    const Lonely = defineModel('Lonely', { id: KeyField() });
+    const needs = (caller: string): string =>
+      `${caller} needs the model's client at hand, to know its key layout (hash-tagged on a cluster): ` +
+      "pass defineModel's redis option, or await connect() first";
+    expect(() => Lonely.keyPattern()).toThrow(new Error(needs('Lonely.keyPattern')));
+    expect(() => Lonely.parseKey('Lonely:1')).toThrow(new Error(needs('Lonely.parseKey')));
   });
 });
 
