@@ -140,9 +140,7 @@ abstract class ModelBase {
 
   constructor(values?: Record<string, unknown>) {
     const meta = metaOf(this);
-    if (values !== undefined && (typeof values !== 'object' || values === null)) {
-      throw new TypeError(`${meta.name} values must be an object, got ${describeValue(values)}`);
-    }
+    assertOptionsObject(values, `${meta.name} values`);
     for (const key of Object.keys(values ?? {})) {
       if (!Object.hasOwn(meta.fields, key)) {
         throw new TypeError(

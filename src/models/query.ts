@@ -1,6 +1,7 @@
 import { planBatches, sendBatches } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
+import { assertInteger } from '../utils/validate.js';
 import { scheduleHousekeeping } from '../concurrency/background.js';
 import type { FieldMap } from './fields.js';
 import type { RecordIndexes } from './indexes.js';
@@ -171,11 +172,8 @@ export class Query<F extends FieldMap, I> {
     for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
       if (value === undefined) continue;
       if (name === 'limit') {
-        if (!Number.isSafeInteger(value) || (value as number) < 0) {
-          const message = `${meta.name}.query limit must be an integer >= 0, got ${describeValue(value)}`;
-          throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
-        }
-        limit = value as number;
+        assertInteger(value, `${meta.name}.query limit`, 0);
+        limit = value;
         continue;
       }
       if (name === 'order_by') {

@@ -499,6 +499,44 @@ describe('validation', () => {
     );
   });
 
+  it('checks field options and filter limits with the shared argument checks, naming the option and the value', async () => {
+    expect(() => KeyField('x' as never)).toThrow(new TypeError("KeyField options must be an object, got 'x'"));
+    expect(() => KeyField([] as never)).toThrow(new TypeError('KeyField options must be an object, got []'));
+    expect(() => KeyField({ maxLen: 3 } as never)).toThrow(
+      new TypeError('KeyField has no option "maxLen" (known: maxLength)'),
+    );
+    expect(() => KeyField({ maxLength: 1.5 })).toThrow(
+      new RangeError('KeyField maxLength must be an integer >= 1, got 1.5'),
+    );
+    expect(() => KeyField({ maxLength: null as never })).toThrow(
+      new TypeError('KeyField maxLength must be an integer >= 1, got null'),
+    );
+    expect(KeyField({ maxLength: 7 }).maxLength).toBe(7);
+    expect(() => Field(5 as never)).toThrow(new TypeError('Field options must be an object, got 5'));
+    expect(() => Field({ maxLength: '5' } as never)).toThrow(
+      new TypeError("Field maxLength must be an integer >= 1, got '5'"),
+    );
+    expect(() => Field({ maxLength: -2 })).toThrow(new RangeError('Field maxLength must be an integer >= 1, got -2'));
+    expect(() => Field({ null: 'yes' } as never)).toThrow(new TypeError("Field null must be a boolean, got 'yes'"));
+    expect(() => SortedField({ nul: true } as never)).toThrow(
+      new TypeError('SortedField has no option "nul" (known: type, null, default)'),
+    );
+    expect(Field({ null: true }).nullable).toBe(true);
+    expect(Field().nullable).toBe(false);
+    await expect(User.query.filter({ limit: -1 })).rejects.toThrow(
+      new RangeError('User.query limit must be an integer >= 0, got -1'),
+    );
+    await expect(User.query.filter({ limit: 1.5 })).rejects.toThrow(
+      new RangeError('User.query limit must be an integer >= 0, got 1.5'),
+    );
+    await expect(User.query.keys({ limit: Number.NaN })).rejects.toThrow(
+      new TypeError('User.query limit must be an integer >= 0, got NaN'),
+    );
+    // An instance's values are an object too (an array used to pass as one).
+    expect(() => new User([] as never)).toThrow(new TypeError('User values must be an object, got []'));
+    expect(() => new User('Ann' as never)).toThrow(new TypeError("User values must be an object, got 'Ann'"));
+  });
+
   it('rejects bad declarations', () => {
     expect(() => defineModel('Bad Name', { id: KeyField() })).toThrow(/model name must be an identifier/);
     expect(() => defineModel('NoKey', { name: Field() })).toThrow('NoKey needs at least one KeyField or AutoKeyField');
