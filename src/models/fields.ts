@@ -17,7 +17,7 @@ export type FieldKind = 'key' | 'autokey' | 'field' | 'sorted';
 export type FieldDefault<T extends FieldType> = FieldTypes[T] | null | (() => FieldTypes[T] | null);
 
 /** Popoto's default `max_length` of a KeyField. */
-export const DEFAULT_KEY_MAX_LENGTH = 128;
+const DEFAULT_KEY_MAX_LENGTH = 128;
 /** The length of an AutoKeyField value (Popoto's `auto_uuid_length`: 32 hex characters of a UUID4). */
 export const AUTO_KEY_LENGTH = 32;
 

@@ -106,7 +106,7 @@ export function metaOf(target: object): ModelMeta {
  * The Redis key an instance was last saved to or loaded from, so that a changed key field
  * moves the record without orphans (its old key field values are parsed back from this key).
  */
-export function savedAt(instance: object): string | undefined {
+function savedAt(instance: object): string | undefined {
   return (instance as { [SAVED]?: string })[SAVED];
 }
 

@@ -5,7 +5,7 @@ import { AUTO_KEY_LENGTH, type AnyFieldSpec } from './fields.js';
 import { COLON_TOKEN } from './keys.js';
 
 /** The length of a string in Unicode code points, as Python's `len()` counts it. */
-export function codePointLength(text: string): number {
+function codePointLength(text: string): number {
   let length = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
