@@ -1,7 +1,7 @@
-import { defineModel, Field, KeyField, SortedField, unescapeKeyPart } from '../models/index.js';
+import { defineModel, Field, KeyField, SortedField } from '../models/index.js';
 import { Publisher } from '../pubsub/index.js';
-import { scanKeys } from '../redis/index.js';
-import { connect, disconnect, isCluster } from '../redis/connection.js';
+import { escapeGlob, scanKeys } from '../redis/index.js';
+import { connect, disconnect, isCluster, type RedisClient } from '../redis/connection.js';
 import {
   backgroundTaskStats,
   drainBackgroundTasks,
@@ -73,6 +73,12 @@ export interface DemoOptions {
   say: (line: string) => void;
 }
 
+/** A new connection to the same Redis (or cluster) as `redis`, with these options changed. */
+function duplicate(redis: RedisClient, options: { keyPrefix?: string } = {}): RedisClient {
+  // Both branches make the same call: Redis and Cluster take the options at different positions.
+  return isCluster(redis) ? redis.duplicate(undefined, options) : redis.duplicate(options);
+}
+
 /** Runs `body` as a progress phase of `items` items and returns the seconds it took. */
 async function timed(label: string, items: number, body: (phase: Phase) => Promise<unknown>): Promise<number> {
   const phase = startPhase(label, items);
@@ -101,20 +107,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // what it wrote: at the end, and on Ctrl-C.
   const keys = new KeyNamespace('popoto-demo');
   const namespace = keys.prefix;
-  const scoped = isCluster(redis)
-    ? redis.duplicate(undefined, { keyPrefix: namespace })
-    : redis.duplicate({ keyPrefix: namespace });
+  const scoped = duplicate(redis, { keyPrefix: namespace });
   const interruption = deleteOnInterrupt({
     namespace: keys,
-    cleaner: () => (isCluster(redis) ? redis.duplicate() : redis.duplicate()),
+    cleaner: () => duplicate(redis),
     stopWriting: () => {
       scoped.disconnect();
       redis.disconnect();
     },
     finally: () => disconnect(),
   });
-  // On a cluster the model name is hash-tagged (see the README), so the key patterns are too.
-  const scope = isCluster(redis) ? '{Price}' : 'Price';
   const Price = defineModel(
     'Price',
     {
@@ -173,13 +175,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     compare('model saves with TTL', 'startNewThread + drain', sequentialSave, backgroundSave);
 
     // 2. Bulk query: SCAN one key pattern per symbol (every master of a cluster), then get each model.
-    // Key fields join in alphabetical order of their names, as in Popoto: Price:<date>:<symbol>.
-    const patterns = SYMBOLS.map((symbol) => `${namespace}${scope}:*:${symbol}`);
+    // The model gives its key pattern and parses its keys; SCAN sees the keys with the
+    // namespace (the scoped client's keyPrefix) in front, which is ours to add and cut.
+    const patterns = SYMBOLS.map((symbol) => `${escapeGlob(namespace)}${Price.keyPattern({ symbol })}`);
     const keysOf = async (pattern: string): Promise<{ symbol: string; date: string }[]> => {
       const found: { symbol: string; date: string }[] = [];
       for await (const key of scanKeys(pattern, { redis })) {
-        const [date, symbol] = key.slice(namespace.length + scope.length + 1).split(':');
-        found.push({ symbol: unescapeKeyPart(symbol!), date: unescapeKeyPart(date!) });
+        const values = Price.parseKey(key.slice(namespace.length));
+        if (values !== undefined) found.push(values);
       }
       return found;
     };

@@ -49,6 +49,8 @@ interface QueuedTask {
   args: unknown[];
   name: string;
   scope: AsyncResource;
+  /** popoto-ts's own housekeeping (see `scheduleHousekeeping`): outside the `maxPending` bound. */
+  housekeeping: boolean;
 }
 
 /**
@@ -99,7 +101,9 @@ let maxPending = DEFAULT_MAX_PENDING_BACKGROUND_TASKS;
  * Changes the background registry's settings and returns them as now in force (call it with no
  * argument to read them). `maxPending` bounds the pending tasks: default
  * `DEFAULT_MAX_PENDING_BACKGROUND_TASKS`; lowering it below the number already pending refuses
- * new tasks until enough have finished, and drops nothing.
+ * new tasks until enough have finished, and drops nothing. It bounds the application's own tasks:
+ * popoto-ts's housekeeping (removing the index entries of expired records a read came across) is
+ * drained and reported like any task, but takes no place in the bound and is never refused.
  */
 export function configureBackgroundTasks(options?: Partial<BackgroundTaskConfig>): BackgroundTaskConfig {
   assertOptionsObject(options, 'options');
@@ -113,9 +117,13 @@ export function configureBackgroundTasks(options?: Partial<BackgroundTaskConfig>
 
 /** Counts one more pending task, or throws BackgroundQueueFullError when the registry is full. */
 function admitPending(name: string): void {
-  if (stats.pending >= maxPending) throw new BackgroundQueueFullError(name, stats.pending, maxPending);
+  const bounded = stats.pending - housekeepingPending;
+  if (bounded >= maxPending) throw new BackgroundQueueFullError(name, bounded, maxPending);
   stats.pending++;
 }
+
+/** Pending housekeeping tasks: counted in `stats.pending`, not against `maxPending`. */
+let housekeepingPending = 0;
 
 const stats: BackgroundTaskStats = { pending: 0, completed: 0, failed: 0 };
 const errorHandlers = new Set<BackgroundErrorHandler>();
@@ -148,8 +156,35 @@ export function scheduleBackgroundTask(
   name: string,
 ): void {
   admitPending(name);
-  const scope = new AsyncResource(BACKGROUND_RESOURCE, { requireManualDestroy: true });
-  if (incoming.push({ fn, thisArg, args, name, scope }) === 1) setImmediate(admitIncoming);
+  enqueue({ fn, thisArg, args, name, scope: newScope(), housekeeping: false });
+}
+
+/**
+ * Schedules popoto-ts's own housekeeping (removing the index entries of expired records that a
+ * read came across) as a background task that is never refused: a read must not fail, nor make
+ * the application's next `startNewThread` fail, because of cleanup it scheduled. It runs like any
+ * task (caller's context, the shared MAX_RUNNING), `drainBackgroundTasks()` and the shutdown
+ * hooks wait for it and its failures reach `onBackgroundError`, but it takes no place in
+ * `maxPending`, which bounds the application's tasks. Callers keep it bounded themselves (a
+ * query schedules a record key's cleanup once, however many reads meet it meanwhile).
+ */
+export function scheduleHousekeeping(
+  fn: (...args: never[]) => unknown,
+  thisArg: unknown,
+  args: unknown[],
+  name: string,
+): void {
+  stats.pending++;
+  housekeepingPending++;
+  enqueue({ fn: fn as (...args: unknown[]) => unknown, thisArg, args, name, scope: newScope(), housekeeping: true });
+}
+
+function newScope(): AsyncResource {
+  return new AsyncResource(BACKGROUND_RESOURCE, { requireManualDestroy: true });
+}
+
+function enqueue(task: QueuedTask): void {
+  if (incoming.push(task) === 1) setImmediate(admitIncoming);
 }
 
 /**
@@ -232,11 +267,11 @@ function start(task: QueuedTask): void {
   try {
     result = task.scope.runInAsyncScope(task.fn, task.thisArg, ...task.args);
   } catch (error) {
-    taskFailed(error, infoOf(task), task.scope);
+    queuedTaskSettled(task, false, error);
     return;
   }
   if (!isThenable(result)) {
-    taskCompleted(task.scope);
+    queuedTaskSettled(task, true);
     return;
   }
   running++;
@@ -245,15 +280,21 @@ function start(task: QueuedTask): void {
     task,
     () => {
       running--;
-      taskCompleted(task.scope);
+      queuedTaskSettled(task, true);
       startReady();
     },
     (error) => {
       running--;
-      taskFailed(error, infoOf(task), task.scope);
+      queuedTaskSettled(task, false, error);
       startReady();
     },
   );
+}
+
+function queuedTaskSettled(task: QueuedTask, ok: boolean, error?: unknown): void {
+  if (task.housekeeping) housekeepingPending--;
+  if (ok) taskCompleted(task.scope);
+  else taskFailed(error, infoOf(task), task.scope);
 }
 
 function infoOf(task: QueuedTask): BackgroundTaskInfo {

@@ -11,7 +11,7 @@ export function microsOf(date: Date): number {
 }
 
 /** A Date for a UTC wall-clock time with microsecond precision. */
-export function dateWithMicros(ms: number, micros: number): Date {
+function dateWithMicros(ms: number, micros: number): Date {
   const date = new Date(ms);
   if (micros !== 0) extraMicros.set(date, micros);
   return date;

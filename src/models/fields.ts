@@ -1,4 +1,5 @@
 import { describeValue } from '../utils/errors.js';
+import { assertInteger, assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
 import {
   definitionOf,
   FIELD_TYPE_NAMES,
@@ -16,7 +17,7 @@ export type FieldKind = 'key' | 'autokey' | 'field' | 'sorted';
 export type FieldDefault<T extends FieldType> = FieldTypes[T] | null | (() => FieldTypes[T] | null);
 
 /** Popoto's default `max_length` of a KeyField. */
-export const DEFAULT_KEY_MAX_LENGTH = 128;
+const DEFAULT_KEY_MAX_LENGTH = 128;
 /** The length of an AutoKeyField value (Popoto's `auto_uuid_length`: 32 hex characters of a UUID4). */
 export const AUTO_KEY_LENGTH = 32;
 
@@ -74,37 +75,25 @@ interface CheckedOptions {
   maxLength?: number;
 }
 
-function checkMaxLength(factory: string, value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) {
-    const message = `${factory} maxLength must be an integer >= 1, got ${describeValue(value)}`;
-    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
-  }
-  return value as number;
-}
-
 function checkOptions(
   factory: string,
   options: unknown,
   allowedTypes: readonly FieldType[],
   known: readonly string[],
 ): CheckedOptions {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new TypeError(`${factory} options must be an object, got ${describeValue(options)}`);
-  }
+  assertOptionsObject(options, `${factory} options`);
+  assertKnownKeys(options, known, factory);
   const given = (options ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${factory} has no option ${JSON.stringify(key)} (known: ${known.join(', ')})`);
-    }
-  }
   const { type = allowedTypes[0], null: nullable = false } = given;
   if (typeof type !== 'string' || !allowedTypes.includes(type as FieldType)) {
     throw new TypeError(`${factory} type must be one of ${allowedTypes.join(', ')}, got ${describeValue(type)}`);
   }
-  if (typeof nullable !== 'boolean') {
-    throw new TypeError(`${factory} null must be a boolean, got ${describeValue(nullable)}`);
-  }
-  const checked: CheckedOptions = { type: type as FieldType, nullable, hasDefault: 'default' in given };
+  assertOptionalBoolean(nullable, `${factory} null`);
+  const checked: CheckedOptions = {
+    type: type as FieldType,
+    nullable: nullable ?? false,
+    hasDefault: 'default' in given,
+  };
   if (checked.hasDefault) checked.default = given.default;
   const { defaultMaxLength } = definitionOf(checked.type);
   if (defaultMaxLength !== undefined) checked.maxLength = defaultMaxLength;
@@ -112,7 +101,8 @@ function checkOptions(
     if (defaultMaxLength === undefined) {
       throw new TypeError(`${factory} maxLength applies to string fields only, not ${describeValue(type)}`);
     }
-    checked.maxLength = checkMaxLength(factory, given.maxLength);
+    assertInteger(given.maxLength, `${factory} maxLength`, 1);
+    checked.maxLength = given.maxLength;
   }
   return checked;
 }
@@ -132,14 +122,10 @@ export interface KeyFieldOptions {
  * back as `:`).
  */
 export function KeyField(options?: KeyFieldOptions): FieldSpec<'string', 'key', false, false> {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new TypeError(`KeyField options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options ?? {})) {
-    if (key !== 'maxLength') throw new TypeError(`KeyField has no option ${JSON.stringify(key)} (known: maxLength)`);
-  }
-  const maxLength =
-    options?.maxLength === undefined ? DEFAULT_KEY_MAX_LENGTH : checkMaxLength('KeyField', options.maxLength);
+  assertOptionsObject(options, 'KeyField options');
+  assertKnownKeys(options, ['maxLength'], 'KeyField');
+  const maxLength = options?.maxLength === undefined ? DEFAULT_KEY_MAX_LENGTH : options.maxLength;
+  assertInteger(maxLength, 'KeyField maxLength', 1);
   return { kind: 'key', type: 'string', nullable: false, hasDefault: false, maxLength };
 }
 

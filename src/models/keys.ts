@@ -1,6 +1,7 @@
 // Popoto's key layout (see shared/popoto-format/README.md), so that Python Popoto and
 // popoto-ts can share one Redis.
 
+import { escapeGlob } from '../redis/escape-glob.js';
 import { describeValue } from '../utils/errors.js';
 
 /** Popoto's escape of `:` inside a key part. */
@@ -69,6 +70,15 @@ export class KeyLayout {
   /** The record's hash: the model name, then each key field value (in key order) escaped, joined by ':'. */
   instanceKey(keyValues: readonly string[]): string {
     return [this.scope, ...keyValues.map(escapeKeyPart)].join(':');
+  }
+
+  /**
+   * A glob (SCAN MATCH) of the record keys whose key fields (in key order) have the given
+   * values; an undefined one matches any value. Values are escaped as in keys, then for the glob.
+   */
+  instancePattern(keyValues: readonly (string | undefined)[]): string {
+    const parts = keyValues.map((value) => (value === undefined ? '*' : escapeGlob(escapeKeyPart(value))));
+    return [escapeGlob(this.scope), ...parts].join(':');
   }
 
   /** The key field values of a record key (the inverse of `instanceKey`), or undefined for a foreign key. */

@@ -4,13 +4,14 @@ import { ModelValidationError } from './errors.js';
 import { definitionOf, type FieldType, type FieldTypeDefinition } from './field-types.js';
 import type { AnyFieldSpec, FieldMap } from './fields.js';
 import { RecordIndexes } from './indexes.js';
+import type { KeyLayout } from './keys.js';
 import { NIL } from './codec.js';
 
 /** Names a field cannot have: the instance's methods, and the options of `query.filter`. */
 const RESERVED = new Set(['save', 'delete', 'toJSON', 'constructor', '__proto__', 'prototype', 'limit', 'order_by']);
 
 /** Orders strings by Unicode code point, as Python's `sorted()` orders field names. */
-export function byCodePoint(a: string, b: string): number {
+function byCodePoint(a: string, b: string): number {
   const x = [...a].map((c) => c.codePointAt(0)!);
   const y = [...b].map((c) => c.codePointAt(0)!);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
@@ -74,6 +75,21 @@ export class ModelMeta {
   /** The client to use: the model's own, or the shared connection (opened on first use). */
   client(): RedisClient | Promise<RedisClient> {
     return this.redis ?? openRedis() ?? useRedis();
+  }
+
+  /**
+   * The key layout for the client at hand, for what cannot wait for a connection: the model's
+   * own client, or the shared connection once open; else an Error saying so, naming `caller`.
+   */
+  layoutNow(caller: string): KeyLayout {
+    const client = this.redis ?? openRedis();
+    if (client === undefined) {
+      throw new Error(
+        `${caller} needs the model's client at hand, to know its key layout (hash-tagged on a cluster): ` +
+          "pass defineModel's redis option, or await connect() first",
+      );
+    }
+    return this.indexes(client).layout;
   }
 
   /** Where the records and indexes are for a client: Popoto's layout on a single Redis, hash-tagged on a cluster. */

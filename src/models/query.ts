@@ -1,14 +1,15 @@
 import { planBatches, sendBatches } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
-import { startNewThread } from '../concurrency/index.js';
+import { assertInteger } from '../utils/validate.js';
+import { scheduleHousekeeping } from '../concurrency/background.js';
 import type { FieldMap } from './fields.js';
 import type { RecordIndexes } from './indexes.js';
 import type { ModelMeta } from './meta.js';
 import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
 import { RECORD_SCRIPT } from './record-script.js';
 import type { FilterParams, KeyValues } from './types.js';
-import { checkKeyValue } from './values.js';
+import { checkKeyValue, givenKeyValues } from './values.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
 
@@ -21,10 +22,14 @@ interface Plan {
 
 /**
  * A model's reads. Records whose hash has expired (TTL) are skipped, and their leftover index
- * entries are removed in the background (a tracked task: `drainBackgroundTasks()` waits for it).
+ * entries are removed in the background: a tracked task (`drainBackgroundTasks()` waits for it,
+ * a failure reaches `onBackgroundError`) that is never refused and takes no place in the
+ * application's `maxPending` bound, so a read never fails for it, even with the queue full.
  */
 export class Query<F extends FieldMap, I> {
   private readonly batchers = new WeakMap<RedisClient, ReadBatcher<I | null>>();
+  /** `get`'s name in errors, built once: `get` is the hot path of reads. */
+  private readonly getCaller: string;
 
   /**
    * Made by the model class (`Model.query`), not by hand: `meta` describes the model and
@@ -34,7 +39,9 @@ export class Query<F extends FieldMap, I> {
   constructor(
     private readonly meta: ModelMeta,
     private readonly hydrate: (stored: readonly unknown[], key: string) => I,
-  ) {}
+  ) {
+    this.getCaller = `${meta.name}.query.get`;
+  }
 
   /**
    * The record with these key field values, or null. Calls made in the same tick (say, from
@@ -45,7 +52,7 @@ export class Query<F extends FieldMap, I> {
     const meta = this.meta;
     let values: string[];
     try {
-      values = keyValuesOf(meta, keyValues, 'get');
+      values = givenKeyValues(meta, keyValues, this.getCaller);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -65,7 +72,9 @@ export class Query<F extends FieldMap, I> {
     }
     const client = await meta.client();
     const { layout } = meta.indexes(client);
-    const keys = [...keyValues].map((kv, i) => layout.instanceKey(keyValuesOf(meta, kv, `getMany[${i}]`)));
+    const keys = [...keyValues].map((kv, i) =>
+      layout.instanceKey(givenKeyValues(meta, kv, `${meta.name}.query.getMany[${i}]`)),
+    );
     const records = await readRecords(client, keys, meta.fieldNames, `${meta.name}.query.getMany`);
     return records.map((record, i) => this.build(record, keys[i]!));
   }
@@ -163,11 +172,8 @@ export class Query<F extends FieldMap, I> {
     for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
       if (value === undefined) continue;
       if (name === 'limit') {
-        if (!Number.isSafeInteger(value) || (value as number) < 0) {
-          const message = `${meta.name}.query limit must be an integer >= 0, got ${describeValue(value)}`;
-          throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
-        }
-        limit = value as number;
+        assertInteger(value, `${meta.name}.query limit`, 0);
+        limit = value;
         continue;
       }
       if (name === 'order_by') {
@@ -256,9 +262,23 @@ export class Query<F extends FieldMap, I> {
     });
   }
 
-  /** Drops the index entries of records found missing, in a tracked background task. */
+  /**
+   * Drops the index entries of records found missing, in a tracked background task (library
+   * housekeeping, outside the application's queue bound). A key already being cleaned is not
+   * scheduled again, which bounds that work by the number of expired records.
+   */
   private cleanStale(client: RedisClient, keys: string[]): void {
-    if (keys.length > 0) cleanStaleEntries(client, this.meta, keys);
+    if (keys.length === 0) return;
+    let inFlight = cleaning.get(client);
+    if (inFlight === undefined) cleaning.set(client, (inFlight = new Set()));
+    const fresh = keys.filter((key) => !inFlight.has(key));
+    if (fresh.length === 0) return;
+    for (const key of fresh) inFlight.add(key);
+    const clean = (target: RedisClient, meta: ModelMeta, stale: string[]): Promise<void> =>
+      removeEntriesOfMissingRecords(target, meta, stale).finally(() => {
+        for (const key of stale) inFlight.delete(key);
+      });
+    scheduleHousekeeping(clean, undefined, [client, this.meta, fresh], CLEAN_TASK_NAME);
   }
 }
 
@@ -281,37 +301,11 @@ export async function removeEntriesOfMissingRecords(
   );
 }
 
-const cleanStaleEntries = startNewThread(removeEntriesOfMissingRecords, {
-  name: 'popoto-ts: clean index entries of expired records',
-});
+/** The name background-error handlers see for a failed index cleanup. */
+const CLEAN_TASK_NAME = 'popoto-ts: clean index entries of expired records';
 
-function keyValuesOf(meta: ModelMeta, keyValues: unknown, operation: string): string[] {
-  if (keyValues === null || typeof keyValues !== 'object') {
-    throw new TypeError(
-      `${meta.name}.query.${operation} needs the key fields (${meta.keyFields.join(', ')}), got ${describeValue(keyValues)}`,
-    );
-  }
-  const record = keyValues as Record<string, unknown>;
-  // Every key field present and nothing else: the usual case, checked without a scan.
-  const complete = Object.keys(record).length === meta.keyFields.length && meta.keyFields.every((f) => f in record);
-  for (const name of complete ? [] : Object.keys(record)) {
-    if (!meta.keyFields.includes(name)) {
-      throw new TypeError(
-        `${meta.name}.query.${operation}: ${JSON.stringify(name)} is not a key field (key fields: ${meta.keyFields.join(', ')}); use filter for other fields`,
-      );
-    }
-  }
-  return meta.keyFields.map((field) => {
-    const value = record[field];
-    if (typeof value !== 'string' || value === '') {
-      throw new TypeError(
-        `${meta.name}.query.${operation} needs ${field} as a non-empty string, got ${describeValue(value)}`,
-      );
-    }
-    checkKeyValue(meta.name, field, value);
-    return value;
-  });
-}
+/** Per client, the record keys whose index cleanup is scheduled or running. */
+const cleaning = new WeakMap<RedisClient, Set<string>>();
 
 function unknownParameter(meta: ModelMeta, name: string): TypeError {
   return new TypeError(

@@ -41,7 +41,7 @@ function recordsPerCall(count: number): number {
 }
 
 /** The records read, and the positions that could not be read with why. */
-export interface ReadOutcome {
+interface ReadOutcome {
   records: StoredRecord[];
   failures: TaskError[];
 }
@@ -51,7 +51,7 @@ export interface ReadOutcome {
  * fails alone. One script call per group of keys (on a cluster, each group holds keys of one
  * slot), all issued in this tick: ioredis auto-pipelining puts them on the wire together.
  */
-export async function readRecordsWithFailures(
+async function readRecordsWithFailures(
   client: RedisClient,
   keys: readonly string[],
   fields: readonly string[],

@@ -12,6 +12,7 @@ import {
   startNewThread,
   type BackgroundTaskInfo,
 } from '../../src/concurrency/index.js';
+import { scheduleHousekeeping } from '../../src/concurrency/background.js';
 import { deferred, nextTurn, sleep } from '../helpers/async.js';
 
 afterEach(async () => {
@@ -346,6 +347,43 @@ describe('startNewThread: bounded queue', () => {
     gate.resolve();
     await drainBackgroundTasks();
     expect(ran).toBe(10);
+  });
+
+  it("runs popoto-ts's housekeeping outside the bound: never refused, never refusing, still drained and reported", async () => {
+    configureBackgroundTasks({ maxPending: 1 });
+    const gate = deferred();
+    const busy = startNewThread(() => gate.promise, { name: 'busy' });
+    busy();
+    const ran: string[] = [];
+    const failures: [unknown, BackgroundTaskInfo][] = [];
+    const stop = onBackgroundError((error, task) => failures.push([error, task]));
+    try {
+      // Full with the application's task: housekeeping is still scheduled...
+      scheduleHousekeeping(async (what: string) => void ran.push(what), undefined, ['clean'], 'housekeeping');
+      scheduleHousekeeping(
+        () => {
+          throw new Error('cleanup failed');
+        },
+        undefined,
+        [],
+        'failing housekeeping',
+      );
+      expect(backgroundTaskStats().pending).toBe(3);
+      // ...and takes no place in the application's bound, which stays full with its one task.
+      expect(() => busy()).toThrow(expect.objectContaining({ pending: 1, maxPending: 1 }));
+      gate.resolve();
+      const drained = await drainBackgroundTasks();
+      expect(drained).toEqual({ completed: 2, failed: 1, pending: 0 });
+      expect(ran).toEqual(['clean']);
+      expect(failures).toEqual([[new Error('cleanup failed'), { name: 'failing housekeeping', args: [] }]]);
+      // Housekeeping pending does not refuse the application's next task.
+      scheduleHousekeeping(() => gate.promise, undefined, [], 'housekeeping');
+      busy();
+      await drainBackgroundTasks();
+    } finally {
+      gate.resolve();
+      stop();
+    }
   });
 
   it('checks its options, naming them', () => {

@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis5';
 import { describe, expect, it, vi } from 'vitest';
 import {
   AutoKeyField,
@@ -7,15 +8,27 @@ import {
   KeyField,
   ModelValidationError,
   SortedField,
+  type Query,
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
+import { escapeGlob, scanKeys, type AnyRedisClient } from '../../src/redis/index.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
 import { deleteKeysUnder } from '../../src/redis/index.js';
-import { drainBackgroundTasks } from '../../src/utils/multithreading.js';
-import { sleep } from '../helpers/async.js';
 import {
+  backgroundTaskStats,
+  BackgroundQueueFullError,
+  configureBackgroundTasks,
+  DEFAULT_MAX_PENDING_BACKGROUND_TASKS,
+  drainBackgroundTasks,
+  onBackgroundError,
+  startNewThread,
+} from '../../src/utils/multithreading.js';
+import { deferred, sleep } from '../helpers/async.js';
+import {
+  clusterNodes,
   newRedis,
   prefixedClient,
+  redisUrl,
   runPrefix,
   scanAll,
   targets,
@@ -81,6 +94,88 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(pttl).toBeLessThanOrEqual(500);
   });
 
+  it('deletes an instance never saved or loaded by its key values, checked as query.get checks them', async () => {
+    const { User } = setup();
+    await User.create({ id: 'a:b', name: 'Colon', level: 1 });
+    await User.create({ id: 'null', name: 'Text null', level: 2 });
+    // '{&#58;}' is how Popoto's layout writes ':', so this id would name the record 'a:b'.
+    await expect(new User({ id: 'a{&#58;}b', name: 'x', level: 1 }).delete()).rejects.toThrow(
+      new ModelValidationError(
+        'User',
+        'id',
+        'a{&#58;}b',
+        "a key value without the text {&#58;} (Popoto's key layout stores ':' as that text, so it would read back as ':')",
+      ),
+    );
+    await expect(new User({ id: null as never, name: 'x', level: 1 }).delete()).rejects.toThrow(
+      new TypeError('User.delete needs id as a non-empty string, got null'),
+    );
+    await expect(new User({ id: '', name: 'x', level: 1 }).delete()).rejects.toThrow(
+      new TypeError("User.delete needs id as a non-empty string, got ''"),
+    );
+    expect((await User.query.all()).map((u) => u.id).sort()).toEqual(['a:b', 'null']);
+    // A valid key value deletes the record it names, saved or not.
+    expect(await new User({ id: 'a:b', name: 'x', level: 1 }).delete()).toBe(true);
+    expect(await new User({ id: 'a:b', name: 'x', level: 1 }).delete()).toBe(false);
+    expect((await User.query.all()).map((u) => u.id)).toEqual(['null']);
+  });
+
+  it('gives the SCAN pattern of its record keys (keyPattern) and parses them back (parseKey)', async () => {
+    const { p, redis } = setup();
+    const Price = defineModel(
+      'Price',
+      { symbol: KeyField(), date: KeyField(), close: Field({ type: 'float' }) },
+      { redis },
+    );
+    await Price.create({ symbol: 'A:B*', date: '2024-01-02', close: 1 });
+    await Price.create({ symbol: 'AAPL', date: '2024-01-02', close: 2 });
+    await Price.create({ symbol: 'AAPL', date: '2024-01-03', close: 3 });
+    await Price.create({ symbol: 'AAPLX', date: '2024-01-03', close: 4 });
+    const layout = isCluster ? '{Price}' : 'Price';
+    // Key fields join in alphabetical order of their names, as in Popoto: Price:<date>:<symbol>.
+    expect(Price.keyPattern({ symbol: 'AAPL' })).toBe(`${layout}:*:AAPL`);
+    expect(Price.keyPattern({ date: '2024-01-02' })).toBe(`${layout}:2024/-01/-02:*`);
+    expect(Price.keyPattern({ symbol: 'A:B*' })).toBe(`${layout}:*:A{&#58;}B/\\*`);
+    expect(Price.keyPattern()).toBe(`${layout}:*:*`);
+    /** Key values of the keys SCAN finds for a pattern (the client's keyPrefix is ours to add and cut). */
+    const scan = async (pattern: string): Promise<Record<string, string>[]> => {
+      const found: Record<string, string>[] = [];
+      for await (const key of scanKeys(`${escapeGlob(p)}${pattern}`, { redis: base })) {
+        found.push(Price.parseKey(key.slice(p.length))!);
+      }
+      return found.sort((a, b) => `${a.date}${a.symbol}`.localeCompare(`${b.date}${b.symbol}`));
+    };
+    expect(await scan(Price.keyPattern({ symbol: 'AAPL' }))).toEqual([
+      { date: '2024-01-02', symbol: 'AAPL' },
+      { date: '2024-01-03', symbol: 'AAPL' },
+    ]);
+    expect(await scan(Price.keyPattern({ symbol: 'A:B*' }))).toEqual([{ date: '2024-01-02', symbol: 'A:B*' }]);
+    expect(await scan(Price.keyPattern({ date: '2024-01-03', symbol: 'AAPLX' }))).toEqual([
+      { date: '2024-01-03', symbol: 'AAPLX' },
+    ]);
+    expect(await scan(Price.keyPattern())).toHaveLength(4);
+    // parseKey reads the keys query.keys() returns, and its result is what query.get takes.
+    const keys = await Price.query.keys();
+    const closes = await Promise.all(keys.map(async (key) => (await Price.query.get(Price.parseKey(key)!))?.close));
+    expect(closes.sort()).toEqual([1, 2, 3, 4]);
+    for (const foreign of ['Other:x:y', `${layout}:only-one`, `${layout}:a:b:c`, `${layout}::AAPL`, 'Price']) {
+      expect(Price.parseKey(foreign)).toBeUndefined();
+    }
+    expect(() => Price.keyPattern({ close: 1 } as never)).toThrow(
+      new TypeError(
+        'Price.keyPattern: "close" is not a key field (key fields: date, symbol); use filter for other fields',
+      ),
+    );
+    expect(() => Price.keyPattern({ symbol: 5 } as never)).toThrow(
+      new TypeError('Price.keyPattern needs symbol as a non-empty string, got 5'),
+    );
+    expect(() => Price.keyPattern({ symbol: 'a{&#58;}b' })).toThrow(ModelValidationError);
+    expect(() => Price.keyPattern(null as never)).toThrow(
+      new TypeError('Price.keyPattern needs the key fields (date, symbol), got null'),
+    );
+    expect(() => Price.parseKey(5 as never)).toThrow(new TypeError('Price.parseKey key must be a string, got 5'));
+  });
+
   it('moves the record and its index entries when a key field changes, leaving no orphans', async () => {
     const { p, User } = setup();
     const user = await User.create({ id: 'old', name: 'Ann', level: 3 });
@@ -139,6 +234,48 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
     expect(await base.exists(`${p}${k('$KeyF:User:id:short')}`)).toBe(0);
     expect(await base.zrange(`${p}${k('$SortF:User:level')}`, '0', '-1')).toEqual([k('User:long')]);
+  });
+
+  it('reads past expired records with the background queue full, and cleans them without taking a place in it', async () => {
+    const { p, User } = setup();
+    await User.create({ id: 'short', name: 'S', level: 1 }, { expire: 0.05 });
+    await User.create({ id: 'long', name: 'L', level: 2 });
+    await sleep(120);
+    const gate = deferred();
+    const busy = startNewThread(() => gate.promise, { name: 'busy' });
+    const failures: unknown[] = [];
+    const stopListening = onBackgroundError((error) => failures.push(error));
+    configureBackgroundTasks({ maxPending: 1 });
+    try {
+      busy(); // the application's queue is now full
+      expect((await User.query.all()).map((u) => u.id)).toEqual(['long']);
+      expect(await User.query.count()).toBe(1);
+      expect(await User.query.keys()).toEqual([k('User:long')]);
+      // Still full with the application's one task, not with the library's cleanup.
+      expect(() => busy()).toThrow(BackgroundQueueFullError);
+      gate.resolve();
+      await drainBackgroundTasks();
+      expect(backgroundTaskStats().pending).toBe(0);
+      // The cleanup ran (drained like any task), and left the bound to the application.
+      expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
+      expect(await base.exists(`${p}${k('$KeyF:User:id:short')}`)).toBe(0);
+      await User.create({ id: 'again', name: 'A', level: 3 }, { expire: 0.05 });
+      await sleep(120);
+      const before = backgroundTaskStats();
+      // Three reads meet the expired record; its cleanup is scheduled once.
+      const reads = await Promise.all([User.query.all(), User.query.all(), User.query.count()]);
+      expect(reads).toEqual([[expect.objectContaining({ id: 'long' })], [expect.objectContaining({ id: 'long' })], 1]);
+      busy(); // the cleanup just scheduled is pending, outside the application's bound
+      await drainBackgroundTasks();
+      const after = backgroundTaskStats();
+      expect(after.completed - before.completed).toBe(2); // busy, and one cleanup
+      expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
+      expect(failures).toEqual([]);
+    } finally {
+      configureBackgroundTasks({ maxPending: DEFAULT_MAX_PENDING_BACKGROUND_TASKS });
+      gate.resolve();
+      stopListening();
+    }
   });
 
   it('drops a record from a sorted index when its sorted field becomes null', async () => {
@@ -208,6 +345,112 @@ describe.each(targets)('models on $name', ({ create }) => {
   });
 });
 
+describe('the redis option', () => {
+  it('refuses anything but an ioredis client when the model is defined, without showing it', () => {
+    const refused =
+      'redis must be an ioredis (5 or 6) Redis or Cluster client, got a string (not shown: it may hold a password)';
+    expect(() => defineModel('Note', { id: KeyField() }, { redis: 'redis://app:pw@h:1' as never })).toThrow(
+      new TypeError(refused),
+    );
+    expect(() => defineModel('Note', { id: KeyField() }, { redis: { host: 'h', password: 'pw' } as never })).toThrow(
+      new TypeError(
+        'redis must be an ioredis (5 or 6) Redis or Cluster client, got an object (not shown: it may hold a password)',
+      ),
+    );
+    expect(() => defineModel('Note', { id: KeyField() }, { redis: null as never })).toThrow(
+      new TypeError('redis must be an ioredis (5 or 6) Redis or Cluster client, got null'),
+    );
+  });
+
+  describe.each(targets)('takes an ioredis 5 client (another copy of ioredis) on $name', ({ create }) => {
+    const base = create();
+    const prefix = useKeyPrefix(base);
+
+    it('saves, reads, filters and deletes through it', async () => {
+      const keyPrefix = prefix();
+      const seeds = clusterNodes()
+        .split(',')
+        .map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) }));
+      const client5 =
+        base instanceof Cluster ? new Cluster5(seeds, { keyPrefix }) : new Redis5(redisUrl(), { keyPrefix });
+      // An ioredis 5 Redis type-checks as it is. ioredis 5's Cluster does not yet, for any option
+      // that takes a client: its generic `on` does not fit RedisClientLike (src/redis/client-shape.ts).
+      const redis = client5 instanceof Cluster5 ? (client5 as unknown as AnyRedisClient) : client5;
+      try {
+        const Note = defineModel('Note', { id: KeyField(), body: Field(), rank: SortedField() }, { redis });
+        await Note.create({ id: 'a', body: 'first', rank: 1 });
+        await Note.create({ id: 'b', body: 'second', rank: 2 }, { expire: 60 });
+        expect((await Note.query.get({ id: 'a' }))?.body).toBe('first');
+        expect((await Note.query.filter({ rank__gte: 2 })).map((n) => n.id)).toEqual(['b']);
+        expect(await base.exists(`${keyPrefix}${base instanceof Cluster ? '{Note}' : 'Note'}:b`)).toBe(1);
+        expect(await (await Note.query.get({ id: 'b' }))!.delete()).toBe(true);
+        expect(await new Note({ id: 'a', body: '', rank: 0 }).delete()).toBe(true);
+        expect(await Note.query.count()).toBe(0);
+      } finally {
+        client5.disconnect();
+      }
+    });
+  });
+});
+
+describe('keyPattern and parseKey without a client at hand', () => {
+  it('say what they need, before anything is connected', () => {
+    const Lonely = defineModel('Lonely', { id: KeyField() });
+    const needs = (caller: string): string =>
+      `${caller} needs the model's client at hand, to know its key layout (hash-tagged on a cluster): ` +
+      "pass defineModel's redis option, or await connect() first";
+    expect(() => Lonely.keyPattern()).toThrow(new Error(needs('Lonely.keyPattern')));
+    expect(() => Lonely.parseKey('Lonely:1')).toThrow(new Error(needs('Lonely.parseKey')));
+  });
+});
+
+describe('reads build instances without calling the constructor', () => {
+  const redis = newRedis();
+  const prefix = useKeyPrefix(redis);
+
+  it('reads back what was saved for a subclass whose constructor reshapes its argument', async () => {
+    const scoped = prefixedClient(redis, prefix());
+    const Base = defineModel('Person', { id: KeyField(), name: Field({ default: 'anon' }) }, { redis: scoped });
+    let constructed = 0;
+    class Person extends Base {
+      declare static readonly query: Query<typeof Person.fields, Person>;
+
+      constructor(values: ConstructorParameters<typeof Base>[0]) {
+        super({ ...values });
+        constructed++;
+      }
+
+      greet(): string {
+        return `hello ${this.name}`;
+      }
+    }
+    await Person.create({ id: '1', name: 'Ann' });
+    await Person.create({ id: '2', name: 'Bob' });
+    expect(constructed).toBe(2);
+    const one = await Person.query.get({ id: '1' });
+    expect(one).toBeInstanceOf(Person);
+    expect(one?.toJSON()).toEqual({ id: '1', name: 'Ann' });
+    expect(one?.greet()).toBe('hello Ann');
+    expect((await Person.query.getMany([{ id: '2' }, { id: '1' }])).map((p) => p?.toJSON())).toEqual([
+      { id: '2', name: 'Bob' },
+      { id: '1', name: 'Ann' },
+    ]);
+    expect(
+      (await Person.query.all()).map((p) => p.toJSON()).sort((a, b) => String(a.id).localeCompare(String(b.id))),
+    ).toEqual([
+      { id: '1', name: 'Ann' },
+      { id: '2', name: 'Bob' },
+    ]);
+    expect(constructed).toBe(2);
+    // A loaded instance knows where it was stored: changing its key moves the record.
+    one!.id = '3';
+    await one!.save();
+    expect(await Person.query.get({ id: '1' })).toBeNull();
+    expect((await Person.query.get({ id: '3' }))?.name).toBe('Ann');
+    expect(await one!.delete()).toBe(true);
+  });
+});
+
 describe('validation', () => {
   const User = userModel(targets[0].create());
 
@@ -254,6 +497,44 @@ describe('validation', () => {
     await expect(User.query.filter({ limit: '5' } as never)).rejects.toThrow(
       new TypeError("User.query limit must be an integer >= 0, got '5'"),
     );
+  });
+
+  it('checks field options and filter limits with the shared argument checks, naming the option and the value', async () => {
+    expect(() => KeyField('x' as never)).toThrow(new TypeError("KeyField options must be an object, got 'x'"));
+    expect(() => KeyField([] as never)).toThrow(new TypeError('KeyField options must be an object, got []'));
+    expect(() => KeyField({ maxLen: 3 } as never)).toThrow(
+      new TypeError('KeyField has no option "maxLen" (known: maxLength)'),
+    );
+    expect(() => KeyField({ maxLength: 1.5 })).toThrow(
+      new RangeError('KeyField maxLength must be an integer >= 1, got 1.5'),
+    );
+    expect(() => KeyField({ maxLength: null as never })).toThrow(
+      new TypeError('KeyField maxLength must be an integer >= 1, got null'),
+    );
+    expect(KeyField({ maxLength: 7 }).maxLength).toBe(7);
+    expect(() => Field(5 as never)).toThrow(new TypeError('Field options must be an object, got 5'));
+    expect(() => Field({ maxLength: '5' } as never)).toThrow(
+      new TypeError("Field maxLength must be an integer >= 1, got '5'"),
+    );
+    expect(() => Field({ maxLength: -2 })).toThrow(new RangeError('Field maxLength must be an integer >= 1, got -2'));
+    expect(() => Field({ null: 'yes' } as never)).toThrow(new TypeError("Field null must be a boolean, got 'yes'"));
+    expect(() => SortedField({ nul: true } as never)).toThrow(
+      new TypeError('SortedField has no option "nul" (known: type, null, default)'),
+    );
+    expect(Field({ null: true }).nullable).toBe(true);
+    expect(Field().nullable).toBe(false);
+    await expect(User.query.filter({ limit: -1 })).rejects.toThrow(
+      new RangeError('User.query limit must be an integer >= 0, got -1'),
+    );
+    await expect(User.query.filter({ limit: 1.5 })).rejects.toThrow(
+      new RangeError('User.query limit must be an integer >= 0, got 1.5'),
+    );
+    await expect(User.query.keys({ limit: Number.NaN })).rejects.toThrow(
+      new TypeError('User.query limit must be an integer >= 0, got NaN'),
+    );
+    // An instance's values are an object too (an array used to pass as one).
+    expect(() => new User([] as never)).toThrow(new TypeError('User values must be an object, got []'));
+    expect(() => new User('Ann' as never)).toThrow(new TypeError("User values must be an object, got 'Ann'"));
   });
 
   it('rejects bad declarations', () => {

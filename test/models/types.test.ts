@@ -2,6 +2,7 @@
 // from the field declarations. Every `@ts-expect-error` below is a mistake the compiler must
 // reject (npm run typecheck fails if one of them compiles); the runtime part checks the rest.
 import { Redis } from 'ioredis';
+import type { Redis as Redis5 } from 'ioredis5';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   AutoKeyField,
@@ -10,6 +11,7 @@ import {
   KeyField,
   SortedField,
   type ModelInstance,
+  type ModelOptions,
   type Query,
 } from '../../src/models/index.js';
 
@@ -67,6 +69,13 @@ describe('model typing', () => {
       expectTypeOf(member.greet()).toEqualTypeOf<string>();
     };
     void created;
+  });
+
+  it("takes an ioredis 5 Redis (the application's own copy of ioredis) as the redis option, without a cast", () => {
+    expectTypeOf<Redis5>().toExtend<NonNullable<ModelOptions['redis']>>();
+    expectTypeOf<Redis>().toExtend<NonNullable<ModelOptions['redis']>>();
+    // @ts-expect-error: a URL is not a client (also refused at run time, see model.test.ts)
+    void (() => defineModel('Note', { id: KeyField() }, { redis: 'redis://127.0.0.1:6379' }));
   });
 
   it('types create, get and filter arguments and results', () => {

@@ -359,6 +359,8 @@ describe('every public export', () => {
         'order_by',
       ];
       await fuzz(fc.tuple(fc.oneof(hostile, fc.record({ id: hostile, label: hostile, score: hostile }, { requiredKeys: [] })), options(anyOf('expire'))), (v, o) => Item.create(v as never, o as never), modelNames, { mayWrite: false }); // prettier-ignore
+      // An instance never saved: its key fields are checked before anything is deleted.
+      await fuzz(fc.tuple(fc.record({ id: fc.oneof(hostile, hostileKey()) }, { requiredKeys: [] })), (v) => new Item(v as never).delete(), modelNames, { mayWrite: false }); // prettier-ignore
       const saved = await Item.create({ id: 'fixed', label: null, score: 1 });
       await fuzz(fc.tuple(options(anyOf('expire'))), (o) => saved.save(o as never), modelNames);
       await fuzz(fc.tuple(hostile), (k) => Item.query.get(k as never), modelNames);
@@ -367,6 +369,8 @@ describe('every public export', () => {
       await fuzz(fc.tuple(filters), (p) => Item.query.filter(p as never), modelNames);
       await fuzz(fc.tuple(filters), (p) => Item.query.count(p as never), modelNames);
       await fuzz(fc.tuple(filters), (p) => Item.query.keys(p as never), modelNames);
+      await fuzz(fc.tuple(fc.oneof(hostile, fc.record({ id: hostile, label: hostile }, { requiredKeys: [] }))), (v) => Item.keyPattern(v as never), modelNames); // prettier-ignore
+      await fuzz(fc.tuple(fc.oneof(hostile, hostileKey())), (k) => Item.parseKey(k as never), ['FuzzItem', 'key']);
       await fuzz(fc.tuple(hostile), (v) => api.escapeKeyPart(v as never), ['value']);
       await fuzz(fc.tuple(hostile), (v) => api.unescapeKeyPart(v as never), ['escaped', 'value']);
       await fuzz(fc.tuple(hostile), (v) => api.datetimeFromIso(v as never), ['datetime', 'value', 'text']);
@@ -459,14 +463,20 @@ describe('hostile text never widens a match', () => {
             // No stored key value can start with it: nothing is the only right answer.
             expect(await Thing.query.filter({ id__startswith: text })).toEqual([]);
             await expect(Thing.query.get({ id: text })).rejects.toBeInstanceOf(api.ModelValidationError);
+            expect(() => Thing.keyPattern({ id: text })).toThrow(api.ModelValidationError);
             return;
           }
           const stored = ids.map(asStored);
+          const matched: string[] = [];
+          for await (const key of api.scanKeys(Thing.keyPattern({ id: text }), { redis })) {
+            matched.push(Thing.parseKey(key)!.id);
+          }
           const equal = (await Thing.query.filter({ id: text })).map((r) => asStored(r.id)).sort();
           const startingWith = (await Thing.query.filter({ id__startswith: text })).map((r) => asStored(r.id)).sort();
           const got = await Thing.query.get({ id: text });
           const wanted = asStored(text);
           expect(equal).toEqual(stored.filter((id) => id === wanted));
+          expect(matched).toEqual(stored.filter((id) => id === wanted));
           expect(got === null ? [] : [asStored(got.id)]).toEqual(stored.filter((id) => id === wanted));
           // With a lone surrogate in the text, "starts with" has two readings, both allowed: the
           // UTF-16 code units (a stored pair starts with its high half) or the bytes Redis stored
