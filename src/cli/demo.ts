@@ -79,16 +79,24 @@ function duplicate(redis: RedisClient, options: { keyPrefix?: string } = {}): Re
   return isCluster(redis) ? redis.duplicate(undefined, options) : redis.duplicate(options);
 }
 
+/** The phase being shown, so that an interruption can stop drawing it. */
+let currentPhase: Phase | undefined;
+
 /** Runs `body` as a progress phase of `items` items and returns the seconds it took. */
 async function timed(label: string, items: number, body: (phase: Phase) => Promise<unknown>): Promise<number> {
   const phase = startPhase(label, items);
+  currentPhase = phase;
   const start = performance.now();
   try {
     await body(phase);
-    phase.update(items);
+  } catch (error) {
+    phase.cancel();
+    throw error;
   } finally {
-    phase.stop();
+    currentPhase = undefined;
   }
+  phase.update(items);
+  phase.stop();
   return (performance.now() - start) / 1000;
 }
 
@@ -112,6 +120,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     namespace: keys,
     cleaner: () => duplicate(redis),
     stopWriting: () => {
+      currentPhase?.cancel();
       scoped.disconnect();
       redis.disconnect();
     },

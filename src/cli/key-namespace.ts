@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants as osConstants } from 'node:os';
 import { onBackgroundError } from '../concurrency/index.js';
+import { exitCodeOf, signalGate } from '../concurrency/signals.js';
 import type { RedisClient } from '../redis/connection.js';
 import { deleteKeysUnder } from '../redis/delete-keys-under.js';
 
@@ -22,9 +22,6 @@ export class KeyNamespace {
     return deleteKeysUnder(this.prefix, { redis, count: 5000 });
   }
 }
-
-/** Signals this soon after the first are the same interruption delivered twice. */
-const DUPLICATE_SIGNAL_MS = 1000;
 
 /** What `deleteOnInterrupt` needs to stop the writes and remove what they wrote. */
 export interface InterruptCleanup {
@@ -55,27 +52,24 @@ export interface Interruption {
 
 /**
  * On SIGINT (Ctrl-C) or SIGTERM: closes the writers, deletes every key under the namespace
- * with a fresh connection, then exits with 130 (SIGINT) or 143 (SIGTERM). A second signal
- * more than a second after the first exits at once (saying keys may be left); one sooner is
- * the same interruption delivered twice and is ignored. Failures of background work cut short by the closed connections are
- * expected then and not reported.
+ * with a fresh connection, then exits with 130 (SIGINT) or 143 (SIGTERM). A second signal a
+ * second or more after the first exits at once (saying keys may be left); one sooner is the
+ * same interruption delivered twice and is ignored (`signalGate`). Failures of background work
+ * cut short by the closed connections are expected then and not reported.
  */
 export function deleteOnInterrupt(cleanup: InterruptCleanup): Interruption {
   const log = cleanup.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let interrupted = false;
-  let interruptedAt = 0;
+  const gate = signalGate();
   const handler = (signal: NodeJS.Signals): void => {
-    // The shell's convention, as installShutdownHooks uses it: 128 + the signal's number.
-    const code = 128 + osConstants.signals[signal];
-    if (interrupted) {
-      // One Ctrl-C can arrive twice (`timeout` signals the child, then its process group; a
-      // terminal signals the whole group): repeats within a second are that, not impatience.
-      if (Date.now() - interruptedAt < DUPLICATE_SIGNAL_MS) return;
+    const code = exitCodeOf(signal);
+    const meaning = gate();
+    if (meaning === 'duplicate') return;
+    if (meaning === 'again') {
       log(`second ${signal}: exiting now; keys may be left under ${cleanup.namespace.prefix}`);
       process.exit(code);
     }
     interrupted = true;
-    interruptedAt = Date.now();
     onBackgroundError(() => undefined);
     log(`\ninterrupted: deleting the keys written under ${cleanup.namespace.prefix} ...`);
     void (async () => {

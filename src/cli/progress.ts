@@ -6,6 +6,8 @@ export interface Phase {
   update(done: number): void;
   /** Ends the phase: a finished bar stays on screen; without a terminal, one closing line. */
   stop(): void;
+  /** Ends the phase without a closing report (the work was interrupted): nothing more is drawn. */
+  cancel(): void;
 }
 
 /** Where progress goes, and how often a line is printed when that is not a terminal. */
@@ -76,6 +78,10 @@ export function startPhase(label: string, total: number | undefined, options: Pr
       clearInterval(timer);
       output.end(done, describe());
     },
+    cancel() {
+      clearInterval(timer);
+      output.cancel();
+    },
   };
 }
 
@@ -84,6 +90,8 @@ interface Output {
   draw(done: number, status: string): void;
   /** The last drawing: a bar of work of unknown size shows full then. */
   end(done: number, status: string): void;
+  /** Stops drawing where it is (a bar releases the terminal line). */
+  cancel(): void;
 }
 
 function barOutput(label: string, total: number | undefined, stream: NodeJS.WriteStream): Output {
@@ -108,10 +116,11 @@ function barOutput(label: string, total: number | undefined, stream: NodeJS.Writ
       bar.update(total === undefined ? 1 : Math.min(done, total), { status });
       bar.stop();
     },
+    cancel: () => bar.stop(),
   };
 }
 
 function lineOutput(label: string, stream: NodeJS.WriteStream): Output {
   const draw = (_done: number, status: string): void => void stream.write(`  ${label}: ${status}\n`);
-  return { draw, end: draw };
+  return { draw, end: draw, cancel: () => undefined };
 }

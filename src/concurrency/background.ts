@@ -1,5 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { constants as osConstants } from 'node:os';
+import { exitCodeOf, signalGate } from './signals.js';
 import { describeValue, stackOf } from '../utils/errors.js';
 import { DEFAULT_CONCURRENCY } from './concurrency.js';
 import { isThenable } from './task-policy.js';
@@ -422,8 +423,10 @@ let uninstallCurrentHooks: (() => void) | undefined;
 
 /**
  * On each of `signals`, drains background tasks (at most `timeoutMs`), then exits with the
- * conventional code 128 + signal number (SIGTERM 143, SIGINT 130). A second signal while
- * draining exits at once. Calling it again replaces the previous installation. Returns a
+ * conventional code 128 + signal number (SIGTERM 143, SIGINT 130). A second signal a second or
+ * more after the first exits at once; one sooner is the same signal delivered twice (GNU
+ * `timeout` and terminals signal the process group too) and does not cut the drain short.
+ * Calling it again replaces the previous installation. Returns a
  * function that removes the hooks. The listeners do not keep the process alive.
  */
 export function installShutdownHooks(options?: ShutdownHookOptions): () => void {
@@ -444,12 +447,13 @@ export function installShutdownHooks(options?: ShutdownHookOptions): () => void 
   });
   uninstallCurrentHooks?.();
 
-  let draining = false;
+  const gate = signalGate();
   const listeners = signals.map((signal) => {
-    const exitCode = 128 + osConstants.signals[signal];
+    const exitCode = exitCodeOf(signal);
     const listener = (): void => {
-      if (draining) process.exit(exitCode);
-      draining = true;
+      const meaning = gate();
+      if (meaning === 'duplicate') return;
+      if (meaning === 'again') process.exit(exitCode);
       void drainBackgroundTasks({ timeoutMs }).then(({ pending }) => {
         if (pending > 0) {
           process.stderr.write(

@@ -33,6 +33,12 @@ describe('interrupted with Ctrl-C (SIGINT)', () => {
     expect(outcome.code).toBe(130);
     // Keys had been written (the interrupt came mid-restore), and were deleted.
     expect(outcome.stderr).toMatch(/deleted [1-9]\d* key\(s\); nothing is left under popoto-demo:/);
+    // Progress stops drawing once the interruption is announced.
+    const afterInterrupt = outcome.stderr.slice(outcome.stderr.indexOf('interrupted:'));
+    expect(afterInterrupt.trim().split('\n')).toEqual([
+      expect.stringMatching(/^interrupted: deleting the keys written under popoto-demo:/),
+      expect.stringMatching(/^deleted \d+ key\(s\)/),
+    ]);
     expect(await keysUnder(redis, prefix)).toEqual([]);
   });
 

@@ -42,7 +42,7 @@ describe('installShutdownHooks in a real process', () => {
     expect(await countKeys(`${p}*`)).toBe(0);
   });
 
-  it('a second signal while draining exits at once', async () => {
+  it('a second signal while draining, a second or more after the first, exits at once', async () => {
     const p = prefix();
     // Without the second signal the drain would wait 30 s for the writes, and the hang
     // detector would SIGKILL the child (code null) first.
@@ -51,12 +51,27 @@ describe('installShutdownHooks in a real process', () => {
         when: /fired/,
         then: (child) => {
           child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGTERM'), 200);
+          setTimeout(() => child.kill('SIGTERM'), 1200);
         },
       },
     });
     expect(outcome.code).toBe(143);
     expect(await countKeys(`${p}*`)).toBe(0);
+  });
+
+  it('one signal delivered twice (as `timeout` and terminals do) still drains everything', async () => {
+    const p = prefix();
+    const outcome = await runFixture('background-writer.ts', [p, '2000', 'hooks'], {
+      on: {
+        when: /fired/,
+        then: (child) => {
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGTERM'), 10);
+        },
+      },
+    });
+    expect(outcome.code).toBe(143);
+    expect(await countKeys(`${p}*`)).toBe(2000);
   });
 
   it('without the hooks, SIGTERM loses the pending writes (what Python daemon threads do)', async () => {
