@@ -15,11 +15,13 @@ import { markedTransfer } from './transfer.js';
 
 const config = (workerData as Record<string, WorkerConfig>)[WORKER_CONFIG_KEY]!;
 let taskFunction: Promise<(param: unknown) => unknown> | undefined;
+/** The task function once loaded: later tasks call it without waiting on the import again. */
+let loaded: ((param: unknown) => unknown) | undefined;
 
 /** Runs one task; piscina posts the returned value (or the thrown record) to the main thread. */
 export default async function runTask(param: unknown): Promise<unknown> {
   try {
-    const fn = await (taskFunction ??= loadTaskFunction());
+    const fn = loaded ?? (loaded = await (taskFunction ??= loadTaskFunction()));
     const result = await fn(param);
     const marked = markedTransfer(result);
     const value = marked === undefined ? result : marked.value;
