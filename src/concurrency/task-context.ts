@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * What a task function receives as its third argument: `fn(param, index, task)`.
  *
@@ -31,6 +33,7 @@ export interface Cancellable {
 export class RunScope {
   private readonly live = new Set<Cancellable>();
   private stopReason: { reason: unknown } | undefined;
+  private controller: AbortController | undefined;
 
   /** True once the run has stopped. */
   get stopped(): boolean {
@@ -40,6 +43,21 @@ export class RunScope {
   /** Why the run stopped (undefined while it runs). */
   get reason(): unknown {
     return this.stopReason?.reason;
+  }
+
+  /**
+   * One signal for the whole run, aborted when it stops; created on first access. For consumers
+   * that need a signal per task but whose tasks all stop together (a ThreadPool run without a
+   * timeout hands it to piscina): one controller per run instead of one per task. Unlimited
+   * listeners, since such a consumer adds one per task in flight.
+   */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      setMaxListeners(0, this.controller.signal);
+      if (this.stopReason !== undefined) this.controller.abort(this.stopReason.reason);
+    }
+    return this.controller.signal;
   }
 
   /** Registers `entry` to be cancelled if the run stops; cancels it at once if it already has. */
@@ -59,6 +77,7 @@ export class RunScope {
     const entries = [...this.live];
     this.live.clear();
     for (const entry of entries) entry.cancel(reason);
+    this.controller?.abort(reason);
   }
 }
 
@@ -88,6 +107,11 @@ export class TaskAttempt implements TaskContext, Cancellable {
       else if (!this.finished) this.track();
     }
     return this.controller.signal;
+  }
+
+  /** The run's signal (`RunScope.signal`): fires when the run stops, not on this attempt's timeout. */
+  get runSignal(): AbortSignal {
+    return this.scope.signal;
   }
 
   /** Registers with the run so that a stop reaches this attempt (for its signal, or its timeout timer). */
@@ -130,4 +154,12 @@ export function abandonedReason(why: string, cause?: unknown): DOMException {
   return cause === undefined
     ? new DOMException(message, 'AbortError')
     : new DOMException(message, { name: 'AbortError', cause });
+}
+
+/**
+ * A signal that fires when the run of `task` stops (aborted, abandoned), shared by every task of
+ * the run; a context made outside a run (a caller's own) gives its own signal.
+ */
+export function runSignalOf(task: TaskContext): AbortSignal {
+  return task instanceof TaskAttempt ? task.runSignal : task.signal;
 }

@@ -24,7 +24,7 @@ import { reportBackgroundError, trackBackgroundWork } from './background.js';
 import { assertSendable } from './cloneable.js';
 import { runAllMultithreaded, runAllSettled, streamAllMultithreaded, type SettledResult } from './run-all.js';
 import type { RunAllOptions, StreamAllOptions } from './run-options.js';
-import type { TaskContext } from './task-context.js';
+import { runSignalOf, type TaskContext } from './task-context.js';
 import { fromWorker } from './thread-errors.js';
 import { WORKER_CONFIG_KEY, type WorkerConfig, type WorkerMessage } from './thread-protocol.js';
 import { normalizeModuleUrl, workerEntry } from './thread-modules.js';
@@ -94,6 +94,9 @@ export interface ThreadTaskOptions extends ThreadBackgroundOptions {
  * and an abort removes queued tasks at once.
  */
 export const TASKS_IN_FLIGHT_PER_THREAD = 8;
+
+/** Most tasks in flight for which a run shares one abort signal among its piscina tasks (see #prepare). */
+const SHARED_SIGNAL_MAX_TASKS = 256;
 
 /** How long close() waits for the workers to close their connections before terminating them anyway. */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -368,6 +371,15 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     const { transfer, ...runOptions } = options ?? {};
     assertOptionalFunction(transfer, 'options.transfer');
     this.#assertOpen();
+    const concurrency = (runOptions as RunAllOptions).concurrency ?? TASKS_IN_FLIGHT_PER_THREAD * this.#maxThreads;
+    // Without a per-attempt timeout, every task of a run stops together, so piscina can be given
+    // the run's one signal: a controller and its listeners per task cost ~6% of the main
+    // thread's time per hand-off (20k tiny tasks on 2 threads, interleaved A/B), time the worker
+    // threads need on a 2-core machine. Each task adds a listener to that signal, and removing one is a scan
+    // of them all, so past SHARED_SIGNAL_MAX_TASKS in flight each task has its own again.
+    const perTaskSignal =
+      (runOptions as RunAllOptions).timeoutMs !== undefined ||
+      (typeof concurrency === 'number' && concurrency > SHARED_SIGNAL_MAX_TASKS);
     const submit = (
       param: ThreadTaskParam<Task>,
       index: number,
@@ -375,9 +387,9 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     ): Promise<ThreadTaskResult<Task>> => {
       const transferList = transfer?.(param, index);
       assertSendable(param, `params[${index}]`, transferList);
-      return this.#run(param, `task ${index}`, task.signal, transferList) as Promise<ThreadTaskResult<Task>>;
+      const signal = perTaskSignal ? task.signal : runSignalOf(task);
+      return this.#run(param, `task ${index}`, signal, transferList) as Promise<ThreadTaskResult<Task>>;
     };
-    const concurrency = (runOptions as RunAllOptions).concurrency ?? TASKS_IN_FLIGHT_PER_THREAD * this.#maxThreads;
     const withDefaults = { ...runOptions, concurrency } as Omit<O, 'transfer'>;
     return [submit, withDefaults];
   }

@@ -9,6 +9,7 @@ import {
   TimeoutError,
   type TaskContext,
 } from '../../src/concurrency/index.js';
+import { RunScope, runSignalOf, TaskAttempt } from '../../src/concurrency/task-context.js';
 import { deferred, nextTurn, sleep } from '../helpers/async.js';
 import { collectWarnings } from '../helpers/process-warnings.js';
 
@@ -233,5 +234,32 @@ describe('no MaxListenersExceededWarning from our own listeners, whatever the co
     await nextTurn();
     expect(count).toBe(5000);
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('RunScope: one signal for the whole run', () => {
+  it('aborts with the stop reason, once, and is born aborted after a stop', () => {
+    const scope = new RunScope();
+    const signal = scope.signal;
+    expect(scope.signal).toBe(signal);
+    expect(signal.aborted).toBe(false);
+    const reason = new Error('stopped');
+    scope.stop(reason);
+    scope.stop(new Error('again'));
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(reason);
+
+    const late = new RunScope();
+    late.stop(reason);
+    expect(late.signal.aborted).toBe(true);
+    expect(late.signal.reason).toBe(reason);
+  });
+
+  it('runSignalOf gives the run signal for a task of a run, and its own signal for any other context', () => {
+    const scope = new RunScope();
+    const attempt = new TaskAttempt(0, 1, scope);
+    expect(runSignalOf(attempt)).toBe(scope.signal);
+    const own = { signal: new AbortController().signal, index: 0, attempt: 1 };
+    expect(runSignalOf(own)).toBe(own.signal);
   });
 });

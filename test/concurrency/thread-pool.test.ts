@@ -158,16 +158,31 @@ describe('ThreadPool: runs', () => {
     await sleep(1);
     expect(warnings).toEqual([]);
   });
+  it('no MaxListenersExceededWarning with 256 tasks in flight sharing the run signal, aborted mid-run', async () => {
+    const controller = new AbortController();
+    const run = pool.runAll(squares(20_000), { concurrency: 256, signal: controller.signal });
+    await sleep(5);
+    controller.abort(new Error('enough'));
+    await expect(run).rejects.toThrow('enough');
+    expect(await pool.runAll(squares(300), { concurrency: 256 })).toHaveLength(300);
+    await sleep(1);
+    expect(warnings).toEqual([]);
+  });
 });
 
 describe('ThreadPool: cancellation reaches running tasks', () => {
-  it('abort removes queued tasks and interrupts running ones', async () => {
+  // Up to 256 tasks in flight a run shares one signal among its piscina tasks; past that each
+  // task has its own: both ways must remove the queued tasks and interrupt the running ones.
+  it.each([
+    ['the default concurrency (one signal for the run)', undefined],
+    ['concurrency 300 (a signal per task)', 300],
+  ])('abort removes queued tasks and interrupts running ones, at %s', async (_, concurrency) => {
     const state = sharedState();
     const controller = new AbortController();
     const reason = new Error('stop now');
     const run = pool.runAll(
       range(6).map(() => ({ op: 'count-forever', state })),
-      { signal: controller.signal },
+      { signal: controller.signal, concurrency },
     );
     while (Atomics.load(state, 0) < 2) await sleep(5);
     controller.abort(reason);
