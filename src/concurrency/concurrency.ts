@@ -2,8 +2,9 @@
  * Default number of tasks in flight for `runAllMultithreaded` and `streamAllMultithreaded`: 1024.
  *
  * Rule: for I/O, size by what keeps both the client and Redis busy, not by CPU count. Python
- * Popoto uses `min(len(params), cpu_count)`, the measure for CPU work: on a 2-core machine only
- * 2 Redis requests are ever in flight. On one event loop the limit is how much work must be in
+ * Popoto runs a fixed thread pool (`min(len(params), cpu_count)` in the helper this package
+ * follows, 16 threads in Popoto 0.8.3), the measure for CPU work: on a 2-core machine only that
+ * many Redis requests are ever in flight. On one event loop the limit is how much work must be in
  * flight so that Redis is answering one batch while the client handles the previous one, before
  * per-request bookkeeping costs more than the round trips it hides. The value is the one that
  * reaches at least 90% of the best fixed concurrency on every `npm run bench` workload that runs
