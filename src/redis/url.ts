@@ -73,7 +73,12 @@ export function redactUrl(url: string): string {
  * Entries may also be redis:// URLs; the credentials and TLS of the first URL apply to all nodes.
  */
 export function parseClusterNodes(nodes: string | string[]): { nodes: HostPort[]; redisOptions: RedisOptions } {
-  const entries = (Array.isArray(nodes) ? nodes : String(nodes).split(','))
+  if (typeof nodes !== 'string' && !Array.isArray(nodes)) {
+    throw new TypeError(
+      `clusterNodes must be a "host:port,host:port" string or an array of them, got ${describeValue(nodes)}`,
+    );
+  }
+  const entries = (Array.isArray(nodes) ? nodes : nodes.split(','))
     .map((entry) => (typeof entry === 'string' ? entry.trim() : entry))
     .filter((entry) => entry !== '');
   if (entries.length === 0) {

@@ -77,6 +77,13 @@ describe('connect / getRedis / disconnect', () => {
     );
     await expect(connect(urlWith('', '/x'))).rejects.toThrow(RangeError);
     await expect(connect({ url: 5 } as never)).rejects.toThrow(new TypeError('url must be a string, got 5'));
+    // Found by the property test: a value String() cannot convert (a null-prototype object).
+    await expect(connect({ clusterNodes: Object.create(null) as never })).rejects.toThrow(
+      new TypeError(
+        'clusterNodes must be a "host:port,host:port" string or an array of them, got [Object: null prototype] {}',
+      ),
+    );
+    await expect(connect({ clusterNodes: 7000 as never })).rejects.toThrow(/^clusterNodes must be a "host:port/);
     await expect(connect({ urll: 'redis://10.0.0.1:6379' } as never)).rejects.toThrow(
       /options has no option "urll" \(known: url, clusterNodes/,
     );
