@@ -84,7 +84,7 @@ describe('connect / getRedis / disconnect', () => {
       ),
     );
     await expect(connect({ clusterNodes: 7000 as never })).rejects.toThrow(/^clusterNodes must be a "host:port/);
-    await expect(connect({ urll: 'redis://10.0.0.1:6379' } as never)).rejects.toThrow(
+    await expect(connect({ urll: 'redis://127.0.0.1:6379' } as never)).rejects.toThrow(
       /options has no option "urll" \(known: url, clusterNodes/,
     );
   });
