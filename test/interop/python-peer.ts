@@ -110,7 +110,10 @@ export class PythonPopoto {
     return this.call('count', { model, params });
   }
 
-  /** `Model.query.keys()`, sorted. */
+  /**
+   * `Model.query.keys()`, sorted: with its defaults (no `catchall`, no `clean`) Popoto reads the
+   * model's class set (SMEMBERS), never the Redis KEYS command, so only the model's own records.
+   */
   keys(model: string): Promise<string[]> {
     return this.call('keys', { model });
   }
