@@ -26,6 +26,7 @@ const redis = newRedis();
 let consumer: string;
 let installed: string;
 let files: string[];
+let tarball: string;
 
 beforeAll(async () => {
   // Inside node_modules/ of the checkout, so that the package's own dependencies (and tsx)
@@ -40,9 +41,10 @@ beforeAll(async () => {
   });
   const [pack] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   files = pack!.files.map((f) => f.path).sort();
+  tarball = join(consumer, pack!.filename);
   installed = join(consumer, 'node_modules', 'popoto-ts');
   await mkdir(installed, { recursive: true });
-  await execFileAsync('tar', ['xzf', join(consumer, pack!.filename), '-C', installed, '--strip-components=1']);
+  await execFileAsync('tar', ['xzf', tarball, '-C', installed, '--strip-components=1']);
   await writeFile(join(consumer, 'package.json'), '{ "name": "consumer", "private": true, "type": "module" }\n');
   await cp(join(ROOT, 'examples'), join(consumer, 'examples'), { recursive: true });
   // The consumer's own tsconfig: the package's types, not the checkout's source paths.
@@ -165,7 +167,7 @@ describe('in a consumer project', () => {
 });
 
 describe("the README's quick start", () => {
-  it('runs as pasted into a project that installed the package, and prints what its comment says', async () => {
+  it('runs as pasted in an `npm init -y` project with `npx tsx`, and touches nothing it did not make', async () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     const snippet = /<!-- quick-start[^\n]*-->\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(snippet, 'no quick-start block in the README').toBeDefined();
@@ -174,29 +176,80 @@ describe("the README's quick start", () => {
         .trimEnd()
         .split('\n')
         .filter((line) => line.trim() !== '').length,
-    ).toBeLessThanOrEqual(12);
+    ).toBeLessThanOrEqual(14);
     for (const name of ['runAllMultithreaded', 'startNewThread', 'defineModel']) expect(snippet).toContain(name);
-    await writeFile(join(consumer, 'quick-start.ts'), snippet!);
-    // Its models use fixed key names (User:1, ...), so it runs against a private server of its own.
+    expect(readme).toContain('run `npx tsx quickstart.mts`');
+    // Never all()-and-delete: a shared Redis may hold records of the same model that are not its own.
+    expect(snippet).not.toMatch(/\.all\(/);
+
+    // A project as `npm init -y` makes it ("type": "commonjs" with npm 11), the package unpacked
+    // into it as `npm install <tarball>` would put it.
+    const project = await mkdtemp(join(ROOT, 'node_modules', '.cache', 'popoto-ts-quick-start-'));
     const server = await startEmbeddedRedis();
+    const check = new Redis(server.url);
     try {
-      const outcome = await runTs(join(consumer, 'quick-start.ts').slice(ROOT.length), [], {
-        cwd: consumer,
-        env: { REDIS_URL: server.url },
-      });
+      await execFileAsync('npm', ['init', '-y'], { cwd: project });
+      await mkdir(join(project, 'node_modules', 'popoto-ts'), { recursive: true });
+      await execFileAsync('tar', [
+        'xzf',
+        tarball,
+        '-C',
+        join(project, 'node_modules', 'popoto-ts'),
+        '--strip-components=1',
+      ]);
+      await writeFile(join(project, 'quickstart.mts'), snippet!);
+
+      // Someone else's User record, as Python Popoto stores it, in the Redis the snippet uses.
+      await check.hset('User:1', 'id', Buffer.from('a131', 'hex'), 'name', Buffer.from('a3416e6e', 'hex'));
+      await check.sadd('$Class:User', 'User:1');
+      await check.sadd('$KeyF:User:id:1', 'User:1');
+      await check.zadd('$SortF:User:level', 3, 'User:1');
+      const before = await snapshot(check);
+
+      // `npx tsx quickstart.mts`: npx runs the tsx command, here the checkout's.
+      const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+      const outcome = await runNode([tsx, 'quickstart.mts'], { cwd: project, env: { REDIS_URL: server.url } });
       expect(outcome.stderr).toBe('');
       expect(outcome.code).toBe(0);
       expect(outcome.stdout).toBe("[ 'user 1', 'user 2', 'user 3' ] 100\n");
       expect(snippet).toContain("// [ 'user 1', 'user 2', 'user 3' ] 100");
-      // It deletes what it wrote: records and their index entries.
-      const check = new Redis(server.url);
-      expect(await check.dbsize()).toBe(0);
-      check.disconnect();
+      // The foreign record and its index entries are untouched, and nothing else is left.
+      expect(await snapshot(check)).toEqual(before);
+
+      // `tsc --strict --module nodenext`, without skipLibCheck: its declarations and the snippet compile.
+      // (--ignoreConfig: the project has no tsconfig.json, but the checkout it sits in has one.)
+      const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      await expect(
+        execFileAsync(
+          process.execPath,
+          [tsc, '--ignoreConfig', '--strict', '--module', 'nodenext', '--noEmit', 'quickstart.mts'],
+          {
+            cwd: project,
+          },
+        ),
+      ).resolves.toBeDefined();
     } finally {
+      check.disconnect();
       await server.stop();
+      await rm(project, { recursive: true, force: true });
     }
   });
 });
+
+/** Every key of a private server with its type, value and TTL, to compare before and after. */
+async function snapshot(client: Redis): Promise<Record<string, [string, string | null, number]>> {
+  const out: Record<string, [string, string | null, number]> = {};
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const dump = await client.dumpBuffer(key);
+      out[key] = [await client.type(key), dump === null ? null : dump.toString('hex'), await client.pttl(key)];
+    }
+  } while (cursor !== '0');
+  return out;
+}
 
 describe('examples/, run in the consumer project against real Redis', () => {
   it('lists one example per pattern (and the helper they share)', async () => {
