@@ -51,6 +51,7 @@ export {
 } from './thread-pool.js';
 export { ThreadCrashError } from './thread-errors.js';
 export { transferResult } from './transfer.js';
+export type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
 
 /** Python-style alias of `startNewThread`, for code ported from Popoto. */
 export const start_new_thread = startNewThread;

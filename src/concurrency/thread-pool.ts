@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BroadcastChannel, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
+import { BroadcastChannel, type Transferable } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { messageOf } from '../utils/errors.js';
 import {
@@ -29,6 +29,8 @@ import { fromWorker } from './thread-errors.js';
 import { WORKER_CONFIG_KEY, type WorkerConfig, type WorkerMessage } from './thread-protocol.js';
 import { normalizeModuleUrl, workerEntry } from './thread-modules.js';
 import { checkedTransferList } from './transfer.js';
+// Our own shapes under Node's names (see worker-types.ts for why they are not Node's).
+import type { ThreadResourceLimits as ResourceLimits, ThreadTransferable as TransferListItem } from './worker-types.js';
 
 /** Any task function a pool's module can export: one param in, a value or a promise out. */
 export type ThreadTask = (param: never) => unknown;
@@ -406,7 +408,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     const settled = (): void => {
       if (--this.#inFlight === 0) this.#onIdle?.();
     };
-    return this.#piscina.run(param, { signal, transferList: transferList as TransferListItem[] | undefined }).then(
+    return this.#piscina.run(param, { signal, transferList: transferList as Transferable[] | undefined }).then(
       (result: unknown) => {
         settled();
         return result;

@@ -1,6 +1,6 @@
 // Moving ArrayBuffers between threads instead of copying them.
-import type { TransferListItem } from 'node:worker_threads';
 import { describeValue } from '../utils/errors.js';
+import type { ThreadTransferable } from './worker-types.js';
 
 const TRANSFER = Symbol.for('popoto-ts.transfer');
 
@@ -8,7 +8,7 @@ const TRANSFER = Symbol.for('popoto-ts.transfer');
 interface MarkedResult {
   [TRANSFER]: true;
   value: unknown;
-  transferList: TransferListItem[];
+  transferList: ThreadTransferable[];
 }
 
 /**
@@ -24,7 +24,7 @@ interface MarkedResult {
  *   return transferResult(pixels); // the main thread receives the same memory, not a copy
  * }
  */
-export function transferResult<T>(value: T, transferList?: readonly TransferListItem[]): T {
+export function transferResult<T>(value: T, transferList?: readonly ThreadTransferable[]): T {
   const list =
     transferList !== undefined
       ? [...transferList]
@@ -38,7 +38,7 @@ export function transferResult<T>(value: T, transferList?: readonly TransferList
 }
 
 /** The value and transfer list of a result marked by `transferResult`, or undefined for any other result. */
-export function markedTransfer(result: unknown): { value: unknown; transferList: TransferListItem[] } | undefined {
+export function markedTransfer(result: unknown): { value: unknown; transferList: ThreadTransferable[] } | undefined {
   if (typeof result !== 'object' || result === null || (result as Partial<MarkedResult>)[TRANSFER] !== true) {
     return undefined;
   }
@@ -47,9 +47,9 @@ export function markedTransfer(result: unknown): { value: unknown; transferList:
 }
 
 /** The `transfer` option of `run` / `startNewThread`, checked: an array, or a TypeError naming it. */
-export function checkedTransferList(transfer: unknown): readonly TransferListItem[] | undefined {
+export function checkedTransferList(transfer: unknown): readonly ThreadTransferable[] | undefined {
   if (transfer !== undefined && !Array.isArray(transfer)) {
     throw new TypeError(`options.transfer must be an array, got ${describeValue(transfer)}`);
   }
-  return transfer as readonly TransferListItem[] | undefined;
+  return transfer as readonly ThreadTransferable[] | undefined;
 }

@@ -169,10 +169,9 @@ describe('in a consumer project', () => {
 describe("the README's quick start", () => {
   it('runs as pasted in an `npm init -y` project with `npx tsx`, and touches nothing it did not make', async () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-    const snippet = /<!-- quick-start[^\n]*-->\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(snippet, 'no quick-start block in the README').toBeDefined();
+    const snippet = await readmeQuickStart();
     expect(
-      snippet!
+      snippet
         .trimEnd()
         .split('\n')
         .filter((line) => line.trim() !== '').length,
@@ -197,7 +196,7 @@ describe("the README's quick start", () => {
         join(project, 'node_modules', 'popoto-ts'),
         '--strip-components=1',
       ]);
-      await writeFile(join(project, 'quickstart.mts'), snippet!);
+      await writeFile(join(project, 'quickstart.mts'), snippet);
 
       // Someone else's User record, as Python Popoto stores it, in the Redis the snippet uses.
       await check.hset('User:1', 'id', Buffer.from('a131', 'hex'), 'name', Buffer.from('a3416e6e', 'hex'));
@@ -235,6 +234,48 @@ describe("the README's quick start", () => {
     }
   });
 });
+
+describe('the packed declarations, against @types/node 20, 22, 24 and the latest', () => {
+  // A consumer's `npm install -D @types/node` gets the latest major; our .d.ts files must compile
+  // with it and with the majors of the Node versions we support, under `tsc --strict --module
+  // nodenext` without skipLibCheck. Each @types/node is installed from the npm registry into a
+  // directory of its own under node_modules/.cache, kept between runs (npm's cache makes a
+  // repeated install a metadata check).
+  it.each(['20', '22', '24', 'latest'])('@types/node@%s', async (spec) => {
+    const types = join(ROOT, 'node_modules', '.cache', 'popoto-ts-types-node', spec);
+    await mkdir(types, { recursive: true });
+    await writeFile(join(types, 'package.json'), '{ "private": true }\n');
+    await execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `@types/node@${spec}`], {
+      cwd: types,
+    });
+    const { version } = JSON.parse(
+      await readFile(join(types, 'node_modules', '@types', 'node', 'package.json'), 'utf8'),
+    ) as { version: string };
+    if (spec !== 'latest') expect(version.split('.')[0]).toBe(spec);
+
+    const declarations = files.filter((file) => file.startsWith('dist/') && file.endsWith('.d.ts'));
+    await writeFile(join(consumer, 'quickstart.mts'), await readmeQuickStart());
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const typeRoots = join(types, 'node_modules', '@types');
+    const args = ['--ignoreConfig', '--strict', '--module', 'nodenext', '--noEmit', '--typeRoots', typeRoots];
+    const roots = ['quickstart.mts', ...declarations.map((file) => join(installed, file))];
+    const outcome = await execFileAsync(process.execPath, [tsc, ...args, '--types', 'node', ...roots], {
+      cwd: consumer,
+    }).then(
+      () => '',
+      (error: unknown) => (error as { stdout: string }).stdout,
+    );
+    expect(outcome, `tsc with @types/node ${version}`).toBe('');
+  });
+});
+
+/** The README's quick-start block. */
+async function readmeQuickStart(): Promise<string> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const snippet = /<!-- quick-start[^\n]*-->\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(snippet, 'no quick-start block in the README').toBeDefined();
+  return snippet!;
+}
 
 /** Every key of a private server with its type, value and TTL, to compare before and after. */
 async function snapshot(client: Redis): Promise<Record<string, [string, string | null, number]>> {
