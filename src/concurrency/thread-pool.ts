@@ -312,6 +312,11 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     return this.#closing;
   }
 
+  /** `await using pool = new ThreadPool(...)`: `close()` when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   async #close(): Promise<void> {
     // Referenced on purpose while closing: the caller awaits it, and idle threads are unref'd.
     const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -85,7 +85,7 @@ const DEFAULT_BUFFER_SIZE = 10_000;
  *   if (message.decodeError === undefined) console.log(message.channel, message.data.id);
  * }
  */
-export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<T>> {
+export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<T>>, AsyncDisposable {
   /** How payloads are decoded. */
   readonly encoding: PubSubEncoding;
   /** Name of the dedicated connection in CLIENT LIST. */
@@ -229,6 +229,11 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
+  }
+
+  /** `await using events = new Subscriber()`: `close()` when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async #shutdown(): Promise<void> {

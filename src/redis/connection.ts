@@ -18,7 +18,7 @@ import {
   type AvailabilityGuard,
 } from './availability.js';
 import { assertOptionalClient, isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
-import { resolveDefaultRedis } from './default-server.js';
+import { embeddedNotice, resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisClosedError, RedisConnectionError } from './errors.js';
 import { redactError, scrubText, secretsOf } from './secrets.js';
@@ -36,6 +36,11 @@ export interface ConnectOptions {
   defaultUrl?: string;
   /** When nothing answers at `defaultUrl`, start a private redis-server if one is on PATH. Default true. */
   embedded?: boolean;
+  /**
+   * Say nothing when a private redis-server is started. Default false: one line on stderr says
+   * where it runs and that its data is gone when the process exits.
+   */
+  quiet?: boolean;
   /** Extra ioredis options (timeouts, `tls: { ca }`, ...), applied to every node. */
   redisOptions?: RedisOptions;
   /** Extra ioredis Cluster options. */
@@ -51,7 +56,7 @@ export interface ConnectOptions {
 
 type State =
   | { kind: 'idle' }
-  | { kind: 'connecting'; promise: Promise<RedisClient> }
+  | { kind: 'connecting'; promise: Promise<SharedRedisClient> }
   | {
       kind: 'open';
       client: RedisClient;
@@ -80,10 +85,10 @@ let state: State = { kind: 'idle' };
  * Calling it again while connected returns the same client when called without arguments,
  * and throws with arguments (call `disconnect()` first). Errors never contain the password.
  */
-export function connect(urlOrOptions?: string | ConnectOptions): Promise<RedisClient> {
+export function connect(urlOrOptions?: string | ConnectOptions): Promise<SharedRedisClient> {
   const hasArguments = urlOrOptions !== undefined;
   if (state.kind === 'open' || state.kind === 'connecting') {
-    if (!hasArguments) return state.kind === 'open' ? Promise.resolve(state.client) : state.promise;
+    if (!hasArguments) return state.kind === 'open' ? Promise.resolve(disposable(state.client)) : state.promise;
     const where = state.kind === 'open' ? `connected to ${state.target}` : 'connecting';
     return Promise.reject(new Error(`already ${where}; call disconnect() before connecting elsewhere`));
   }
@@ -97,7 +102,7 @@ export function connect(urlOrOptions?: string | ConnectOptions): Promise<RedisCl
     (opened) => {
       state = { kind: 'open', ...opened };
       onNextClientEvent(opened.client, 'end', () => closedElsewhere(opened.client));
-      return opened.client;
+      return disposable(opened.client);
     },
     (error: unknown) => {
       state = { kind: 'idle' };
@@ -106,6 +111,22 @@ export function connect(urlOrOptions?: string | ConnectOptions): Promise<RedisCl
   );
   state = { kind: 'connecting', promise };
   return promise;
+}
+
+/**
+ * The shared client as `connect()` resolves it: an ioredis client that `await using` closes.
+ * Disposing it is `disconnect()`, unless another connection has been opened since.
+ */
+export type SharedRedisClient = RedisClient & AsyncDisposable;
+
+/** Gives the shared client its `Symbol.asyncDispose` (once; it is the same object every time). */
+function disposable(client: RedisClient): SharedRedisClient {
+  if (!(Symbol.asyncDispose in client)) {
+    Object.defineProperty(client, Symbol.asyncDispose, {
+      value: () => (state.kind === 'closed' || openRedis() === client ? disconnect() : Promise.resolve()),
+    });
+  }
+  return client as SharedRedisClient;
 }
 
 /**
@@ -201,13 +222,14 @@ function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefin
   assertOptionsObject(urlOrOptions, 'options');
   assertKnownKeys(
     urlOrOptions,
-    ['url', 'clusterNodes', 'defaultUrl', 'embedded', 'redisOptions', 'clusterOptions', 'timeoutMs'],
+    ['url', 'clusterNodes', 'defaultUrl', 'embedded', 'quiet', 'redisOptions', 'clusterOptions', 'timeoutMs'],
     'options',
   );
   const options = urlOrOptions ?? {};
   assertOptionalString(options.url, 'url');
   assertOptionalString(options.defaultUrl, 'defaultUrl');
   assertOptionalBoolean(options.embedded, 'embedded');
+  assertOptionalBoolean(options.quiet, 'quiet');
   assertOptionsObject(options.redisOptions, 'redisOptions');
   assertOptionsObject(options.clusterOptions, 'clusterOptions');
   if (options.timeoutMs !== undefined) assertDuration(options.timeoutMs, 'timeoutMs', 2);
@@ -247,6 +269,7 @@ async function open(options: ConnectOptions): Promise<{
     const resolved = await resolveDefaultRedis({ defaultUrl: options.defaultUrl, embedded: options.embedded });
     url = resolved.url;
     embedded = resolved.embedded;
+    if (embedded !== undefined && options.quiet !== true) process.stderr.write(`${embeddedNotice(resolved)}\n`);
   }
   const target = redactUrl(url);
   const chosen = url;

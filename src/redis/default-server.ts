@@ -7,6 +7,8 @@ export interface ResolvedRedis {
   url: string;
   /** Set when a private redis-server was started for this process: stop it when done. */
   embedded?: EmbeddedRedis;
+  /** The address found silent before the private server was started. */
+  defaultUrl?: string;
 }
 
 /** Raised when no Redis can be found or started; the message names both fixes. */
@@ -57,5 +59,19 @@ export async function resolveDefaultRedis(options: DefaultRedisOptions = {}): Pr
       { cause: error },
     );
   }
-  return { url: embedded.url, embedded };
+  return { url: embedded.url, embedded, defaultUrl };
+}
+
+/**
+ * The one stderr line `connect()` prints when it started a private server: where it runs, and
+ * that its data goes with it, since a script that meant to use a Redis it keeps would otherwise
+ * never know.
+ */
+export function embeddedNotice(resolved: ResolvedRedis): string {
+  const { host, port } = parseRedisUrl(resolved.defaultUrl ?? DEFAULT_URL);
+  return (
+    `popoto-ts: nothing answers at ${host}:${port}, so this process uses a private redis-server at ` +
+    `${new URL(resolved.url).host}; its data is gone when the process exits ` +
+    '(set REDIS_URL to use a Redis that keeps it; connect({ quiet: true }) hides this line)'
+  );
 }

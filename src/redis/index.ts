@@ -10,6 +10,7 @@ export {
   type AnyRedisClient,
   type ConnectOptions,
   type RedisClient,
+  type SharedRedisClient,
 } from './connection.js';
 export type { RedisClientLike } from './client-shape.js';
 export { DEFAULT_TIMEOUT_MS } from './availability.js';

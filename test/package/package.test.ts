@@ -235,6 +235,26 @@ describe("the README's quick start", () => {
   });
 });
 
+describe("the README's `await using` block", () => {
+  it('runs in the consumer project with tsx on this Node, prints what its comment says and exits by itself', async () => {
+    const snippet = await readmeBlock('await-using');
+    await writeFile(join(consumer, 'await-using.mts'), snippet);
+    const server = await startEmbeddedRedis();
+    try {
+      const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+      // A hang (something left open) is killed at 25 s and fails here on the signal.
+      const outcome = await runNode([tsx, 'await-using.mts'], { cwd: consumer, env: { REDIS_URL: server.url } });
+      expect(outcome.stderr).toBe('');
+      expect(outcome.signal).toBeNull();
+      expect(outcome.code).toBe(0);
+      expect(outcome.stdout).toBe('1 [ 2, 4, 6 ]\n');
+      expect(snippet).toContain('// 1 [ 2, 4, 6 ]');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('the packed declarations, against @types/node 20, 22, 24 and the latest', () => {
   // A consumer's `npm install -D @types/node` gets the latest major; our .d.ts files must compile
   // with it and with the majors of the Node versions we support, under `tsc --strict --module
@@ -255,10 +275,11 @@ describe('the packed declarations, against @types/node 20, 22, 24 and the latest
 
     const declarations = files.filter((file) => file.startsWith('dist/') && file.endsWith('.d.ts'));
     await writeFile(join(consumer, 'quickstart.mts'), await readmeQuickStart());
+    await writeFile(join(consumer, 'await-using.mts'), await readmeBlock('await-using'));
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const typeRoots = join(types, 'node_modules', '@types');
     const args = ['--ignoreConfig', '--strict', '--module', 'nodenext', '--noEmit', '--typeRoots', typeRoots];
-    const roots = ['quickstart.mts', ...declarations.map((file) => join(installed, file))];
+    const roots = ['quickstart.mts', 'await-using.mts', ...declarations.map((file) => join(installed, file))];
     const outcome = await execFileAsync(process.execPath, [tsc, ...args, '--types', 'node', ...roots], {
       cwd: consumer,
     }).then(
@@ -270,10 +291,15 @@ describe('the packed declarations, against @types/node 20, 22, 24 and the latest
 });
 
 /** The README's quick-start block. */
-async function readmeQuickStart(): Promise<string> {
+function readmeQuickStart(): Promise<string> {
+  return readmeBlock('quick-start');
+}
+
+/** The README's code block marked `<!-- name: ... -->`. */
+async function readmeBlock(name: string): Promise<string> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-  const snippet = /<!-- quick-start[^\n]*-->\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-  expect(snippet, 'no quick-start block in the README').toBeDefined();
+  const snippet = new RegExp(`<!-- ${name}:[^\\n]*-->\\n\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+  expect(snippet, `no ${name} block in the README`).toBeDefined();
   return snippet!;
 }
 

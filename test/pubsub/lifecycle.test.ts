@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Publisher, Subscriber, SubscriberOverflowError } from '../../src/pubsub/index.js';
 import { drainBackgroundTasks, onBackgroundError } from '../../src/concurrency/background.js';
-import { targets, useKeyPrefix } from '../helpers/redis.js';
+import { runPrefix, targets, useKeyPrefix } from '../helpers/redis.js';
 import {
   connectionsNamed,
   killConnectionsNamed,
@@ -144,5 +144,24 @@ describe.each(targets)('subscriber lifecycle on $name', ({ create }) => {
     expect(error).toBeInstanceOf(SubscriberOverflowError);
     expect(error).toMatchObject({ bufferSize: 5, message: expect.stringContaining('raise bufferSize') });
     expect(read).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('await using a Subscriber', () => {
+  it('closes it when the scope ends: its connection is gone, its readers end', async () => {
+    const redis = targets[0]!.create();
+    const connectionName = `popoto-test:subscriber:${randomBytes(6).toString('hex')}`;
+    let reading: Promise<unknown[]> | undefined;
+    let subscriber: Subscriber | undefined;
+    {
+      await using events = new Subscriber({ redis, connectionName });
+      subscriber = events;
+      await events.subscribe(`${runPrefix()}dispose`);
+      expect(await connectionsNamed(redis, connectionName)).toHaveLength(1);
+      reading = readMessages(events, 1);
+    }
+    expect(subscriber.closed).toBe(true);
+    expect(await reading).toEqual([]);
+    expect(await connectionsNamed(redis, connectionName)).toHaveLength(0);
   });
 });

@@ -15,6 +15,7 @@ import {
   RedisClosedError,
   RedisConnectionError,
   redactUrl,
+  type SharedRedisClient,
 } from '../../src/redis/index.js';
 import { availabilityOptions } from '../../src/redis/availability.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
@@ -63,6 +64,31 @@ describe('connect / getRedis / disconnect', () => {
     await expect(getMany(['a'])).rejects.toBeInstanceOf(RedisClosedError);
     const again = await connect(redisUrl());
     expect(await again.ping()).toBe('PONG');
+  });
+
+  it('await using: the scope that connected disconnects, even after a throw; a later connection is left open', async () => {
+    let first: SharedRedisClient | undefined;
+    const failing = async (): Promise<void> => {
+      await using redis = await connect(redisUrl());
+      first = redis;
+      expect(await redis.ping()).toBe('PONG');
+      throw new Error('the work failed');
+    };
+    await expect(failing()).rejects.toThrow('the work failed');
+    expect(() => getRedis()).toThrow(RedisClosedError);
+    await expect(first!.ping()).rejects.toThrow('Connection is closed');
+
+    // Disposing a client again, once another connection is open, leaves that one alone.
+    const second = await connect(redisUrl());
+    await first![Symbol.asyncDispose]();
+    expect(getRedis()).toBe(second);
+    expect(await second.ping()).toBe('PONG');
+    {
+      await using again = await connect(); // the same shared client, as connect() without arguments gives
+      expect(again).toBe(second);
+    }
+    expect(() => getRedis()).toThrow(RedisClosedError);
+    await expect(second.ping()).rejects.toThrow('Connection is closed');
   });
 
   it('asks for connect() when getRedis is called first', async () => {

@@ -56,6 +56,31 @@ describe('embedded default', () => {
     expect(await gone(pid)).toBe(true);
   });
 
+  it('says so in one stderr line (where it runs, that its data goes at exit); quiet: true says nothing', async () => {
+    unsetRedisEnv();
+    const defaultUrl = await nothingThere();
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const client = (await connect({ defaultUrl })) as Redis;
+      expect(written).toEqual([
+        `popoto-ts: nothing answers at ${new URL(defaultUrl).host}, so this process uses a private redis-server ` +
+          `at 127.0.0.1:${client.options.port}; its data is gone when the process exits ` +
+          '(set REDIS_URL to use a Redis that keeps it; connect({ quiet: true }) hides this line)\n',
+      ]);
+      await disconnect();
+      written.length = 0;
+      const quiet = (await connect({ defaultUrl, quiet: true })) as Redis;
+      expect(quiet.options.port).not.toBe(Number(new URL(defaultUrl).port));
+      expect(written).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('stops the private server when its client is closed directly (quit()), and connect() starts another', async () => {
     unsetRedisEnv();
     const defaultUrl = await nothingThere();
