@@ -149,7 +149,7 @@ describe.each(targets)('subscriber lifecycle on $name', ({ create }) => {
 
 describe('await using a Subscriber', () => {
   it('closes it when the scope ends: its connection is gone, its readers end', async () => {
-    const redis = targets[0]!.create();
+    const redis = targets[0].create();
     const connectionName = `popoto-test:subscriber:${randomBytes(6).toString('hex')}`;
     let reading: Promise<unknown[]> | undefined;
     let subscriber: Subscriber | undefined;
