@@ -1,6 +1,7 @@
 // `npm run bench`: runs the workloads side by side on one Redis and prints ops/s, ratios and
 // whether each bar holds; writes report.md, report.json and chart.svg to bench/report/ (or
-// BENCH_OUT). Words on the command line select workloads; BENCH_ROUNDS sets the rounds.
+// BENCH_OUT), and after a full run the figures of README.md and docs/ (doc-figures.ts). Words on
+// the command line select workloads; BENCH_ROUNDS sets the rounds.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { resolveDefaultRedis } from '../src/redis/default-server.js';
@@ -10,6 +11,7 @@ import { deleteOnInterrupt, KeyNamespace } from '../src/cli/key-namespace.js';
 import { join } from 'node:path';
 import { type Bar, type BenchContext, type Row, type Workload } from './harness.js';
 import { pythonFigure, PYTHON_WORKLOAD } from './python-popoto.js';
+import { updateDocumentFigures } from './doc-figures.js';
 import { holds, renderChart, renderMarkdown, type BenchResult, type PythonFigure } from './report.js';
 import { bulkGet } from './workloads/bulk-get.js';
 import { cpuThreads } from './workloads/cpu-threads.js';
@@ -86,4 +88,10 @@ await writeFile(join(out, 'report.md'), report);
 await writeFile(join(out, 'report.json'), `${JSON.stringify(result, null, 2)}\n`);
 await writeFile(join(out, 'chart.svg'), await renderChart(result));
 process.stderr.write(`report: ${join(out, 'report.md')}, report.json, chart.svg\n`);
+// A full run that replaced the committed report also renders the figures the README and the
+// guides show from it (a partial run, or one written elsewhere, leaves them alone).
+if (out === 'bench/report' && only.length === 0) {
+  const changed = await updateDocumentFigures('.', result);
+  if (changed.length > 0) process.stderr.write(`figures updated in ${changed.join(', ')}\n`);
+}
 if (bars.some((b) => !holds(b))) process.exitCode = 1;

@@ -36,7 +36,7 @@ export interface RetryOptions {
 export interface RunAllOptions {
   /**
    * Most tasks in flight at once: an integer >= 1 or Infinity. Default `DEFAULT_CONCURRENCY`
-   * (chosen by measurement for Redis I/O; see the README). Never more tasks run than there are params.
+   * (chosen by measurement for Redis I/O; see docs/concurrency.md). Never more tasks run than there are params.
    */
   concurrency?: number;
   /** Aborting rejects the run with `signal.reason` and starts nothing new. */

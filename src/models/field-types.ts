@@ -175,7 +175,7 @@ export const FIELD_TYPES = {
     },
     sortKey: Number,
   }),
-  /** Python `list`. Items are any MessagePack values; see the README's known limits. */
+  /** Python `list`. Items are any MessagePack values; see the known limits in docs/models.md. */
   list: fieldType<unknown[]>()({
     expected: 'an array',
     fits: (value): value is unknown[] => Array.isArray(value),

@@ -1,6 +1,6 @@
 // Live interop: the limits. What popoto-ts refuses because Python Popoto could not load or
 // round-trip it (with Popoto's own behaviour as the evidence), 64-bit ints both ways, and the
-// known limits the README lists, each shown here as it happens.
+// known limits docs/models.md lists, each shown here as it happens.
 import { describe, expect, it } from 'vitest';
 import { defineModel, ModelValidationError, SortedField } from '../../src/models/index.js';
 import { FIELD_TYPES } from '../../src/models/field-types.js';

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Application } from 'typedoc';
 import { describe, expect, it } from 'vitest';
 
 const execFileAsync = promisify(execFile);
@@ -31,5 +32,21 @@ describe('typedoc validation (the docs:check gate)', () => {
       /undocumented \(CallSignature\), defined in .*undocumented\.ts, does not have any documentation/,
     );
     expect(output).not.toMatch(/\bdocumented \(CallSignature\)/);
+  });
+});
+
+describe('the API reference (typedoc.json)', () => {
+  it('renders each export once: a page per subpath module, none for the root that re-exports them', async () => {
+    const app = await Application.bootstrapWithPlugins({ options: `${ROOT}typedoc.json` });
+    const project = await app.convert();
+    expect(project, 'typedoc could not convert the project').toBeDefined();
+    const modules = (project!.children ?? []).map((module) => module.name).sort();
+    expect(modules).toEqual(['models', 'pubsub', 'redis', 'utils/multithreading']);
+    const homes = new Map<string, string[]>();
+    for (const module of project!.children ?? []) {
+      for (const child of module.children ?? []) homes.set(child.name, [...(homes.get(child.name) ?? []), module.name]);
+    }
+    expect(homes.size).toBeGreaterThan(100);
+    expect([...homes].filter(([, where]) => where.length > 1)).toEqual([]);
   });
 });

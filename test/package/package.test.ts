@@ -106,6 +106,14 @@ describe('npm pack', () => {
     }
   });
 
+  it('the tarball npm pack leaves in a checkout is ignored by git', async () => {
+    const name = tarball.slice(tarball.lastIndexOf('/') + 1);
+    expect(name).toMatch(/^popoto-ts-.*\.tgz$/);
+    await expect(
+      execFileAsync('git', ['check-ignore', '--no-index', '--quiet', name], { cwd: ROOT }),
+    ).resolves.toBeDefined();
+  });
+
   it('the licence is MIT, as package.json says', async () => {
     expect(await readFile(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
     expect(JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')).license).toBe('MIT');

@@ -1,7 +1,8 @@
-// The README's advice for an application that shares a Redis: connect with a keyPrefix, and
-// everything popoto-ts writes through the shared connection (models and their indexes, bulk
-// operations) lands under it, and scans and deletes see only it. On a private server, so that
-// "everything" can be checked exactly.
+// The advice of docs/redis.md ("Sharing a Redis: keyPrefix", which the README's quick start
+// follows) for an application that shares a Redis: connect with a keyPrefix, and everything
+// popoto-ts writes through the shared connection (models and their indexes, bulk operations)
+// lands under it, and scans and deletes see only it. On a private server, so that "everything"
+// can be checked exactly.
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
