@@ -92,16 +92,17 @@ export function parseCommandLine(argv: string[]): Invocation {
     const [topic, extra] = first === 'help' ? rest : [];
     if (extra !== undefined) throw new UsageError(`unexpected argument ${quote(extra)} (see popoto-ts --help)`);
     if (topic === undefined) return { command: 'help', text: USAGE };
-    if (!isCommand(topic))
-      throw new UsageError(`unknown command ${quote(topic)}: demo or doctor (see popoto-ts --help)`);
+    if (!isCommand(topic)) throw unknownCommand(topic);
     return { command: 'help', text: COMMANDS[topic].help };
   }
   if (first === '-V' || first === '--version') {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${quote(rest[0]!)} (see popoto-ts --help)`);
     return { command: 'version' };
   }
-  if (first.startsWith('-')) throw new UsageError(`unknown option ${quote(first)} (see popoto-ts --help)`);
-  if (!isCommand(first)) throw new UsageError(`unknown command ${quote(first)}: demo or doctor (see popoto-ts --help)`);
+  if (first.startsWith('-')) {
+    throw new UsageError(`unknown option ${quote(first)}${didYouMean(first, GLOBAL_OPTIONS)} (see popoto-ts --help)`);
+  }
+  if (!isCommand(first)) throw unknownCommand(first);
 
   const values = readOptions(first, rest);
   if (values.help === true) return { command: 'help', text: COMMANDS[first].help };
@@ -123,7 +124,12 @@ function readOptions(command: CommandName, args: string[]): Record<string, strin
     const known: { type: 'string' | 'boolean' } | undefined = Object.hasOwn(spec, token.name)
       ? spec[token.name as keyof typeof spec]
       : undefined;
-    if (known === undefined) throw new UsageError(`${command}: unknown option ${quote(token.rawName)} ${see}`);
+    if (known === undefined) {
+      const options = Object.keys(spec).map((name) => `--${name}`);
+      throw new UsageError(
+        `${command}: unknown option ${quote(token.rawName)}${didYouMean(token.rawName, options)} ${see}`,
+      );
+    }
     if (known.type === 'boolean' && token.inlineValue === true) {
       throw new UsageError(`${command}: ${token.rawName} takes no value ${see}`);
     }
@@ -150,3 +156,37 @@ function parseRecords(raw: string | boolean | undefined): number {
 }
 
 const quote = (text: string): string => JSON.stringify(text);
+
+const GLOBAL_OPTIONS = ['--help', '--version'];
+
+function unknownCommand(name: string): UsageError {
+  const close = didYouMean(name, Object.keys(COMMANDS));
+  return new UsageError(
+    `unknown command ${quote(name)}${close === '' ? ': demo or doctor' : close} (see popoto-ts --help)`,
+  );
+}
+
+/**
+ * `; did you mean --json?` when one of `candidates` is within two edits of `typed` (case aside);
+ * '' otherwise, and for short names (`-x`), where two edits reach anything.
+ */
+function didYouMean(typed: string, candidates: readonly string[]): string {
+  const bare = (name: string): string => name.replace(/^-+/, '').toLowerCase();
+  if (bare(typed).length < 3) return '';
+  const scored = candidates.map((name) => ({ name, distance: editDistance(bare(typed), bare(name)) }));
+  const best = scored.sort((a, b) => a.distance - b.distance)[0];
+  return best !== undefined && best.distance <= 2 ? `; did you mean ${best.name}?` : '';
+}
+
+/** Levenshtein distance: the fewest insertions, deletions and substitutions from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

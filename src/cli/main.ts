@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     case 'doctor': {
       const { formatDoctor, runDoctor } = await import('./doctor.js');
       const result = await runDoctor();
-      process.stdout.write(invocation.json ? `${JSON.stringify(result)}\n` : formatDoctor(result));
+      process.stdout.write(invocation.json ? `${JSON.stringify({ ...result, error: null })}\n` : formatDoctor(result));
       return 0;
     }
     case 'demo': {
@@ -52,19 +52,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+// `doctor --json` is read by scripts: whatever happens, stdout holds one JSON object.
+const jsonDoctor = argv[0] === 'doctor' && argv.includes('--json');
+
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`popoto-ts: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
     // One line: connection errors name the target with its password redacted.
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`popoto-ts: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-    process.exitCode = 1;
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`popoto-ts: ${message}\n`);
+    if (jsonDoctor) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

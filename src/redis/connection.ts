@@ -259,6 +259,8 @@ async function open(options: ConnectOptions): Promise<{
       redisOptions: { ...bounded, ...redisOptions, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
     });
     await ready(client, target, secretsOf(client));
+    const [master] = client.nodes('master');
+    if (master !== undefined) await warnOfUnneededPassword(master, target);
     return { client, embedded: undefined, target, guard: guardAvailability(client, timeoutMs, target) };
   }
 
@@ -285,6 +287,7 @@ async function open(options: ConnectOptions): Promise<{
     const secrets = secretsOf(client);
     await ready(client, target, secrets);
     await confirmDatabase(client, target, secrets);
+    await warnOfUnneededPassword(client, target);
     return { client, embedded, target, guard: guardAvailability(client, timeoutMs, target) };
   } catch (error) {
     await embedded?.stop();
@@ -322,7 +325,38 @@ async function ready<C extends RedisClient>(client: C, target: string, secrets: 
     // The rejection is often just "Connection is closed."; the cause (WRONGPASS, a TLS
     // certificate error, ECONNREFUSED) arrived on the 'error' event.
     const message = scrubText(messageOf(lastError ?? error), secrets);
-    throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}`);
+    throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}${tlsHint(target, message)}`);
+  }
+}
+
+/**
+ * A TLS client talking to a plain Redis fails without naming TLS: the server waits for a command
+ * and the handshake times out (ETIMEDOUT), or the server drops the connection (ECONNRESET, "socket
+ * disconnected before secure TLS connection was established"). For `rediss://` those get a hint.
+ */
+function tlsHint(target: string, message: string): string {
+  if (!target.startsWith('rediss://')) return '';
+  if (!/ETIMEDOUT|ECONNRESET|EPROTO|before secure TLS connection|wrong version number/i.test(message)) return '';
+  return ' (rediss:// speaks TLS: if this server does not, use redis://)';
+}
+
+/**
+ * A password sent to a server that asks for none is accepted without a word (its default user
+ * takes any password), so a wrong server, or a password that protects nothing, would go unnoticed.
+ * Repeating the AUTH tells: a server without a password refuses it. One stderr line, the target
+ * redacted; the password itself appears nowhere.
+ */
+async function warnOfUnneededPassword(client: Redis, target: string): Promise<void> {
+  const { username, password } = client.options;
+  if (!password || (username && username !== 'default')) return;
+  try {
+    await client.call('AUTH', password);
+  } catch (error) {
+    if (!/no password is set|without any password configured/i.test(messageOf(error))) return;
+    process.stderr.write(
+      `popoto-ts: warning: a password was given for ${target}, but that server asks for none ` +
+        '(its default user has no password): is it the server you meant?\n',
+    );
   }
 }
 

@@ -18,6 +18,8 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
   if (typeof url !== 'string' || url === '') {
     throw new TypeError(`url must be a non-empty redis:// or rediss:// URL, got ${describeValue(url)}`);
   }
+  const meant = schemeMissing(url);
+  if (meant !== undefined) throw new TypeError(`url must use redis:// or rediss://, ${meant}`);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -32,6 +34,15 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
   // rather than connecting to the default host with the credentials read as a database index.
   if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || !/^rediss?:\/\//i.test(url)) {
     throw new TypeError(`url must use redis:// or rediss://, got ${JSON.stringify(redactUrl(url))}`);
+  }
+  // popoto-ts reads no URL parameters: one would be ignored without a word (`?tls=1` leaving the
+  // connection in plain text), so each is refused by name (never by value: it may be a secret).
+  const parameters = [...new Set(parsed.searchParams.keys())];
+  if (parameters.length > 0) {
+    throw new TypeError(
+      `url takes no parameters, got ${parameters.map((name) => JSON.stringify(name)).join(', ')}: ` +
+        'use rediss:// for TLS, /<db> for the database, and connect() options (redisOptions) for the rest',
+    );
   }
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
   const port = parsed.port === '' ? 6379 : Number(parsed.port);
@@ -55,6 +66,25 @@ export function parseRedisUrl(url: string): RedisOptions & HostPort {
   // SNI takes host names only (RFC 6066); for an IP address the certificate's IP SAN is checked.
   if (parsed.protocol === 'rediss:') options.tls = isIP(host) === 0 ? { servername: host } : {};
   return options;
+}
+
+/** `host:port` or `[::1]:port`, optionally with `/db`: safe to echo (a bare word may be a password). */
+const HOST_LIKE = /^(?:\[[0-9a-f:.]+\]|[a-z0-9_.-]+):\d{1,5}(?:\/\d+)?$/i;
+
+/**
+ * For a URL typed without `redis://` (`127.0.0.1:6379`, `app:pw@host`, `redis:app:pw@host`): the
+ * rest of the message, saying what it most likely meant, password hidden; undefined when the URL
+ * has a `scheme://`. Text that is neither host-like nor has user info is not echoed at all (a bare
+ * password must not end up in a log).
+ */
+function schemeMissing(url: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return undefined;
+  const rest = url.replace(/^rediss?:(?!\/\/)/i, '');
+  const scheme = /^rediss:/i.test(url) ? 'rediss://' : 'redis://';
+  if (!rest.includes('@') && !HOST_LIKE.test(rest)) {
+    return `got a value without it (not shown: it may hold a password); did you mean to put ${scheme} in front?`;
+  }
+  return `got ${JSON.stringify(redactUrl(url))}; did you mean ${JSON.stringify(scheme + redactUrl(rest))}?`;
 }
 
 /**

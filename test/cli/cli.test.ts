@@ -2,9 +2,10 @@
 // line on stderr, exit 2), doctor and demo in both output forms, connection failures (exit 1,
 // password redacted), and an embedded server that cannot start.
 import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { runCli, runTs } from '../helpers/child-process.js';
-import { clusterNodes, redisUrl } from '../helpers/redis.js';
+import { clusterNodes, redisUrl, usePrivateRedis } from '../helpers/redis.js';
 import { freePort } from '../../src/redis/free-port.js';
 
 const version = (
@@ -79,7 +80,6 @@ describe.concurrent('usage errors: one line on stderr, nothing on stdout, exit 2
     [['demo', '--records'], /^popoto-ts: demo: --records needs a value/],
     [['demo', '--records', '5', '--records', '6'], /^popoto-ts: demo: --records given twice/],
     [['demo', '--json=yes'], /^popoto-ts: demo: --json takes no value/],
-    [['doctor', '--json', '--json'], /^popoto-ts: doctor: --json given twice/],
   ])('%j', async (args, message) => {
     // No Redis is needed to refuse a command line: a closed port proves nothing connects first.
     const outcome = await runCli(args, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
@@ -114,6 +114,7 @@ describe('doctor', () => {
       version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
       mode: 'standalone',
       database: expect.any(Number),
+      error: null,
     });
     expect(outcome.stdout.trimEnd().split('\n')).toHaveLength(1);
   });
@@ -130,7 +131,8 @@ describe.concurrent('connection failures: exit 1, one line, the target with its 
     const port = await freePort();
     const outcome = await runCli(args, { REDIS_URL: `redis://app:s3cret-pw@127.0.0.1:${port}` });
     expect(outcome.code).toBe(1);
-    expect(outcome.stdout).toBe('');
+    // doctor --json says it on stdout too, as JSON (below); the others print nothing there.
+    if (!args.includes('--json')) expect(outcome.stdout).toBe('');
     // The demo says it is connecting first (its progress); then the error, in one line.
     const error = outcome.stderr.replace(/^ {2}connecting to Redis \.\.\.\n/, '');
     expect(error).toMatch(/^popoto-ts: could not connect to Redis at [^\n]*\n$/);
@@ -157,5 +159,111 @@ describe('the embedded server when it cannot start (loopback down, in a network 
     const outcome = await runCli(['doctor'], { REDIS_URL: '' }, { wrapper: ['unshare', '-n'] });
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/^popoto-ts: No Redis answers at 127\.0\.0\.1:6379, [^\n]*ENETUNREACH[^\n]*\n$/);
+  });
+});
+
+describe.concurrent('doctor --json: one JSON object on stdout in every outcome, with an error field', () => {
+  it('when it cannot connect: {"error": ...}, exit 1, the password redacted', async () => {
+    const port = await freePort();
+    const outcome = await runCli(['doctor', '--json'], { REDIS_URL: `redis://app:s3cret-pw@127.0.0.1:${port}` });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const result = JSON.parse(outcome.stdout) as { error: string };
+    expect(Object.keys(result)).toEqual(['error']);
+    expect(result.error).toMatch(
+      new RegExp(`^could not connect to Redis at redis://app:\\*\\*\\*@127\\.0\\.0\\.1:${port}: `),
+    );
+    expect(outcome.stdout).not.toContain('s3cret-pw');
+  });
+
+  it.each([
+    [['doctor', '--json', '--json'], /^doctor: --json given twice/],
+    [['doctor', '--json', 'extra'], /^doctor: unexpected argument "extra"/],
+    [['doctor', '--json'], /^REDIS_URL is not usable: url takes no parameters, got "tls"/, '?tls=1'],
+  ])('%j, a mistake: {"error": ...} too (exit 2 for usage, 1 for a bad URL)', async (args, message, query = '') => {
+    const outcome = await runCli(args, { REDIS_URL: `redis://127.0.0.1:${await freePort()}${query}` });
+    expect(outcome.code).toBe(query === '' ? 2 : 1);
+    expect(JSON.parse(outcome.stdout)).toEqual({ error: expect.stringMatching(message) });
+  });
+});
+
+describe.concurrent('messages that say what to do', () => {
+  it.each([
+    [
+      ['doctor', '--jsno'],
+      'popoto-ts: doctor: unknown option "--jsno"; did you mean --json? (see popoto-ts doctor --help)',
+    ],
+    [
+      ['doctor', '--Json'],
+      'popoto-ts: doctor: unknown option "--Json"; did you mean --json? (see popoto-ts doctor --help)',
+    ],
+    [
+      ['demo', '--record', '5'],
+      'popoto-ts: demo: unknown option "--record"; did you mean --records? (see popoto-ts demo --help)',
+    ],
+    [['docter'], 'popoto-ts: unknown command "docter"; did you mean doctor? (see popoto-ts --help)'],
+    [['help', 'dmeo'], 'popoto-ts: unknown command "dmeo"; did you mean demo? (see popoto-ts --help)'],
+    [['--verison'], 'popoto-ts: unknown option "--verison"; did you mean --version? (see popoto-ts --help)'],
+  ])('a mistyped name %j: did you mean the one it is close to (exit 2)', async (args, line) => {
+    const outcome = await runCli(args, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe(`${line}\n`);
+  });
+
+  it.each([
+    ['127.0.0.1:6390', '"127.0.0.1:6390"; did you mean "redis://127.0.0.1:6390"?'],
+    ['app:s3cret-pw@127.0.0.1:6390', '"app:***@127.0.0.1:6390"; did you mean "redis://app:***@127.0.0.1:6390"?'],
+    ['redis:app:s3cret-pw@127.0.0.1', 'did you mean "redis://app:***@127.0.0.1"?'],
+    ['s3cret-pw', 'got a value without it (not shown: it may hold a password); did you mean to put redis:// in front?'],
+  ])('a URL without its scheme, %s: did you mean redis://…, no password shown (exit 1)', async (url, expected) => {
+    const outcome = await runCli(['doctor'], { REDIS_URL: url });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^popoto-ts: REDIS_URL is not usable: url must use redis:\/\/ or rediss:\/\/, /);
+    expect(outcome.stderr).toContain(expected);
+    expect(outcome.stderr).not.toContain('s3cret-pw');
+  });
+
+  it('URL parameters are refused by name, before anything connects (exit 1)', async () => {
+    const outcome = await runCli(['doctor'], { REDIS_URL: `${redisUrl()}?tls=1&db=2&tls=0` });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).toBe('');
+    expect(outcome.stderr).toMatch(
+      /^popoto-ts: REDIS_URL is not usable: url takes no parameters, got "tls", "db": use rediss:\/\/ for TLS/,
+    );
+  });
+
+  it('rediss:// against a server that does not speak TLS: the failure says so (exit 1)', async () => {
+    const plain = new URL(redisUrl());
+    const outcome = await runCli(['doctor'], { REDIS_URL: `rediss://${plain.hostname}:${plain.port || 6379}` });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(
+      /^popoto-ts: could not connect to Redis at rediss:\/\/[^\n]*: [^\n]*\(rediss:\/\/ speaks TLS: if this server does not, use redis:\/\/\)\n$/,
+    );
+  });
+});
+
+describe('a password given to a server that asks for none', () => {
+  const server = usePrivateRedis();
+  // Set once it runs: the server's readiness check reads INFO without a password.
+  const guarded = usePrivateRedis();
+
+  it('connects, and warns in one stderr line that names the target and never the password', async () => {
+    const outcome = await runCli(['doctor'], { REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${server().port}` });
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toMatch(/^ping: {5}PONG$/m);
+    expect(outcome.stderr).toBe(
+      `popoto-ts: warning: a password was given for redis://:***@127.0.0.1:${server().port}, but that server asks ` +
+        'for none (its default user has no password): is it the server you meant?\n',
+    );
+  });
+
+  it('says nothing when the server does ask for one (the same password, the same doctor)', async () => {
+    const admin = new Redis(guarded().url);
+    await admin.config('SET', 'requirepass', 's3cret-pw');
+    admin.disconnect();
+    const outcome = await runCli(['doctor'], { REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${guarded().port}` });
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toMatch(/^ping: {5}PONG$/m);
+    expect(outcome.stderr).toBe('');
   });
 });
