@@ -4,6 +4,7 @@
 // type of the field's values (`FieldTypes`) is inferred from the entry, so the compiler checks
 // that its functions agree on one value type.
 import { encodeFloat64, encodeInt, encodeValue, fromEncodable, isInt64, packPlain, packWrapped } from './codec.js';
+import { pythonDateStr, pythonDatetimeStr, pythonDecimalStr, pythonFloatStr } from './python-str.js';
 import {
   isPythonDate,
   ordinalDay,
@@ -24,6 +25,17 @@ export interface SortedIndex<T> {
   readonly boundExpected: string;
 }
 
+/**
+ * How a type is a part of a record key (`KeyField({ type })`). Popoto writes Python's `str()`
+ * of the value into the key and the index names, so that text is the key part here too.
+ */
+export interface KeyPart<T> {
+  /** Python's `str()` of the value: the key part before escaping (`1.0`, `True`, `2024-01-02`). */
+  str(value: T): string;
+  /** The value a key part's text was written for (`parseKeyPart` checks that `str` gives the text back). */
+  parse(text: string): T | undefined;
+}
+
 /** Everything popoto-ts does with the values of one field type. */
 export interface FieldTypeDefinition<T> {
   /** What a value must be, for error messages: `'a safe integer'`. */
@@ -40,6 +52,8 @@ export interface FieldTypeDefinition<T> {
   decode(stored: unknown): T;
   /** Present when the type can be a SortedField: its score and filter bounds. */
   readonly index?: SortedIndex<T>;
+  /** Present when the type can be a key field (`KeyField({ type })`): its key part, as Popoto writes it. */
+  readonly key?: KeyPart<T>;
   /** What `order_by` compares; default the value itself. */
   readonly sortKey?: (value: T) => number | string | bigint;
   /**
@@ -65,6 +79,12 @@ const numberBound: SortedIndex<number> = {
   boundScore: (bound) => (typeof bound === 'number' && !Number.isNaN(bound) ? bound : undefined),
   boundExpected: 'a number',
 };
+
+/** An int's key part: Python's `str()` of an int. */
+const INTEGER = /^-?\d+$/;
+/** A date's and a datetime's key part: Python's `str()` of them. */
+const PYTHON_DATE_STR = /^\d{4}-\d{2}-\d{2}$/;
+const PYTHON_DATETIME_STR = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{6})?$/;
 
 /** A decimal string as Python's `Decimal()` accepts it. */
 const DECIMAL = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|s?nan\d*)$/i;
@@ -92,6 +112,7 @@ export const FIELD_TYPES = {
     fits: (value): value is string => typeof value === 'string',
     encode: (value) => packPlain(value),
     decode: (stored) => (typeof stored === 'string' ? stored : fail('a string')),
+    key: { str: (value) => value, parse: (text) => text },
   }),
   /** Python `int` within ±2^53, as a JS number. */
   int: fieldType<number>()({
@@ -107,6 +128,7 @@ export const FIELD_TYPES = {
               : 'a number',
           ),
     index: numberBound,
+    key: { str: String, parse: (text) => (INTEGER.test(text) ? Number(text) : undefined) },
   }),
   /** Python `int` up to 64 bits (the range MessagePack stores: -2^63 to 2^64-1), as a JS bigint. */
   bigint: fieldType<bigint>()({
@@ -115,6 +137,7 @@ export const FIELD_TYPES = {
     encode: (value) => encodeInt(value),
     decode: (stored) =>
       typeof stored === 'bigint' ? stored : Number.isInteger(stored) ? BigInt(stored as number) : fail('an integer'),
+    key: { str: String, parse: (text) => (INTEGER.test(text) ? BigInt(text) : undefined) },
   }),
   /** Python `float`: always stored as float64, even when integral. */
   float: fieldType<number>()({
@@ -123,6 +146,7 @@ export const FIELD_TYPES = {
     encode: (value) => encodeFloat64(value),
     decode: (stored) => (typeof stored === 'number' ? stored : fail('a number')),
     index: numberBound,
+    key: { str: pythonFloatStr, parse: Number },
   }),
   /** Python `bool`. */
   boolean: fieldType<boolean>()({
@@ -131,6 +155,10 @@ export const FIELD_TYPES = {
     encode: (value) => packPlain(value),
     decode: (stored) => (typeof stored === 'boolean' ? stored : fail('a boolean')),
     sortKey: Number,
+    key: {
+      str: (value) => (value ? 'True' : 'False'),
+      parse: (text) => (text === 'True' ? true : text === 'False' ? false : undefined),
+    },
   }),
   /** Python `datetime`, naive UTC, microseconds kept; stored as `{"__datetime__": true, "as_encodable": "20240102T03:04:05.000006"}`. */
   datetime: fieldType<Date>()({
@@ -147,6 +175,10 @@ export const FIELD_TYPES = {
       boundExpected: 'a valid Date',
     },
     sortKey: unixSeconds,
+    key: {
+      str: pythonDatetimeStr,
+      parse: (text) => (PYTHON_DATETIME_STR.test(text) ? parsePythonDatetime(text) : undefined),
+    },
   }),
   /** Python `date`: the UTC calendar date of a Date; stored as `{"__date__": true, "as_encodable": "19930714"}`. */
   date: fieldType<Date>()({
@@ -163,6 +195,7 @@ export const FIELD_TYPES = {
       boundExpected: 'a valid Date',
     },
     sortKey: ordinalDay,
+    key: { str: pythonDateStr, parse: (text) => (PYTHON_DATE_STR.test(text) ? parsePythonDate(text) : undefined) },
   }),
   /** Python `Decimal`, kept exact as its string (`'10.25'`); stored as `{"__Decimal__": true, "as_encodable": "10.25"}`. */
   decimal: fieldType<string>()({
@@ -174,6 +207,8 @@ export const FIELD_TYPES = {
       return typeof text === 'string' ? text : fail('a Popoto Decimal');
     },
     sortKey: Number,
+    // The key part is Python's str() of the Decimal ('1E+2' for '1e2'); the hash keeps the text as given.
+    key: { str: (value) => pythonDecimalStr(value)!, parse: (text) => text },
   }),
   /** Python `list`. Items are any MessagePack values; see the known limits in docs/models.md. */
   list: fieldType<unknown[]>()({
@@ -227,4 +262,24 @@ export const SORTABLE_TYPE_NAMES = FIELD_TYPE_NAMES.filter(
 /** The table entry of `type`, typed for code that handles every type alike. */
 export function definitionOf(type: FieldType): FieldTypeDefinition<unknown> {
   return FIELD_TYPES[type] as FieldTypeDefinition<unknown>;
+}
+
+/** The types a key field can have: those whose entry has a `key`. */
+export type KeyableType = {
+  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { key: object } ? K : never;
+}[FieldType];
+
+/** The key field type names, in the table's order. */
+export const KEYABLE_TYPE_NAMES = FIELD_TYPE_NAMES.filter(
+  (type) => definitionOf(type).key !== undefined,
+) as KeyableType[];
+
+/**
+ * The value whose key part is `text` (unescaped), or undefined when Popoto would write that
+ * text for no value of the type: only a text that `str()` of the parsed value gives back, so
+ * `'007'` is no int and `'1e16'` no float (Python writes `1e+16`).
+ */
+export function parseKeyPart(definition: FieldTypeDefinition<unknown>, text: string): unknown {
+  const value = definition.key?.parse(text);
+  return value !== undefined && definition.fits(value) && definition.key!.str(value) === text ? value : undefined;
 }
