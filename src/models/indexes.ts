@@ -1,22 +1,75 @@
+import type { FieldTypeDefinition } from './field-types.js';
+import type { AnyFieldSpec, FieldKind } from './fields.js';
 import { KeyLayout } from './keys.js';
+
+/**
+ * The index each kind of field keeps, as Popoto 0.8.3 names and fills it: the name is
+ * `$<field class name without "Field">F` (Popoto's `field_class_key`). A `set` holds the
+ * record keys of each value of a key field (`$KeyF:<Model>:<field>:<value>`, SADD/SREM); a
+ * `zset` holds every record key scored by the field's value (`$SortF:<Model>:<field>`,
+ * ZADD/ZREM). AutoKeyFields and plain Fields keep none (Popoto's AutoFieldMixin writes none;
+ * filters by an AutoKeyField read the class set). A SortedKeyField keeps only its zset: Popoto's
+ * SortedFieldMixin comes first in its classes, so no `$KeyF` is written.
+ *
+ * This table is the one list of indexes: writes, moves, deletes, index cleaning and queries all
+ * read it (through `fieldIndexes` and `RecordIndexes`). A new indexed field kind is a row here.
+ */
+const INDEX_OF_KIND: { readonly [K in FieldKind]?: { readonly prefix: string; readonly structure: 'set' | 'zset' } } = {
+  key: { prefix: '$KeyF', structure: 'set' },
+  uniquekey: { prefix: '$UniqueKeyF', structure: 'set' },
+  sortedkey: { prefix: '$SortedKeyF', structure: 'zset' },
+  sorted: { prefix: '$SortF', structure: 'zset' },
+};
+
+/** Python's `str(None)`: what Popoto writes for a null key field, in the record key and its index set. */
+export const NONE_KEY_PART = 'None';
+
+/** An index one field keeps. */
+export interface FieldIndex {
+  readonly field: string;
+  /** Popoto's name of the index (`$KeyF`, `$UniqueKeyF`, `$SortedKeyF`, `$SortF`). */
+  readonly prefix: string;
+  readonly structure: 'set' | 'zset';
+  /** The field's position in the record key, for an index of a key field (its set is named by that key part). */
+  readonly keyPosition: number | undefined;
+  /** The field's type table entry (a zset scores values with its `index`). */
+  readonly definition: FieldTypeDefinition<unknown>;
+}
 
 /** What the index keys of a model's records depend on (a ModelMeta has it). */
 export interface IndexedFields {
   /** The model name in keys. */
   readonly name: string;
-  /** Key and auto-key fields, in key order. */
+  /** The fields that form the key, in key order. */
   readonly keyFields: readonly string[];
-  /** Positions in `keyFields` of the fields that have an index set. */
-  readonly indexedKeyPositions: readonly number[];
-  /** The SortedFields. */
-  readonly sortedFields: readonly string[];
+  /** The set indexes, then the zset indexes, in the order the record script takes them. */
+  readonly setIndexes: readonly FieldIndex[];
+  readonly sortedIndexes: readonly FieldIndex[];
+}
+
+/**
+ * The indexes of a model's fields (declared in `entries`, the key fields in `keyFields` order):
+ * the sets in key order, the zsets in declaration order.
+ */
+export function fieldIndexes(
+  entries: readonly (readonly [string, AnyFieldSpec, FieldTypeDefinition<unknown>])[],
+  keyFields: readonly string[],
+): { setIndexes: FieldIndex[]; sortedIndexes: FieldIndex[] } {
+  const all = entries.flatMap(([field, spec, definition]): FieldIndex[] => {
+    const index = INDEX_OF_KIND[spec.kind];
+    if (index === undefined) return [];
+    const position = keyFields.indexOf(field);
+    return [{ field, ...index, keyPosition: position === -1 ? undefined : position, definition }];
+  });
+  const setIndexes = all.filter((index) => index.structure === 'set');
+  setIndexes.sort((a, b) => a.keyPosition! - b.keyPosition!);
+  return { setIndexes, sortedIndexes: all.filter((index) => index.structure === 'zset') };
 }
 
 /**
  * The keys a record occupies, in the order the record script takes them (see
- * record-script.ts): the record's hash, the class set, the index set of each KeyField (not
- * of AutoKeyFields: Popoto writes none), and the model's sorted sets. Built here, and only
- * here, for saves, moves, deletes and index cleaning alike.
+ * record-script.ts): the record's hash, the class set, its set indexes, its zset indexes.
+ * Built here, and only here, for saves, moves, deletes and index cleaning alike.
  */
 export interface RecordKeys {
   /** The record's key, as stored in the index sets (no client keyPrefix). */
@@ -29,10 +82,10 @@ export interface RecordKeys {
 export class RecordIndexes {
   /** Where the model's keys live. */
   readonly layout: KeyLayout;
-  /** How many KeyField index sets a record has. */
-  readonly keyFieldSetCount: number;
-  /** How many sorted sets a record is in. */
-  readonly sortedSetCount: number;
+  /** How many set indexes a record is in. */
+  readonly setCount: number;
+  /** How many zset indexes a record is in. */
+  readonly sortedCount: number;
   private readonly sortedSets: readonly string[];
 
   constructor(
@@ -40,26 +93,36 @@ export class RecordIndexes {
     cluster: boolean,
   ) {
     this.layout = new KeyLayout(meta.name, cluster);
-    this.keyFieldSetCount = meta.indexedKeyPositions.length;
-    this.sortedSets = meta.sortedFields.map((field) => this.layout.sortedSet(field));
-    this.sortedSetCount = this.sortedSets.length;
+    this.setCount = meta.setIndexes.length;
+    this.sortedSets = meta.sortedIndexes.map((index) => this.zset(index));
+    this.sortedCount = this.sortedSets.length;
   }
 
-  /** The keys of the record whose key field values (in `meta.keyFields` order) are `keyValues`. */
-  ofValues(keyValues: readonly string[]): RecordKeys {
-    const { layout, meta } = this;
-    const key = layout.instanceKey(keyValues);
-    const keys = [key, layout.classSet];
-    for (const position of meta.indexedKeyPositions) {
-      keys.push(layout.keyFieldSet(meta.keyFields[position]!, keyValues[position]!));
-    }
+  /**
+   * The keys of the record whose key parts (Python's `str()` of each key field value, `None`
+   * for null, unescaped, in key order) are `keyParts`.
+   */
+  ofKeyParts(keyParts: readonly string[]): RecordKeys {
+    const key = this.layout.instanceKey(keyParts);
+    const keys = [key, this.layout.classSet];
+    for (const index of this.meta.setIndexes) keys.push(this.set(index, keyParts[index.keyPosition!]!));
     for (const set of this.sortedSets) keys.push(set);
     return { key, keys };
   }
 
   /** The keys of the record stored at `key`, or undefined when `key` is not one of this model's record keys. */
   ofKey(key: string): RecordKeys | undefined {
-    const values = this.layout.keyValues(key, this.meta.keyFields.length);
-    return values === undefined ? undefined : this.ofValues(values);
+    const parts = this.layout.keyParts(key, this.meta.keyFields.length);
+    return parts === undefined ? undefined : this.ofKeyParts(parts);
+  }
+
+  /** A set index's key for one value (its key part, unescaped): `$KeyF:<Model>:<field>:<part>`. */
+  set(index: FieldIndex, part: string): string {
+    return this.layout.fieldIndex(index.prefix, index.field, [part]);
+  }
+
+  /** A zset index's key: `$SortF:<Model>:<field>`. */
+  zset(index: FieldIndex): string {
+    return this.layout.fieldIndex(index.prefix, index.field, []);
   }
 }

@@ -51,7 +51,7 @@ export function unescapeKeyPart(escaped: string): string {
 
 /**
  * Where a model's records and indexes live. On a single Redis it is Popoto's layout exactly
- * (`Person:<k1>:<k2>`, `$Class:Person`, `$KeyF:Person:<field>:<value>`, `$SortF:Person:<field>`).
+ * (`Person:<k1>:<k2>`, `$Class:Person`, `$KeyF:Person:<field>:<value>`, `$SortF:Person:<field>`, ...).
  * On a Redis Cluster the class name is wrapped in a hash tag (`{Person}:<k1>`, `$Class:{Person}`,
  * ...): every key of one model then hashes to one slot, so a save (one script over the record
  * and its indexes) and multi-key index queries stay legal, at the cost of one model living on
@@ -67,22 +67,25 @@ export class KeyLayout {
     this.scope = cluster ? `{${modelName}}` : modelName;
   }
 
-  /** The record's hash: the model name, then each key field value (in key order) escaped, joined by ':'. */
-  instanceKey(keyValues: readonly string[]): string {
-    return [this.scope, ...keyValues.map(escapeKeyPart)].join(':');
+  /**
+   * The record's hash: the model name, then each key part (Python's `str()` of a key field's
+   * value, in key order) escaped, joined by ':'.
+   */
+  instanceKey(keyParts: readonly string[]): string {
+    return [this.scope, ...keyParts.map(escapeKeyPart)].join(':');
   }
 
   /**
-   * A glob (SCAN MATCH) of the record keys whose key fields (in key order) have the given
-   * values; an undefined one matches any value. Values are escaped as in keys, then for the glob.
+   * A glob (SCAN MATCH) of the record keys whose key parts (in key order) are the given ones;
+   * an undefined one matches any. Parts are escaped as in keys, then for the glob.
    */
-  instancePattern(keyValues: readonly (string | undefined)[]): string {
-    const parts = keyValues.map((value) => (value === undefined ? '*' : escapeGlob(escapeKeyPart(value))));
+  instancePattern(keyParts: readonly (string | undefined)[]): string {
+    const parts = keyParts.map((part) => (part === undefined ? '*' : escapeGlob(escapeKeyPart(part))));
     return [escapeGlob(this.scope), ...parts].join(':');
   }
 
-  /** The key field values of a record key (the inverse of `instanceKey`), or undefined for a foreign key. */
-  keyValues(instanceKey: string, count: number): string[] | undefined {
+  /** The key parts of a record key, unescaped (the inverse of `instanceKey`), or undefined for a foreign key. */
+  keyParts(instanceKey: string, count: number): string[] | undefined {
     const parts = instanceKey.split(':');
     if (parts[0] !== this.scope || parts.length !== count + 1) return undefined;
     return parts.slice(1).map(unescapeKeyPart);
@@ -93,13 +96,14 @@ export class KeyLayout {
     return `$Class:${this.scope}`;
   }
 
-  /** Set of the record keys whose key field `field` is `value`. */
-  keyFieldSet(field: string, value: string): string {
-    return `$KeyF:${this.scope}:${field}:${escapeKeyPart(value)}`;
-  }
-
-  /** Sorted set of record keys scored by `field`. */
-  sortedSet(field: string): string {
-    return `$SortF:${this.scope}:${field}`;
+  /**
+   * The key of an index a field keeps: `<prefix>:<Model>:<field>`, then each of `parts` (a key
+   * field's value in its set's name, say): Popoto's `DB_key(field_class_key, model, field,
+   * *parts)`, which escapes the field name and every part as it escapes key parts.
+   */
+  fieldIndex(prefix: string, field: string, parts: readonly string[]): string {
+    let key = `${prefix}:${this.scope}:${escapeKeyPart(field)}`;
+    for (const part of parts) key += `:${escapeKeyPart(part)}`;
+    return key;
   }
 }

@@ -6,12 +6,13 @@ import { RedisScript } from '../redis/script.js';
  * record is written once, in `remove`, and serves delete, index cleaning and the old record of
  * a move alike.
  *
- * KEYS: the record's keys as `RecordIndexes` builds them — record, class set, KeyField sets
- * (nk), sorted sets (ns) — and for a save that moves the record (a key field changed): the old
- * record and its KeyField sets. ARGV: op, nk, ns, the record key as stored in the sets (KEYS
- * carry a client keyPrefix, set members do not), then for op 'save': TTL unit and value ('' for
- * none), the old record key ('' unless moving), one score per sorted field ('' for null: out of
- * that index), and the hash's field/value pairs.
+ * KEYS: the record's keys as `RecordIndexes` builds them — record, class set, set indexes
+ * (nk: `$KeyF`, `$UniqueKeyF`), zset indexes (ns: `$SortF`, `$SortedKeyF`) — and for a save
+ * that moves the record (a key field changed): the old record, its nk sets and its ns zsets.
+ * ARGV: op, nk, ns, the record key as stored in the sets (KEYS carry a client keyPrefix, set
+ * members do not), then for op 'save': TTL unit and value ('' for none), the old record key (''
+ * unless moving), one score per zset ('' for null: out of that index), and the hash's
+ * field/value pairs.
  *
  * ops: 'save' writes the record (HSET keeps an existing TTL, as Popoto's save does, unless a
  * new one is given) and its index entries; 'delete' removes the record and its entries and
@@ -21,11 +22,11 @@ import { RedisScript } from '../redis/script.js';
  */
 export const RECORD_SCRIPT = new RedisScript(`
 local op, nk, ns, member = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local function remove(record, member, keyFieldSets)
+local function remove(record, member, first)
   local removed = redis.call('DEL', record)
   redis.call('SREM', KEYS[2], member)
-  for i = keyFieldSets, keyFieldSets + nk - 1 do redis.call('SREM', KEYS[i], member) end
-  for i = 3 + nk, 2 + nk + ns do redis.call('ZREM', KEYS[i], member) end
+  for i = first, first + nk - 1 do redis.call('SREM', KEYS[i], member) end
+  for i = first + nk, first + nk + ns - 1 do redis.call('ZREM', KEYS[i], member) end
   return removed
 end
 if op == 'delete' then return remove(KEYS[1], member, 3) end

@@ -24,19 +24,19 @@ describe('key escaping', () => {
     }
   });
 
-  it('splits a record key back into its key field values', () => {
+  it('splits a record key back into its key parts', () => {
     const layout = new KeyLayout('Person', false);
     const key = layout.instanceKey(['Ann:Lee', 'a{&#58b/c']);
     expect(key).toBe('Person:Ann{&#58;}Lee:a{&#58b//c');
-    expect(layout.keyValues(key, 2)).toEqual(['Ann:Lee', 'a{&#58b/c']);
-    expect(layout.keyValues('Other:x:y', 2)).toBeUndefined();
+    expect(layout.keyParts(key, 2)).toEqual(['Ann:Lee', 'a{&#58b/c']);
+    expect(layout.keyParts('Other:x:y', 2)).toBeUndefined();
   });
 
   it('wraps the model name in a hash tag on a cluster, so a model stays in one slot', () => {
     const layout = new KeyLayout('Person', true);
     expect(layout.instanceKey(['Ann:Lee'])).toBe('{Person}:Ann{&#58;}Lee');
     expect(layout.classSet).toBe('$Class:{Person}');
-    expect(layout.keyFieldSet('team', 'red')).toBe('$KeyF:{Person}:team:red');
-    expect(layout.sortedSet('age')).toBe('$SortF:{Person}:age');
+    expect(layout.fieldIndex('$KeyF', 'team', ['red'])).toBe('$KeyF:{Person}:team:red');
+    expect(layout.fieldIndex('$SortF', 'age', [])).toBe('$SortF:{Person}:age');
   });
 });
