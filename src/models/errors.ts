@@ -18,3 +18,24 @@ export class ModelValidationError extends TypeError {
 export class ModelWriteError extends AggregateError {
   override readonly name = 'ModelWriteError';
 }
+
+/**
+ * `query.get` by a UniqueKeyField found more than one record: Popoto does not enforce
+ * uniqueness (a second record with a value already taken is saved beside the first when another
+ * key field differs). `keys` are the records found; read them with `query.filter`.
+ */
+export class MultipleRecordsError extends Error {
+  override readonly name = 'MultipleRecordsError';
+  /** Stable code, for telling this error apart without reading its message. */
+  readonly code = 'ERR_POPOTO_MULTIPLE_RECORDS';
+
+  constructor(
+    operation: string,
+    readonly given: Readonly<Record<string, unknown>>,
+    readonly keys: readonly string[],
+  ) {
+    super(
+      `${operation} found ${keys.length} records for ${describeValue(given)} (${keys.join(', ')}), not one: use query.filter`,
+    );
+  }
+}

@@ -1,9 +1,9 @@
 import { isCluster, openRedis, useRedis, type RedisClient } from '../redis/connection.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { ModelValidationError } from './errors.js';
-import { definitionOf, type FieldType, type FieldTypeDefinition } from './field-types.js';
-import type { AnyFieldSpec, FieldMap } from './fields.js';
-import { RecordIndexes } from './indexes.js';
+import { definitionOf, parseKeyPart, type FieldType, type FieldTypeDefinition } from './field-types.js';
+import { AutoKeyField, KEY_KINDS, type AnyFieldSpec, type FieldMap } from './fields.js';
+import { fieldIndexes, NONE_KEY_PART, RecordIndexes, type FieldIndex } from './indexes.js';
 import type { KeyLayout } from './keys.js';
 import { NIL } from './codec.js';
 
@@ -18,58 +18,75 @@ function byCodePoint(a: string, b: string): number {
   return x.length - y.length;
 }
 
+/** The name of the AutoKeyField Popoto adds to a model declared without a key field. */
+export const HIDDEN_AUTO_KEY = '_auto_key';
+
 /** Everything a model knows about itself, computed once at definition. */
 export class ModelMeta {
-  /** Fields in declaration order. */
+  /**
+   * The fields: those declared, plus Popoto's hidden `_auto_key` AutoKeyField, last, when none
+   * is a key field (Popoto adds it as a hidden field, which its field order puts after the others).
+   */
+  readonly fields: FieldMap;
+  /** Fields in declaration order (`_auto_key` last). */
   readonly entries: readonly [string, AnyFieldSpec][];
   /** Every field name, in declaration order (the order records are read in). */
   readonly fieldNames: readonly string[];
   /** The type table entry of each field, in declaration order. */
   readonly definitions: readonly FieldTypeDefinition<unknown>[];
   /**
-   * Key and auto-key fields in the order they form the key: alphabetical by name, as Popoto
-   * joins `sorted(key_field_names)`, whatever the declaration order.
+   * The fields that form the key, in key order: alphabetical by name, as Popoto joins
+   * `sorted(key_field_names)`, whatever the declaration order.
    */
   readonly keyFields: readonly string[];
-  /** Positions in `keyFields` of the KeyFields that have an index set (`$KeyF`); AutoKeyFields have none, as in Popoto. */
-  readonly indexedKeyPositions: readonly number[];
-  /** The SortedFields, in declaration order. */
-  readonly sortedFields: readonly string[];
-  /** The type table entry of each sorted field, in `sortedFields` order. */
-  readonly sortedDefinitions: readonly FieldTypeDefinition<unknown>[];
+  /** The declaration of each key field, in key order. */
+  readonly keySpecs: readonly AnyFieldSpec[];
+  /** The type table entry of each key field, in key order. */
+  readonly keyDefinitions: readonly FieldTypeDefinition<unknown>[];
+  /** The set indexes (`$KeyF`, `$UniqueKeyF`), in key order. */
+  readonly setIndexes: readonly FieldIndex[];
+  /** The zset indexes (`$SortF`, `$SortedKeyF`), in declaration order. */
+  readonly sortedIndexes: readonly FieldIndex[];
+  /** The index of each indexed field, by name. */
+  readonly indexByField: ReadonlyMap<string, FieldIndex>;
   private readonly indexesByMode = new Map<boolean, RecordIndexes>();
 
   constructor(
     readonly name: string,
-    readonly fields: FieldMap,
+    declared: FieldMap,
     readonly redis: RedisClient | undefined,
   ) {
     if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new TypeError(`model name must be an identifier (it is the Redis key prefix), got ${describeValue(name)}`);
     }
-    if (fields === null || typeof fields !== 'object') {
-      throw new TypeError(`${name} fields must be an object of field declarations, got ${describeValue(fields)}`);
+    if (declared === null || typeof declared !== 'object') {
+      throw new TypeError(`${name} fields must be an object of field declarations, got ${describeValue(declared)}`);
     }
-    this.entries = Object.entries(fields);
-    this.fieldNames = this.entries.map(([field]) => field);
-    for (const [field, spec] of this.entries) {
+    for (const [field, spec] of Object.entries(declared)) {
       if (RESERVED.has(field))
         throw new TypeError(`${name}.${field}: "${field}" is reserved for a method of the model`);
       if (spec === null || typeof spec !== 'object' || !('kind' in spec)) {
         throw new TypeError(
-          `${name}.${field} must be declared with KeyField, AutoKeyField, Field or SortedField, got ${describeValue(spec)}`,
+          `${name}.${field} must be declared with KeyField, UniqueKeyField, SortedKeyField, AutoKeyField, Field or ` +
+            `SortedField, got ${describeValue(spec)}`,
         );
       }
     }
+    this.fields = withHiddenAutoKey(name, declared);
+    this.entries = Object.entries(this.fields);
+    this.fieldNames = this.entries.map(([field]) => field);
     this.definitions = this.entries.map(([, spec]) => definitionOf(spec.type as FieldType));
-    const keyEntries = this.entries
-      .filter(([, s]) => s.kind === 'key' || s.kind === 'autokey')
-      .sort(([a], [b]) => byCodePoint(a, b));
+    const keyEntries = this.entries.filter(([, s]) => KEY_KINDS.has(s.kind)).sort(([a], [b]) => byCodePoint(a, b));
     this.keyFields = keyEntries.map(([f]) => f);
-    this.indexedKeyPositions = keyEntries.flatMap(([, spec], i) => (spec.kind === 'key' ? [i] : []));
-    this.sortedFields = this.entries.filter(([, s]) => s.kind === 'sorted').map(([f]) => f);
-    this.sortedDefinitions = this.sortedFields.map((field) => definitionOf(fields[field]!.type as FieldType));
-    if (this.keyFields.length === 0) throw new TypeError(`${name} needs at least one KeyField or AutoKeyField`);
+    this.keySpecs = keyEntries.map(([, spec]) => spec);
+    this.keyDefinitions = this.keySpecs.map((spec) => definitionOf(spec.type as FieldType));
+    const { setIndexes, sortedIndexes } = fieldIndexes(
+      this.entries.map(([field, spec], i) => [field, spec, this.definitions[i]!] as const),
+      this.keyFields,
+    );
+    this.setIndexes = setIndexes;
+    this.sortedIndexes = sortedIndexes;
+    this.indexByField = new Map([...setIndexes, ...sortedIndexes].map((index) => [index.field, index]));
   }
 
   /** The client to use: the model's own, or the shared connection (opened on first use). */
@@ -115,13 +132,40 @@ export class ModelMeta {
     }
   }
 
-  /** Appends the scores of an instance's sorted fields to `args`, in `sortedFields` order ('' for null: out of the index). */
+  /** Appends the scores of an instance's zset indexes to `args`, in `sortedIndexes` order ('' for null: out of the index). */
   appendScores(values: Record<string, unknown>, args: unknown[]): void {
-    const { sortedFields, sortedDefinitions } = this;
-    for (let i = 0; i < sortedFields.length; i++) {
-      const value = values[sortedFields[i]!];
-      args.push(value === null || value === undefined ? '' : sortedDefinitions[i]!.index!.score(value));
+    for (const { field, definition } of this.sortedIndexes) {
+      const value = values[field];
+      args.push(value === null || value === undefined ? '' : definition.index!.score(value));
     }
+  }
+
+  /**
+   * The key parts of an instance whose values are valid (`save` checked them): Python's
+   * `str()` of each key field value, `None` for null, in key order.
+   */
+  keyParts(values: Record<string, unknown>): string[] {
+    return this.keyFields.map((field, i) => {
+      const value = values[field];
+      return value === null || value === undefined ? NONE_KEY_PART : this.keyDefinitions[i]!.key!.str(value);
+    });
+  }
+
+  /**
+   * The key field values of a record key's parts (unescaped, in key order), typed, or
+   * undefined when a part is not one Popoto writes for its field (`abc` for an int field).
+   */
+  keyValuesOf(parts: readonly string[]): Record<string, unknown> | undefined {
+    const values: Record<string, unknown> = {};
+    for (let i = 0; i < this.keyFields.length; i++) {
+      const part = parts[i]!;
+      let value: unknown;
+      if (part === NONE_KEY_PART && this.keySpecs[i]!.nullable) value = null;
+      else value = part === '' ? undefined : parseKeyPart(this.keyDefinitions[i]!, part);
+      if (value === undefined) return undefined;
+      values[this.keyFields[i]!] = value;
+    }
+    return values;
   }
 
   /**
@@ -141,4 +185,19 @@ export class ModelMeta {
       throw new ModelValidationError(this.name, entries[i]![0], stored[i], `${messageOf(error)} (record ${key})`);
     }
   }
+}
+
+/**
+ * The declared fields, plus Popoto's hidden `_auto_key` AutoKeyField when none is a key field
+ * (Popoto's `Model.__init__` adds `AutoKeyField()` under that name to such a model).
+ */
+function withHiddenAutoKey(name: string, declared: FieldMap): FieldMap {
+  const specs = Object.values(declared);
+  if (specs.some((spec) => KEY_KINDS.has(spec.kind))) return declared;
+  if (Object.hasOwn(declared, HIDDEN_AUTO_KEY)) {
+    throw new TypeError(
+      `${name}.${HIDDEN_AUTO_KEY}: "${HIDDEN_AUTO_KEY}" is the name of the AutoKeyField Popoto adds to a model without key fields`,
+    );
+  }
+  return { ...declared, [HIDDEN_AUTO_KEY]: AutoKeyField() };
 }

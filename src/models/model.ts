@@ -9,8 +9,8 @@ import type { FieldMap } from './fields.js';
 import { ModelMeta } from './meta.js';
 import { Query } from './query.js';
 import { RECORD_SCRIPT } from './record-script.js';
-import type { CreateValues, Instance, KeyValues, SaveOptions } from './types.js';
-import { checkedKeyValues, checkFieldValue, defaultOf, givenKeyValues } from './values.js';
+import type { CreateValues, Instance, KeyValues, ModelFields, SaveOptions } from './types.js';
+import { checkedKeyParts, checkFieldValue, defaultOf, givenKeyParts } from './values.js';
 
 const META = Symbol('popoto-ts.model');
 const SAVED = Symbol('popoto-ts.saved');
@@ -210,15 +210,16 @@ abstract class ModelBase {
   ): { keys: string[]; args: (string | number | Buffer)[]; key: string } {
     const values = this as unknown as Record<string, unknown>;
     const indexes = meta.indexes(client);
-    const { key, keys } = indexes.ofValues(meta.keyFields.map((f) => values[f] as string));
+    const { key, keys } = indexes.ofKeyParts(meta.keyParts(values));
     const previousKey = savedAt(this);
     const moving = previousKey !== undefined && previousKey !== key;
     if (moving) {
       const previous = indexes.ofKey(previousKey);
       if (previous === undefined) throw new Error(`${meta.name}: ${previousKey} is not a record key of this model`);
-      keys.push(previousKey, ...previous.keys.slice(2, 2 + indexes.keyFieldSetCount));
+      // The old record and its index keys, without the class set (the same for both).
+      keys.push(previousKey, ...previous.keys.slice(2));
     }
-    const args: (string | number | Buffer)[] = ['save', indexes.keyFieldSetCount, indexes.sortedSetCount, key];
+    const args: (string | number | Buffer)[] = ['save', indexes.setCount, indexes.sortedCount, key];
     if (expire === undefined) args.push('', '');
     else if (Number.isInteger(expire)) args.push('EX', expire);
     else args.push('PX', Math.max(1, Math.round(expire * 1000)));
@@ -233,20 +234,20 @@ abstract class ModelBase {
     const saved = savedAt(this);
     // Never saved or loaded: the key is built from the key fields, checked as query.get checks
     // them (before anything is sent), so no value can name another record.
-    const keyValues =
+    const keyParts =
       saved === undefined
-        ? checkedKeyValues(meta.name, meta.keyFields, this as unknown as Record<string, unknown>, `${meta.name}.delete`)
+        ? checkedKeyParts(meta, this as unknown as Record<string, unknown>, `${meta.name}.delete`)
         : undefined;
     const client = await meta.client();
     const indexes = meta.indexes(client);
-    const record = keyValues === undefined ? indexes.ofKey(saved!) : indexes.ofValues(keyValues);
+    const record = keyParts === undefined ? indexes.ofKey(saved!) : indexes.ofKeyParts(keyParts);
     if (record === undefined) throw new Error(`${meta.name}: ${saved} is not a record key of this model`);
     let removed: unknown;
     try {
       removed = await RECORD_SCRIPT.run(client, record.keys, [
         'delete',
-        indexes.keyFieldSetCount,
-        indexes.sortedSetCount,
+        indexes.setCount,
+        indexes.sortedCount,
         record.key,
       ]);
     } catch (error) {
@@ -282,18 +283,16 @@ abstract class ModelBase {
   static keyPattern(keyValues?: unknown): string {
     const meta = metaOf(this);
     const caller = `${meta.name}.keyPattern`;
-    const given = givenKeyValues(meta, keyValues === undefined ? {} : keyValues, caller, true);
+    const given = givenKeyParts(meta, keyValues === undefined ? {} : keyValues, caller, true);
     return meta.layoutNow(caller).instancePattern(given);
   }
 
-  static parseKey(key: unknown): Record<string, string> | undefined {
+  static parseKey(key: unknown): Record<string, unknown> | undefined {
     const meta = metaOf(this);
     const caller = `${meta.name}.parseKey`;
     if (typeof key !== 'string') throw new TypeError(`${caller} key must be a string, got ${describeValue(key)}`);
-    const values = meta.layoutNow(caller).keyValues(key, meta.keyFields.length);
-    // No record key has an empty part: a key value is never empty.
-    if (values === undefined || values.includes('')) return undefined;
-    return Object.fromEntries(meta.keyFields.map((field, i) => [field, values[i]!]));
+    const parts = meta.layoutNow(caller).keyParts(key, meta.keyFields.length);
+    return parts === undefined ? undefined : meta.keyValuesOf(parts);
   }
 
   static async create(
@@ -308,14 +307,19 @@ abstract class ModelBase {
 /**
  * Defines a Popoto-style model. `name` is the name in Redis keys (the Python class name, to
  * share data with Popoto). Instance properties, `create` arguments and `filter` parameters are
- * inferred from the field declarations.
+ * inferred from the field declarations. A model declared without a key field gets Popoto's
+ * hidden `_auto_key` AutoKeyField, as Popoto adds it (its records are `Name:<32 hex>`).
  *
  * @example
  * const User = defineModel('User', { id: KeyField(), name: Field(), level: SortedField({ type: 'int' }) });
  * await User.create({ id: '1', name: 'Ann', level: 3 });
  * const ann = await User.query.get({ id: '1' });
  */
-export function defineModel<const F extends FieldMap>(name: string, fields: F, options?: ModelOptions): ModelClass<F> {
+export function defineModel<const F extends FieldMap>(
+  name: string,
+  fields: F,
+  options?: ModelOptions,
+): ModelClass<ModelFields<F>> {
   assertOptionsObject(options, 'options');
   assertKnownKeys(options, ['redis'], 'options');
   const redis = options?.redis;
@@ -324,5 +328,5 @@ export function defineModel<const F extends FieldMap>(name: string, fields: F, o
   const model = class extends ModelBase {};
   Object.defineProperty(model, 'name', { value: name });
   Object.defineProperty(model, META, { value: meta });
-  return model as unknown as ModelClass<F>;
+  return model as unknown as ModelClass<ModelFields<F>>;
 }

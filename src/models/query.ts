@@ -1,15 +1,17 @@
+import type { ChainableCommander } from 'ioredis';
 import { planBatches, sendBatches } from '../redis/batches.js';
 import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
 import { assertInteger } from '../utils/validate.js';
 import { scheduleHousekeeping } from '../concurrency/background.js';
 import type { FieldMap } from './fields.js';
-import type { RecordIndexes } from './indexes.js';
 import type { ModelMeta } from './meta.js';
 import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
 import { RECORD_SCRIPT } from './record-script.js';
-import type { FilterParams, KeyValues } from './types.js';
-import { checkKeyValue, givenKeyValues } from './values.js';
+import type { FilterParams, KeyValues, UniqueKeyValues } from './types.js';
+import { checkedKeyPart, givenKeyParts, isCompleteKey } from './values.js';
+import { MultipleRecordsError } from './errors.js';
+import { NONE_KEY_PART, type RecordIndexes } from './indexes.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
 
@@ -18,6 +20,12 @@ interface Plan {
   conditions: (() => Promise<string[]>)[];
   limit: number | undefined;
   orderBy: { field: string; descending: boolean } | undefined;
+}
+
+/** A test of one key part (unescaped), for lookups that no index serves: read from the model's key set. */
+interface KeyPartTest {
+  position: number;
+  test: (part: string) => boolean;
 }
 
 /**
@@ -46,18 +54,23 @@ export class Query<F extends FieldMap, I> {
   /**
    * The record with these key field values, or null. Calls made in the same tick (say, from
    * `runAllMultithreaded`) are sent together in one pipeline.
+   *
+   * A UniqueKeyField finds a record alone (or with some of the other key fields), through its
+   * index, as Popoto's `get` does; when more than one record holds the value (Popoto does not
+   * enforce uniqueness), it rejects with a `MultipleRecordsError` naming them.
    */
-  get(keyValues: KeyValues<F>): Promise<I | null> {
+  get(keyValues: KeyValues<F> | UniqueKeyValues<F>): Promise<I | null> {
     // Not async: with a client at hand the read joins this tick's batch without an extra hop.
     const meta = this.meta;
-    let values: string[];
+    let parts: string[];
     try {
-      values = givenKeyValues(meta, keyValues, this.getCaller);
+      if (this.isUniqueLookup(keyValues)) return this.getByUnique(keyValues);
+      parts = givenKeyParts(meta, keyValues, this.getCaller);
     } catch (error) {
       return Promise.reject(error);
     }
     const read = (client: RedisClient): Promise<I | null> =>
-      this.batcherFor(client).read(meta.indexes(client).layout.instanceKey(values));
+      this.batcherFor(client).read(meta.indexes(client).layout.instanceKey(parts));
     const client = meta.client();
     return client instanceof Promise ? client.then(read) : read(client);
   }
@@ -73,23 +86,25 @@ export class Query<F extends FieldMap, I> {
     const client = await meta.client();
     const { layout } = meta.indexes(client);
     const keys = [...keyValues].map((kv, i) =>
-      layout.instanceKey(givenKeyValues(meta, kv, `${meta.name}.query.getMany[${i}]`)),
+      layout.instanceKey(givenKeyParts(meta, kv, `${meta.name}.query.getMany[${i}]`)),
     );
     const records = await readRecords(client, keys, meta.fieldNames, `${meta.name}.query.getMany`);
     return records.map((record, i) => this.build(record, keys[i]!));
   }
 
   /**
-   * Records matching every condition: key fields by equality (`team: 'red'`) or prefix
-   * (`name__startswith: 'A'`), sorted fields by equality or range (`age__gte: 18`). `order_by`
-   * sorts by any field (`'-age'` descending; nulls last); `limit` keeps the first n. Without
-   * `order_by`, a range on a sorted field returns records in score order.
+   * Records matching every condition: key fields by equality (`team: 'red'`), `__in` (any of
+   * a list: `team__in: ['red', 'green']`), `__startswith`/`__endswith` (on the text of the key
+   * part) and, when nullable, `__isnull`; sorted fields (SortedField, SortedKeyField) by
+   * equality or range (`age__gte: 18`). `order_by` sorts by any field (`'-age'` descending;
+   * nulls last); `limit` keeps the first n. Without `order_by`, a range on a sorted field
+   * returns records in score order, and `__in` in the order of its values. All the index reads
+   * of one filter are sent at once (an `__in` of 1,000 values is one pipelined round trip).
    */
   async filter(params: FilterParams<F>): Promise<I[]> {
     const client = await this.meta.client();
-    const plan = this.plan(params, client);
-    const keys = await this.matchingKeys(plan);
-    const records = await this.fetch(client, keys);
+    const plan = this.plan(params, client, `${this.meta.name}.query`);
+    const { records } = await this.fetch(client, await this.matchingKeys(plan));
     const ordered =
       plan.orderBy === undefined ? records : sortBy(this.meta, records, plan.orderBy.field, plan.orderBy.descending);
     return plan.limit === undefined ? ordered : ordered.slice(0, plan.limit);
@@ -108,7 +123,7 @@ export class Query<F extends FieldMap, I> {
   /** The Redis keys of the matching records that exist. */
   async keys(params?: FilterParams<F>): Promise<string[]> {
     const client = await this.meta.client();
-    const plan = this.plan(params ?? {}, client);
+    const plan = this.plan(params ?? {}, client, `${this.meta.name}.query`);
     if (plan.orderBy !== undefined) throw new TypeError(`${this.meta.name}.query.keys/count take no order_by`);
     const keys = await this.matchingKeys(plan);
     const existing = await existingKeys(client, keys);
@@ -118,6 +133,31 @@ export class Query<F extends FieldMap, I> {
     );
     const found = keys.filter((_, i) => existing[i]);
     return plan.limit === undefined ? found : found.slice(0, plan.limit);
+  }
+
+  /** Whether `get` was given a UniqueKeyField without every key field: a lookup through its index. */
+  private isUniqueLookup(keyValues: unknown): boolean {
+    const { fields, keyFields } = this.meta;
+    if (keyValues === null || typeof keyValues !== 'object') return false;
+    const given = keyValues as Record<string, unknown>;
+    if (isCompleteKey(keyFields, given)) return false;
+    return Object.keys(given).some((field) => Object.hasOwn(fields, field) && fields[field]!.kind === 'uniquekey');
+  }
+
+  private async getByUnique(given: Record<string, unknown>): Promise<I | null> {
+    const meta = this.meta;
+    for (const field of Object.keys(given)) {
+      if (!meta.keyFields.includes(field)) {
+        throw new TypeError(
+          `${this.getCaller}: ${JSON.stringify(field)} is not a key field (key fields: ${meta.keyFields.join(', ')}); use filter for other fields`,
+        );
+      }
+    }
+    const client = await meta.client();
+    const plan = this.plan(given as FilterParams<F>, client, this.getCaller);
+    const { records, keys } = await this.fetch(client, await this.matchingKeys(plan));
+    if (records.length > 1) throw new MultipleRecordsError(this.getCaller, given, keys);
+    return records[0] ?? null;
   }
 
   private batcherFor(client: RedisClient): ReadBatcher<I | null> {
@@ -133,17 +173,22 @@ export class Query<F extends FieldMap, I> {
     return record === null ? null : this.hydrate(record, key);
   }
 
-  private async fetch(client: RedisClient, keys: string[]): Promise<I[]> {
+  /** The records at `keys` that exist, and their keys. */
+  private async fetch(client: RedisClient, keys: string[]): Promise<{ records: I[]; keys: string[] }> {
     const stored = await readRecords(client, keys, this.meta.fieldNames, `${this.meta.name}.query`);
     const records: I[] = [];
+    const found: string[] = [];
     const stale: string[] = [];
     stored.forEach((values, i) => {
       const record = this.build(values, keys[i]!);
       if (record === null) stale.push(keys[i]!);
-      else records.push(record);
+      else {
+        records.push(record);
+        found.push(keys[i]!);
+      }
     });
     this.cleanStale(client, stale);
-    return records;
+    return { records, keys: found };
   }
 
   private async matchingKeys(plan: Plan): Promise<string[]> {
@@ -153,26 +198,33 @@ export class Query<F extends FieldMap, I> {
     return [...new Set(first)].filter((key) => others.every((set) => set.has(key)));
   }
 
-  /** Validates the parameters (TypeError naming the model and parameter) and turns them into Redis reads. */
-  private plan(params: FilterParams<F>, client: RedisClient): Plan {
+  /**
+   * Validates the parameters (a TypeError or ModelValidationError naming the model, the
+   * parameter and the value) and turns them into Redis reads: one per index consulted, all
+   * sent together, and at most one read of the model's key set for the lookups no index serves.
+   */
+  private plan(params: FilterParams<F>, client: RedisClient, caller: string): Plan {
     const meta = this.meta;
     if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      throw new TypeError(`${meta.name}.query.filter needs an object of conditions, got ${describeValue(params)}`);
+      throw new TypeError(`${caller}.filter needs an object of conditions, got ${describeValue(params)}`);
     }
     const indexes = meta.indexes(client);
     const { layout } = indexes;
-    const conditions: Plan['conditions'] = [];
-    /** The conditions of key fields matched by equality (replaced by one when all key fields are). */
+    /** Index reads of key fields matched by equality (replaced by one when all key fields are). */
     const equalities: Plan['conditions'] = [];
+    const equalTests: KeyPartTest[] = [];
+    /** The other index reads, and the tests of key parts no index serves. */
+    const conditions: Plan['conditions'] = [];
+    const partTests: KeyPartTest[] = [];
     const ranges = new Map<string, { min: string; max: string }>();
-    /** Key fields matched by equality: with all of them the record key is known. */
-    const equal = new Map<string, string>();
+    /** The key parts given by equality, by key position: with all of them the record key is known. */
+    const equal = new Map<number, string>();
     let limit: number | undefined;
     let orderBy: Plan['orderBy'];
     for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
       if (value === undefined) continue;
       if (name === 'limit') {
-        assertInteger(value, `${meta.name}.query limit`, 0);
+        assertInteger(value, `${caller} limit`, 0);
         limit = value;
         continue;
       }
@@ -180,7 +232,7 @@ export class Query<F extends FieldMap, I> {
         const field = typeof value === 'string' ? value.replace(/^-/, '') : undefined;
         if (field === undefined || !Object.hasOwn(meta.fields, field)) {
           throw new TypeError(
-            `${meta.name}.query order_by must name a field (prefix '-' for descending), got ${describeValue(value)}`,
+            `${caller} order_by must name a field (prefix '-' for descending), got ${describeValue(value)}`,
           );
         }
         orderBy = { field, descending: (value as string).startsWith('-') };
@@ -189,31 +241,58 @@ export class Query<F extends FieldMap, I> {
       const split = name.lastIndexOf('__');
       const [field, op] = split === -1 ? [name, 'eq'] : [name.slice(0, split), name.slice(split + 2)];
       const spec = Object.hasOwn(meta.fields, field) ? meta.fields[field] : undefined;
-      const kind = spec?.kind;
-      if (kind === 'key' || kind === 'autokey') {
-        if (typeof value !== 'string') {
-          throw new TypeError(`${meta.name}.query ${name} must be a string, got ${describeValue(value)}`);
+      if (spec === undefined) throw unknownParameter(meta, name);
+      const position = meta.keyFields.indexOf(field);
+      const index = meta.indexByField.get(field);
+      const keyPart = (given: unknown): string => checkedKeyPart(meta, position, given, `${caller} ${name}:`);
+      if (position !== -1 && op === 'eq') {
+        const part = keyPart(value);
+        equal.set(position, part);
+        if (index === undefined) equalTests.push({ position, test: (p) => p === part });
+        else if (index.structure === 'set') equalities.push(() => members(client, indexes.set(index, part)));
+        else equalities.push(() => this.scoredKeys(client, indexes, position, [[part, value]]));
+      } else if (position !== -1 && op === 'in') {
+        if (!Array.isArray(value)) {
+          throw new TypeError(`${caller} ${name} must be an array of values, got ${describeValue(value)}`);
         }
-        if (op === 'eq') {
-          checkKeyValue(meta.name, field, value);
-          equal.set(field, value);
-          // An AutoKeyField has no index set (Popoto writes none): its value is read from the record keys.
-          equalities.push(
-            kind === 'key'
-              ? () => members(client, layout.keyFieldSet(field, value))
-              : () => this.keysWhere(client, indexes, field, (part) => part === value),
+        const byPart = new Map<string, unknown>();
+        for (const item of value as unknown[]) byPart.set(keyPart(item), item);
+        const parts = [...byPart.keys()];
+        if (index === undefined) {
+          const wanted = new Set(parts);
+          partTests.push({ position, test: (p) => wanted.has(p) });
+        } else if (index.structure === 'set') {
+          const sets = parts.map((part) => indexes.set(index, part));
+          conditions.push(async () =>
+            union(await eachKey<string[]>(client, sets, (target, set) => target.smembers(set))),
           );
-        } else if (op === 'startswith') {
-          conditions.push(() => this.keysWhere(client, indexes, field, (part) => part.startsWith(value)));
         } else {
-          throw unknownParameter(meta, name);
+          conditions.push(() => this.scoredKeys(client, indexes, position, [...byPart]));
         }
-      } else if (kind === 'sorted') {
-        if (op !== 'eq' && !RANGES.includes(op)) throw unknownParameter(meta, name);
-        const index = this.meta.sortedDefinitions[meta.sortedFields.indexOf(field)]!.index!;
-        const bound = index.boundScore(value);
+      } else if (position !== -1 && (op === 'startswith' || op === 'endswith')) {
+        if (typeof value !== 'string') {
+          throw new TypeError(`${caller} ${name} must be a string, got ${describeValue(value)}`);
+        }
+        partTests.push({
+          position,
+          test: op === 'startswith' ? (p) => p.startsWith(value) : (p) => p.endsWith(value),
+        });
+      } else if (position !== -1 && op === 'isnull') {
+        if (!spec.nullable) {
+          throw new TypeError(`${caller} ${name}: ${meta.name}.${field} is not nullable, so no record has it null`);
+        }
+        if (typeof value !== 'boolean') {
+          throw new TypeError(`${caller} ${name} must be true or false, got ${describeValue(value)}`);
+        }
+        const nulls = indexes.set(index!, NONE_KEY_PART);
+        // Popoto 0.8.3 answers __isnull=False with a KEYS glob that matches one-character values
+        // only (`[^None]`); the records whose key part is not None are what it means.
+        conditions.push(value ? () => members(client, nulls) : () => client.sdiff(layout.classSet, nulls));
+      } else if (index?.structure === 'zset' && (op === 'eq' || RANGES.includes(op))) {
+        const sorted = index.definition.index!;
+        const bound = sorted.boundScore(value);
         if (bound === undefined) {
-          throw new TypeError(`${meta.name}.query ${name} must be ${index.boundExpected}, got ${describeValue(value)}`);
+          throw new TypeError(`${caller} ${name} must be ${sorted.boundExpected}, got ${describeValue(value)}`);
         }
         const range = ranges.get(field) ?? { min: '-inf', max: '+inf' };
         const score = String(bound);
@@ -227,16 +306,19 @@ export class Query<F extends FieldMap, I> {
       }
     }
     if (equal.size === meta.keyFields.length) {
-      // Every key field given: the record key itself, if the model has it; no set is read whole.
-      const key = layout.instanceKey(meta.keyFields.map((field) => equal.get(field)!));
+      // Every key field given: the record key itself, if the model has it; no index is read whole.
+      const key = layout.instanceKey(meta.keyFields.map((_, i) => equal.get(i)!));
       equalities.length = 0;
+      equalTests.length = 0;
       equalities.push(async () => ((await client.sismember(layout.classSet, key)) === 1 ? [key] : []));
     }
+    const tests = [...equalTests, ...partTests];
+    if (tests.length > 0) conditions.push(() => this.keysWhere(client, indexes, tests));
     // Sorted ranges first, so that their score order is the order of the result.
     const rangeConditions = [...ranges].map(
       ([field, { min, max }]) =>
         () =>
-          client.zrangebyscore(layout.sortedSet(field), min, max),
+          client.zrangebyscore(indexes.zset(meta.indexByField.get(field)!), min, max),
     );
     const all = [...rangeConditions, ...equalities, ...conditions];
     if (all.length === 0) all.push(() => members(client, layout.classSet));
@@ -244,21 +326,41 @@ export class Query<F extends FieldMap, I> {
   }
 
   /**
-   * Keys of the records whose key field `field` matches: parsed from the model's key set (no
-   * keyspace SCAN). Serves `__startswith` and AutoKeyField equality, which have no index set.
+   * Keys of the records whose key part at `position` is one of `wanted` ([part, value] pairs),
+   * from the field's sorted index: each value's score, then its exact key part (two values may
+   * share a score: datetimes a microsecond apart, say). One pipelined round trip.
    */
-  private async keysWhere(
+  private async scoredKeys(
     client: RedisClient,
     indexes: RecordIndexes,
-    field: string,
-    matches: (part: string) => boolean,
+    position: number,
+    wanted: [string, unknown][],
   ): Promise<string[]> {
-    const { keyFields } = this.meta;
-    const position = keyFields.indexOf(field);
+    const meta = this.meta;
+    const index = meta.indexByField.get(meta.keyFields[position]!)!;
+    const zset = indexes.zset(index);
+    const scores = wanted.map(([, value]) => String(index.definition.index!.score(value)));
+    const replies = await eachKey<string[]>(
+      client,
+      wanted.map(() => zset),
+      (target, key, i) => target.zrangebyscore(key, scores[i]!, scores[i]!),
+    );
+    const count = meta.keyFields.length;
+    return union(
+      replies.map((keys, i) => keys.filter((key) => indexes.layout.keyParts(key, count)?.[position] === wanted[i]![0])),
+    );
+  }
+
+  /**
+   * Keys of the records whose key parts pass every test: parsed from the model's key set (no
+   * keyspace SCAN). Serves `__startswith`, `__endswith` and AutoKeyField lookups, which no index serves.
+   */
+  private async keysWhere(client: RedisClient, indexes: RecordIndexes, tests: KeyPartTest[]): Promise<string[]> {
+    const count = this.meta.keyFields.length;
     const keys = await members(client, indexes.layout.classSet);
     return keys.filter((key) => {
-      const part = indexes.layout.keyValues(key, keyFields.length)?.[position];
-      return part !== undefined && matches(part);
+      const parts = indexes.layout.keyParts(key, count);
+      return parts !== undefined && tests.every(({ position, test }) => test(parts[position]!));
     });
   }
 
@@ -296,7 +398,7 @@ export async function removeEntriesOfMissingRecords(
     keys.flatMap((key) => {
       const record = indexes.ofKey(key);
       if (record === undefined) return [];
-      return [RECORD_SCRIPT.run(client, record.keys, ['clean', indexes.keyFieldSetCount, indexes.sortedSetCount, key])];
+      return [RECORD_SCRIPT.run(client, record.keys, ['clean', indexes.setCount, indexes.sortedCount, key])];
     }),
   );
 }
@@ -308,10 +410,11 @@ const CLEAN_TASK_NAME = 'popoto-ts: clean index entries of expired records';
 const cleaning = new WeakMap<RedisClient, Set<string>>();
 
 function unknownParameter(meta: ModelMeta, name: string): TypeError {
+  const sorted = meta.sortedIndexes.map((index) => index.field);
   return new TypeError(
-    `${meta.name}.query has no filter ${JSON.stringify(name)}: key fields take <field> and <field>__startswith, ` +
-      `sorted fields <field> and <field>__gt/__gte/__lt/__lte (key fields: ${meta.keyFields.join(', ') || 'none'}; ` +
-      `sorted fields: ${meta.sortedFields.join(', ') || 'none'})`,
+    `${meta.name}.query has no filter ${JSON.stringify(name)}: key fields take <field>, <field>__in, ` +
+      `<field>__startswith, <field>__endswith and (when nullable) <field>__isnull, sorted fields <field> and ` +
+      `<field>__gt/__gte/__lt/__lte (key fields: ${meta.keyFields.join(', ')}; sorted fields: ${sorted.join(', ') || 'none'})`,
   );
 }
 
@@ -330,22 +433,39 @@ async function members(client: RedisClient, set: string): Promise<string[]> {
   return client.smembers(set);
 }
 
-/** EXISTS of many keys in slot-aware pipelines. */
-async function existingKeys(client: RedisClient, keys: string[]): Promise<boolean[]> {
-  const exists = new Array<boolean>(keys.length).fill(false);
+/** The keys of every list, each once, in the order first met. */
+function union(lists: readonly string[][]): string[] {
+  return lists.length === 1 ? lists[0]! : [...new Set(lists.flat())];
+}
+
+/**
+ * One command per key (`send`, given the key and its position), in slot-aware pipelines of
+ * 1000: one round trip per batch. Resolves with the replies in order; rejects with the first failure.
+ */
+async function eachKey<T>(
+  client: RedisClient,
+  keys: readonly string[],
+  send: (target: ChainableCommander, key: string, i: number) => unknown,
+): Promise<T[]> {
+  const replies = new Array<T>(keys.length);
   let failure: unknown;
   await sendBatches(
     client,
     planBatches(client, keys, keys.length, 1000, 'per-item'),
     undefined,
-    (target, { indexes: [i] }) => target.exists(keys[i!]!),
+    (target, { indexes: [i] }) => send(target, keys[i!]!, i!),
     ({ indexes: [i] }, outcome) => {
-      if (outcome.ok) exists[i!] = outcome.value === 1;
+      if (outcome.ok) replies[i!] = outcome.value as T;
       else failure ??= outcome.error;
     },
   );
   if (failure !== undefined) throw failure as Error;
-  return exists;
+  return replies;
+}
+
+/** EXISTS of many keys in slot-aware pipelines. */
+async function existingKeys(client: RedisClient, keys: string[]): Promise<boolean[]> {
+  return (await eachKey<number>(client, keys, (target, key) => target.exists(key))).map((n) => n === 1);
 }
 
 function sortBy<I>(meta: ModelMeta, records: I[], field: string, descending: boolean): I[] {

@@ -1,18 +1,39 @@
-import type { FieldMap, ValueOf } from './fields.js';
+import type { FieldMap, FieldSpec, ValueOf } from './fields.js';
 
-/** Names of the fields that form the key (KeyField and AutoKeyField); the key joins them in alphabetical order. */
+/** Names of the fields that form the key (KeyField, UniqueKeyField, SortedKeyField, AutoKeyField); the key joins them in alphabetical order. */
 export type KeyNames<F extends FieldMap> = {
-  [K in keyof F]: F[K] extends { kind: 'key' | 'autokey' } ? K : never;
+  [K in keyof F]: F[K] extends { kind: 'key' | 'uniquekey' | 'sortedkey' | 'autokey' } ? K : never;
 }[keyof F] &
   string;
 
-/** Names of the SortedFields. */
-export type SortedNames<F extends FieldMap> = { [K in keyof F]: F[K] extends { kind: 'sorted' } ? K : never }[keyof F] &
+/** Names of the UniqueKeyFields: `query.get` finds a record by one of them alone. */
+export type UniqueKeyNames<F extends FieldMap> = {
+  [K in keyof F]: F[K] extends { kind: 'uniquekey' } ? K : never;
+}[keyof F] &
   string;
+
+/** Names of the fields kept in a sorted index (SortedField and SortedKeyField), which filter by range. */
+export type SortedNames<F extends FieldMap> = {
+  [K in keyof F]: F[K] extends { kind: 'sorted' | 'sortedkey' } ? K : never;
+}[keyof F] &
+  string;
+
+/** Names of the nullable key fields, which filter by `__isnull`. */
+type NullableKeyNames<F extends FieldMap> = {
+  [K in KeyNames<F>]: F[K] extends { nullable: true } ? K : never;
+}[KeyNames<F>];
 
 type OptionalNames<F extends FieldMap> = {
   [K in keyof F]: F[K] extends { hasDefault: true } ? K : F[K] extends { nullable: true } ? K : never;
 }[keyof F];
+
+/**
+ * The fields of a model declared with `F`: `F`, plus Popoto's hidden `_auto_key` AutoKeyField
+ * when `F` has no key field (Popoto adds it to such a model).
+ */
+export type ModelFields<F extends FieldMap> = [KeyNames<F>] extends [never]
+  ? F & { readonly _auto_key: FieldSpec<'string', 'autokey', false, true> }
+  : F;
 
 /** The data of an instance: one property per field, typed by its declaration. */
 export type Instance<F extends FieldMap> = { -readonly [K in keyof F]: ValueOf<F[K]> };
@@ -22,20 +43,31 @@ export type CreateValues<F extends FieldMap> = { [K in Exclude<keyof F, Optional
   [K in OptionalNames<F>]?: ValueOf<F[K]>;
 };
 
-/** What `query.get` takes: every key field. */
-export type KeyValues<F extends FieldMap> = { [K in KeyNames<F>]: string };
+/** What `query.get` takes: every key field, typed by its declaration (null for a nullable one: Popoto's `None`). */
+export type KeyValues<F extends FieldMap> = { [K in KeyNames<F>]: ValueOf<F[K]> };
+
+/** What `query.get` takes to find a record by a UniqueKeyField: its value, with any of the other key fields. */
+export type UniqueKeyValues<F extends FieldMap> = {
+  [U in UniqueKeyNames<F>]: { [K in U]: ValueOf<F[K]> } & Partial<KeyValues<F>>;
+}[UniqueKeyNames<F>];
 
 type Range = 'gt' | 'gte' | 'lt' | 'lte';
 type FieldName<F extends FieldMap> = keyof F & string;
 
 /**
- * What `query.filter` takes: key fields by equality or `__startswith`, sorted fields by
- * equality or `__gt/__gte/__lt/__lte`, plus `limit` and `order_by` (`'age'` or `'-age'`).
- * Plain fields are not indexed, so they cannot be filtered on (a compile error).
+ * What `query.filter` takes: key fields by equality, `__in` (a list of values),
+ * `__startswith`/`__endswith` (text of the key part) and, when nullable, `__isnull`; sorted
+ * fields (SortedField, SortedKeyField) by equality or `__gt/__gte/__lt/__lte`; plus `limit` and
+ * `order_by` (`'age'` or `'-age'`). Plain fields are not indexed, so they cannot be filtered on
+ * (a compile error).
  */
-export type FilterParams<F extends FieldMap> = { [K in KeyNames<F>]?: string } & {
-  [K in KeyNames<F> as `${K}__startswith`]?: string;
-} & { [K in SortedNames<F>]?: NonNullable<ValueOf<F[K]>> } & {
+export type FilterParams<F extends FieldMap> = { [K in KeyNames<F>]?: ValueOf<F[K]> } & {
+  [K in KeyNames<F> as `${K}__in`]?: readonly ValueOf<F[K]>[];
+} & {
+  [K in KeyNames<F> as `${K}__startswith` | `${K}__endswith`]?: string;
+} & { [K in NullableKeyNames<F> as `${K}__isnull`]?: boolean } & {
+  [K in SortedNames<F>]?: NonNullable<ValueOf<F[K]>>;
+} & {
   [K in SortedNames<F> as `${K}__${Range}`]?: NonNullable<ValueOf<F[K]>>;
 } & { limit?: number; order_by?: FieldName<F> | `-${FieldName<F>}` };
 

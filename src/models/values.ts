@@ -1,7 +1,8 @@
 import { describeValue } from '../utils/errors.js';
 import { ModelValidationError } from './errors.js';
 import type { FieldTypeDefinition } from './field-types.js';
-import { AUTO_KEY_LENGTH, type AnyFieldSpec } from './fields.js';
+import { AUTO_KEY_LENGTH, KEY_KINDS, type AnyFieldSpec } from './fields.js';
+import { NONE_KEY_PART } from './indexes.js';
 import { COLON_TOKEN } from './keys.js';
 
 /** The length of a string in Unicode code points, as Python's `len()` counts it. */
@@ -22,8 +23,8 @@ function codePointLength(text: string): number {
 /**
  * Throws a ModelValidationError unless `value` fits the field: its type, null only when
  * allowed, and what Popoto requires of it so that Python Popoto can load the record: a string
- * within `maxLength` characters; a key value non-empty and without the text `{&#58;}` (Popoto's
- * layout would read it back as `:`); an AutoKeyField value of exactly 32 characters.
+ * within `maxLength` characters; a key value as `checkKeyValue` requires; an AutoKeyField value
+ * of exactly 32 characters.
  */
 export function checkFieldValue(
   model: string,
@@ -57,11 +58,15 @@ export function checkFieldValue(
       `at most ${maxLength} characters (maxLength; Popoto cannot load a longer value), it has ${codePointLength(value)}`,
     );
   }
-  if (kind === 'key' || kind === 'autokey') checkKeyValue(model, field, value);
+  if (KEY_KINDS.has(kind)) checkKeyValue(model, field, spec, value);
 }
 
-/** Throws a ModelValidationError unless `value` can be a key part: non-empty, without `{&#58;}`. */
-export function checkKeyValue(model: string, field: string, value: string): void {
+/**
+ * Throws a ModelValidationError unless the string `value` can be a key part: non-empty,
+ * without `{&#58;}` (Popoto's layout would read it back as `:`), and, for a nullable field, not
+ * `None` (Popoto writes null as `None`: the two would share one key and one index set).
+ */
+export function checkKeyValue(model: string, field: string, spec: AnyFieldSpec, value: string): void {
   if (value === '') {
     throw new ModelValidationError(model, field, value, 'a non-empty string (it is part of the key)');
   }
@@ -73,75 +78,95 @@ export function checkKeyValue(model: string, field: string, value: string): void
       `a key value without the text ${COLON_TOKEN} (Popoto's key layout stores ':' as that text, so it would read back as ':')`,
     );
   }
+  if (value === NONE_KEY_PART && spec.nullable) {
+    throw new ModelValidationError(
+      model,
+      field,
+      value,
+      `a string other than '${NONE_KEY_PART}' (the field is nullable, and Popoto writes null as ${NONE_KEY_PART} in the key: the two would be one record)`,
+    );
+  }
+}
+
+/** What the key checks need of a model (a ModelMeta). */
+export interface KeyedModel {
+  readonly name: string;
+  /** The fields that form the key, in key order. */
+  readonly keyFields: readonly string[];
+  /** Their declarations and type table entries, in key order. */
+  readonly keySpecs: readonly AnyFieldSpec[];
+  readonly keyDefinitions: readonly FieldTypeDefinition<unknown>[];
 }
 
 /**
- * The key field values (in `keyFields` order) of `values`, each checked as a key part: a
- * non-empty string (TypeError naming `caller`, the operation: `User.delete`), and
- * `checkKeyValue`. The one rule for every record key built from given values: `query.get`,
- * `getMany`, `keyPattern`, and `delete` of an instance never saved or loaded.
+ * The key part of `value` given for the key field at `position` (Python's `str()` of it,
+ * `None` for null in a nullable field), checked: a value of the field's type, a non-empty
+ * string for a string field (else a TypeError naming `caller`, the operation: `User.delete`,
+ * the field and the value), and `checkKeyValue`. The one rule for every key part built from
+ * given values: `query.get`, `getMany`, `filter`, `keyPattern`, and `delete` of an instance
+ * never saved or loaded.
  */
-export function checkedKeyValues(
-  model: string,
-  keyFields: readonly string[],
+export function checkedKeyPart(model: KeyedModel, position: number, value: unknown, caller: string): string {
+  const field = model.keyFields[position]!;
+  const spec = model.keySpecs[position]!;
+  const definition = model.keyDefinitions[position]!;
+  if (value === null && spec.nullable) return NONE_KEY_PART;
+  if (value === null || value === undefined || value === '' || !definition.fits(value)) {
+    const expected = spec.type === 'string' ? 'a non-empty string' : definition.expected;
+    throw new TypeError(
+      `${caller} needs ${field} as ${expected}${spec.nullable ? ' or null' : ''}, got ${describeValue(value)}`,
+    );
+  }
+  if (typeof value === 'string') checkKeyValue(model.name, field, spec, value);
+  return definition.key!.str(value);
+}
+
+/** The key parts (in key order) of the key field values in `values`, each checked by `checkedKeyPart`. */
+export function checkedKeyParts(
+  model: KeyedModel,
   values: Readonly<Record<string, unknown>>,
   caller: string,
 ): string[] {
-  return keyFields.map((field) => checkedKeyValue(model, field, values[field], caller));
-}
-
-function checkedKeyValue(model: string, field: string, value: unknown, caller: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`${caller} needs ${field} as a non-empty string, got ${describeValue(value)}`);
-  }
-  checkKeyValue(model, field, value);
-  return value;
-}
-
-/** What `givenKeyValues` needs of a model. */
-interface KeyedModel {
-  readonly name: string;
-  /** Key and auto-key fields, in key order. */
-  readonly keyFields: readonly string[];
+  return model.keyFields.map((field, i) => checkedKeyPart(model, i, values[field], caller));
 }
 
 /**
- * Key field values given by name (`{ id: '1' }`, to `query.get`, `getMany`, `keyPattern`), in
- * key order: an object naming key fields only, each value checked as `checkedKeyValues` checks
- * it. Every key field is required, unless `partial` (`keyPattern`), where one left out is
- * undefined.
+ * Key field values given by name (`{ id: '1' }`, to `query.get`, `getMany`, `keyPattern`), as
+ * key parts in key order: an object naming key fields only, each value checked by
+ * `checkedKeyPart`. Every key field is required, unless `partial` (`keyPattern`), where one
+ * left out is undefined.
  */
-export function givenKeyValues(
-  model: KeyedModel,
-  given: unknown,
-  caller: string,
-  partial: true,
-): (string | undefined)[];
-export function givenKeyValues(model: KeyedModel, given: unknown, caller: string, partial?: false): string[];
-export function givenKeyValues(
+export function givenKeyParts(model: KeyedModel, given: unknown, caller: string, partial: true): (string | undefined)[];
+export function givenKeyParts(model: KeyedModel, given: unknown, caller: string, partial?: false): string[];
+export function givenKeyParts(
   model: KeyedModel,
   given: unknown,
   caller: string,
   partial = false,
 ): (string | undefined)[] {
-  const { name, keyFields } = model;
+  const { keyFields } = model;
   if (given === null || typeof given !== 'object') {
     throw new TypeError(`${caller} needs the key fields (${keyFields.join(', ')}), got ${describeValue(given)}`);
   }
   const record = given as Record<string, unknown>;
-  // Every key field present and nothing else: the usual case, checked without a scan.
-  const complete = Object.keys(record).length === keyFields.length && keyFields.every((f) => f in record);
-  for (const field of complete ? [] : Object.keys(record)) {
-    if (!keyFields.includes(field)) {
-      throw new TypeError(
-        `${caller}: ${JSON.stringify(field)} is not a key field (key fields: ${keyFields.join(', ')}); use filter for other fields`,
-      );
+  if (!isCompleteKey(keyFields, record)) {
+    for (const field of Object.keys(record)) {
+      if (!keyFields.includes(field)) {
+        throw new TypeError(
+          `${caller}: ${JSON.stringify(field)} is not a key field (key fields: ${keyFields.join(', ')}); use filter for other fields`,
+        );
+      }
     }
   }
-  if (!partial) return checkedKeyValues(name, keyFields, record, caller);
-  return keyFields.map((field) =>
-    record[field] === undefined ? undefined : checkedKeyValue(name, field, record[field], caller),
+  if (!partial) return checkedKeyParts(model, record, caller);
+  return keyFields.map((field, i) =>
+    record[field] === undefined ? undefined : checkedKeyPart(model, i, record[field], caller),
   );
+}
+
+/** Whether `given` names every key field and nothing else: the usual case, checked without a scan. */
+export function isCompleteKey(keyFields: readonly string[], given: Record<string, unknown>): boolean {
+  return Object.keys(given).length === keyFields.length && keyFields.every((field) => field in given);
 }
 
 /** The default of a field for a new instance: a fresh value when the default is a function. */

@@ -503,7 +503,7 @@ describe('validation', () => {
     expect(() => KeyField('x' as never)).toThrow(new TypeError("KeyField options must be an object, got 'x'"));
     expect(() => KeyField([] as never)).toThrow(new TypeError('KeyField options must be an object, got []'));
     expect(() => KeyField({ maxLen: 3 } as never)).toThrow(
-      new TypeError('KeyField has no option "maxLen" (known: maxLength)'),
+      new TypeError('KeyField has no option "maxLen" (known: type, null, maxLength)'),
     );
     expect(() => KeyField({ maxLength: 1.5 })).toThrow(
       new RangeError('KeyField maxLength must be an integer >= 1, got 1.5'),
@@ -539,7 +539,9 @@ describe('validation', () => {
 
   it('rejects bad declarations', () => {
     expect(() => defineModel('Bad Name', { id: KeyField() })).toThrow(/model name must be an identifier/);
-    expect(() => defineModel('NoKey', { name: Field() })).toThrow('NoKey needs at least one KeyField or AutoKeyField');
+    expect(() => defineModel('NoKey', { name: Field(), _auto_key: Field() })).toThrow(
+      'NoKey._auto_key: "_auto_key" is the name of the AutoKeyField Popoto adds to a model without key fields',
+    );
     expect(() => defineModel('M', { save: Field(), id: KeyField() })).toThrow('M.save: "save" is reserved');
     expect(() => defineModel('M', { limit: SortedField(), id: KeyField() })).toThrow('M.limit: "limit" is reserved');
     expect(() => Field({ type: 'money' } as never)).toThrow(/Field type must be one of string, int/);
