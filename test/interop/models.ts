@@ -1,8 +1,17 @@
 // The popoto-ts side of the interop models: the same models as peer_models.py declares for
 // Python Popoto, field for field. Order declares zone before code, as the Python side does;
-// both store Order:<code>:<zone>.
+// both store Order:<code>:<zone>. Snow's id is a Python int beyond 2^53: a bigint here. Memo
+// declares no key field: both sides give it the hidden _auto_key.
 import type { Redis } from 'ioredis';
-import { AutoKeyField, defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
+import {
+  AutoKeyField,
+  defineModel,
+  Field,
+  KeyField,
+  SortedField,
+  SortedKeyField,
+  UniqueKeyField,
+} from '../../src/models/index.js';
 
 /** The interop models bound to `redis` (the private server). */
 export function interopModels(redis: Redis) {
@@ -34,5 +43,41 @@ export function interopModels(redis: Redis) {
     { redis },
   );
   const Note = defineModel('Note', { nid: AutoKeyField(), text: Field({ maxLength: 2000 }) }, { redis });
-  return { Order, Ticket, Note };
+  const Account = defineModel(
+    'Account',
+    {
+      email: UniqueKeyField(),
+      team: KeyField(),
+      rank: SortedKeyField({ type: 'int' }),
+      level: SortedField({ type: 'int' }),
+      name: Field({ null: true }),
+    },
+    { redis },
+  );
+  const Typed = defineModel(
+    'Typed',
+    {
+      i: KeyField({ type: 'int' }),
+      f: KeyField({ type: 'float' }),
+      b: KeyField({ type: 'boolean' }),
+      d: KeyField({ type: 'date' }),
+      dt: KeyField({ type: 'datetime' }),
+      dec: KeyField({ type: 'decimal' }),
+      note: Field({ null: true }),
+    },
+    { redis },
+  );
+  const Snow = defineModel('Snow', { sid: KeyField({ type: 'bigint' }), body: Field({ null: true }) }, { redis });
+  const Slot = defineModel(
+    'Slot',
+    { zone: KeyField({ null: true }), code: KeyField(), n: Field({ type: 'int', null: true }) },
+    { redis },
+  );
+  const Event = defineModel(
+    'Event',
+    { at: SortedKeyField({ type: 'datetime' }), weight: SortedKeyField(), body: Field({ null: true }) },
+    { redis },
+  );
+  const Memo = defineModel('Memo', { text: Field(), level: SortedField({ type: 'int' }) }, { redis });
+  return { Order, Ticket, Note, Account, Typed, Snow, Slot, Event, Memo };
 }

@@ -6,9 +6,9 @@ out of alphabetical order (zone before code): Popoto still joins them as Order:<
 from datetime import date, datetime
 from decimal import Decimal
 
-from popoto import AutoKeyField, Field, KeyField, Model, SortedField
+from popoto import AutoKeyField, Field, KeyField, Model, SortedField, SortedKeyField, UniqueKeyField
 
-__all__ = ["Order", "Ticket", "Note"]
+__all__ = ["Order", "Ticket", "Note", "Account", "Typed", "Snow", "Slot", "Event", "Memo"]
 
 
 class Order(Model):
@@ -40,3 +40,55 @@ class Ticket(Model):
 class Note(Model):
     nid = AutoKeyField()
     text = Field(type=str, max_length=2000)
+
+
+class Account(Model):
+    """Every index kind a key field keeps: $UniqueKeyF, $KeyF, $SortedKeyF (and a $SortF)."""
+
+    email = UniqueKeyField()
+    team = KeyField()
+    rank = SortedKeyField(type=int)
+    level = SortedField(type=int)
+    name = Field(type=str, null=True)
+
+
+class Typed(Model):
+    """Key fields of every type Popoto keys by: the key holds str() of each value."""
+
+    i = KeyField(type=int)
+    f = KeyField(type=float)
+    b = KeyField(type=bool)
+    d = KeyField(type=date)
+    dt = KeyField(type=datetime)
+    dec = KeyField(type=Decimal)
+    note = Field(type=str, null=True)
+
+
+class Snow(Model):
+    """An int key beyond 2^53 (a snowflake id): a bigint KeyField in popoto-ts."""
+
+    sid = KeyField(type=int)
+    body = Field(type=str, null=True)
+
+
+class Slot(Model):
+    """A nullable key field: None in the key and in its index set's name."""
+
+    zone = KeyField(null=True)
+    code = KeyField()
+    n = Field(type=int, null=True)
+
+
+class Event(Model):
+    """SortedKeyFields: a datetime one and a float one (SortedKeyField's default type)."""
+
+    at = SortedKeyField(type=datetime)
+    weight = SortedKeyField()
+    body = Field(type=str, null=True)
+
+
+class Memo(Model):
+    """No key field: Popoto adds its hidden _auto_key AutoKeyField."""
+
+    text = Field(type=str)
+    level = SortedField(type=int)

@@ -190,6 +190,20 @@ def op_unclean(req):
     return [DB_key.unclean(v) for v in req["values"]]
 
 
+def op_str(req):
+    """Python's str() of each value, as Popoto puts it in a key (before DB_key.clean)."""
+    return [str(untag(v)) for v in req["values"]]
+
+
+def op_field_error(req):
+    """What declaring a field with these options raises in Popoto, or None."""
+    try:
+        getattr(popoto, req["field"])(**untag(req["options"]))
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
 def op_publish(req):
     return Publisher().publish(untag(req["data"]), channel_name=req["channel"])
 
