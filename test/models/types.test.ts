@@ -10,6 +10,8 @@ import {
   Field,
   KeyField,
   SortedField,
+  SortedKeyField,
+  UniqueKeyField,
   type ModelInstance,
   type ModelOptions,
   type Query,
@@ -133,6 +135,80 @@ describe('model typing', () => {
         limit: 5,
       });
       void defineModel('Note', { nid: AutoKeyField(), body: Field() }).create({ body: 'no key needed' });
+    };
+    void fine;
+  });
+
+  it('types key fields by their type and null options, get by a UniqueKeyField alone, and the key lookups', () => {
+    const Keyed = defineModel(
+      'Keyed',
+      {
+        email: UniqueKeyField(),
+        seat: KeyField({ type: 'int', null: true }),
+        day: KeyField({ type: 'date' }),
+        big: KeyField({ type: 'bigint' }),
+        rank: SortedKeyField({ type: 'int' }),
+        weight: SortedKeyField(),
+        name: Field(),
+      },
+      { redis: new Redis({ lazyConnect: true }) },
+    );
+    const keyed = new Keyed({ email: 'a', seat: null, day: new Date(), big: 1n, rank: 1, weight: 0.5, name: 'x' });
+    expectTypeOf(keyed.email).toEqualTypeOf<string>();
+    expectTypeOf(keyed.seat).toEqualTypeOf<number | null>();
+    expectTypeOf(keyed.day).toEqualTypeOf<Date>();
+    expectTypeOf(keyed.big).toEqualTypeOf<bigint>();
+    expectTypeOf(keyed.rank).toEqualTypeOf<number>();
+    expectTypeOf(keyed.weight).toEqualTypeOf<number>();
+    expectTypeOf(Keyed.parseKey).returns.toEqualTypeOf<
+      { email: string; seat: number | null; day: Date; big: bigint; rank: number; weight: number } | undefined
+    >();
+
+    const Log = defineModel('Log', { line: Field(), level: SortedField({ type: 'int' }) });
+    expectTypeOf(new Log({ line: 'x', level: 1 })._auto_key).toEqualTypeOf<string>();
+
+    const mistakes = (): void => {
+      // @ts-expect-error: get needs every key field, or a UniqueKeyField
+      void Keyed.query.get({ seat: 1 });
+      // @ts-expect-error: a typed key field takes its type
+      void Keyed.query.get({ email: 'a', seat: '1', day: new Date(), big: 1n, rank: 1, weight: 1 });
+      // @ts-expect-error: __in takes a list of the field's values
+      void Keyed.query.filter({ seat__in: ['1'] });
+      // @ts-expect-error: __in takes a list
+      void Keyed.query.filter({ seat__in: 1 });
+      // @ts-expect-error: __isnull is for nullable key fields
+      void Keyed.query.filter({ day__isnull: true });
+      // @ts-expect-error: __isnull takes a boolean
+      void Keyed.query.filter({ seat__isnull: 'yes' });
+      // @ts-expect-error: __endswith takes text
+      void Keyed.query.filter({ email__endswith: 1 });
+      // @ts-expect-error: plain SortedFields take no __in (Popoto's do not)
+      void User.query.filter({ level__in: [1] });
+      // @ts-expect-error: Popoto refuses null on a UniqueKeyField
+      UniqueKeyField({ null: true });
+      // @ts-expect-error: Popoto refuses null on an AutoKeyField
+      AutoKeyField({ null: true });
+      // @ts-expect-error: a SortedKeyField is sortable
+      SortedKeyField({ type: 'string' });
+      // @ts-expect-error: lists cannot be key parts
+      KeyField({ type: 'list' });
+      // @ts-expect-error: maxLength is for string keys
+      KeyField({ type: 'int', maxLength: 3 });
+      // @ts-expect-error: the hidden _auto_key is a string
+      void Log.query.get({ _auto_key: 1 });
+    };
+    void mistakes;
+
+    const fine = (): void => {
+      void Keyed.query.get({ email: 'a' });
+      void Keyed.query.get({ email: 'a', seat: null });
+      void Keyed.query.get({ email: 'a', seat: 1, day: new Date(), big: 1n, rank: 1, weight: 1 });
+      void Keyed.query.filter({ seat__in: [1, null], seat__isnull: false, rank__gte: 1, rank__in: [1, 2] });
+      void Keyed.query.filter({ email__endswith: 'x', day__startswith: '2024-', weight: 0.5, seat: null });
+      void Keyed.query.count({ big__in: [1n] });
+      void Log.query.get({ _auto_key: 'x' });
+      void Log.query.filter({ _auto_key__in: ['x'], level__gte: 1 });
+      void Log.create({ line: 'x', level: 1 });
     };
     void fine;
   });
