@@ -210,15 +210,22 @@ export class Query<F extends FieldMap, I> {
     }
     const indexes = meta.indexes(client);
     const { layout } = indexes;
-    /** Index reads of key fields matched by equality (replaced by one when all key fields are). */
-    const equalities: Plan['conditions'] = [];
-    const equalTests: KeyPartTest[] = [];
-    /** The other index reads, and the tests of key parts no index serves. */
+    /**
+     * Index reads and tests for key fields matched by equality or `__in`: replaced by one check
+     * of the candidate record keys when every key field is so matched (the keys are then known).
+     */
+    const keyConditions: Plan['conditions'] = [];
+    const keyTests: KeyPartTest[] = [];
+    /** The key parts each such key field may have, by key position. */
+    const allowed = new Map<number, string[]>();
+    const pin = (position: number, parts: string[]): void => {
+      const before = allowed.get(position);
+      allowed.set(position, before === undefined ? parts : before.filter((part) => parts.includes(part)));
+    };
+    /** The other index reads, and the tests of key parts no index serves (`__startswith`, `__endswith`). */
     const conditions: Plan['conditions'] = [];
     const partTests: KeyPartTest[] = [];
     const ranges = new Map<string, { min: string; max: string }>();
-    /** The key parts given by equality, by key position: with all of them the record key is known. */
-    const equal = new Map<number, string>();
     let limit: number | undefined;
     let orderBy: Plan['orderBy'];
     for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
@@ -245,29 +252,25 @@ export class Query<F extends FieldMap, I> {
       const position = meta.keyFields.indexOf(field);
       const index = meta.indexByField.get(field);
       const keyPart = (given: unknown): string => checkedKeyPart(meta, position, given, `${caller} ${name}:`);
-      if (position !== -1 && op === 'eq') {
-        const part = keyPart(value);
-        equal.set(position, part);
-        if (index === undefined) equalTests.push({ position, test: (p) => p === part });
-        else if (index.structure === 'set') equalities.push(() => members(client, indexes.set(index, part)));
-        else equalities.push(() => this.scoredKeys(client, indexes, position, [[part, value]]));
-      } else if (position !== -1 && op === 'in') {
-        if (!Array.isArray(value)) {
+      if (position !== -1 && (op === 'eq' || op === 'in')) {
+        if (op === 'in' && !Array.isArray(value)) {
           throw new TypeError(`${caller} ${name} must be an array of values, got ${describeValue(value)}`);
         }
+        // The values by their key parts (Python's str() of each), each once, in the order given.
         const byPart = new Map<string, unknown>();
-        for (const item of value as unknown[]) byPart.set(keyPart(item), item);
+        for (const item of op === 'eq' ? [value] : (value as unknown[])) byPart.set(keyPart(item), item);
         const parts = [...byPart.keys()];
+        pin(position, parts);
         if (index === undefined) {
           const wanted = new Set(parts);
-          partTests.push({ position, test: (p) => wanted.has(p) });
+          keyTests.push({ position, test: (part) => wanted.has(part) });
         } else if (index.structure === 'set') {
           const sets = parts.map((part) => indexes.set(index, part));
-          conditions.push(async () =>
+          keyConditions.push(async () =>
             union(await eachKey<string[]>(client, sets, (target, set) => target.smembers(set))),
           );
         } else {
-          conditions.push(() => this.scoredKeys(client, indexes, position, [...byPart]));
+          keyConditions.push(() => this.scoredKeys(client, indexes, position, [...byPart]));
         }
       } else if (position !== -1 && (op === 'startswith' || op === 'endswith')) {
         if (typeof value !== 'string') {
@@ -305,22 +308,24 @@ export class Query<F extends FieldMap, I> {
         throw unknownParameter(meta, name);
       }
     }
-    if (equal.size === meta.keyFields.length) {
-      // Every key field given: the record key itself, if the model has it; no index is read whole.
-      const key = layout.instanceKey(meta.keyFields.map((_, i) => equal.get(i)!));
-      equalities.length = 0;
-      equalTests.length = 0;
-      equalities.push(async () => ((await client.sismember(layout.classSet, key)) === 1 ? [key] : []));
+    const candidates = candidateKeys(meta.keyFields.length, allowed, partTests);
+    if (candidates !== undefined) {
+      // Every key field given by equality or __in: the record keys are known; one check of them
+      // against the key set (SMISMEMBER, 1,000 a command) replaces every index read.
+      const keys = candidates.map((parts) => layout.instanceKey(parts));
+      conditions.push(() => existingMembers(client, layout.classSet, keys));
+    } else {
+      conditions.push(...keyConditions);
+      const tests = [...keyTests, ...partTests];
+      if (tests.length > 0) conditions.push(() => this.keysWhere(client, indexes, tests));
     }
-    const tests = [...equalTests, ...partTests];
-    if (tests.length > 0) conditions.push(() => this.keysWhere(client, indexes, tests));
     // Sorted ranges first, so that their score order is the order of the result.
     const rangeConditions = [...ranges].map(
       ([field, { min, max }]) =>
         () =>
           client.zrangebyscore(indexes.zset(meta.indexByField.get(field)!), min, max),
     );
-    const all = [...rangeConditions, ...equalities, ...conditions];
+    const all = [...rangeConditions, ...conditions];
     if (all.length === 0) all.push(() => members(client, layout.classSet));
     return { conditions: all, limit, orderBy };
   }
@@ -431,6 +436,44 @@ function tighter(current: string, score: string, side: 'min' | 'max', exclusive:
 
 async function members(client: RedisClient, set: string): Promise<string[]> {
   return client.smembers(set);
+}
+
+/** The most record keys a filter builds from key values given by equality and `__in` before reading indexes instead. */
+const MAX_CANDIDATES = 10_000;
+
+/**
+ * The key parts of every record key a filter can match, when every key field is given by
+ * equality or `__in` (and `tests` pass): each combination of the allowed parts, in the order the
+ * values were given. Undefined when a key field is not so given, or there would be more than
+ * MAX_CANDIDATES.
+ */
+function candidateKeys(
+  keyCount: number,
+  allowed: ReadonlyMap<number, readonly string[]>,
+  tests: readonly KeyPartTest[],
+): string[][] | undefined {
+  let count = 1;
+  for (let i = 0; i < keyCount; i++) {
+    const parts = allowed.get(i);
+    if (parts === undefined) return undefined;
+    count *= parts.length;
+  }
+  if (count > MAX_CANDIDATES) return undefined;
+  let combinations: string[][] = [[]];
+  for (let i = 0; i < keyCount; i++) {
+    combinations = combinations.flatMap((parts) => allowed.get(i)!.map((part) => [...parts, part]));
+  }
+  return combinations.filter((parts) => tests.every(({ position, test }) => test(parts[position]!)));
+}
+
+/** The members of `set` among `keys`, in order: SISMEMBER for one, SMISMEMBER for up to 1,000 a command. */
+async function existingMembers(client: RedisClient, set: string, keys: readonly string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  if (keys.length === 1) return (await client.sismember(set, keys[0]!)) === 1 ? [keys[0]!] : [];
+  const chunks: string[][] = [];
+  for (let i = 0; i < keys.length; i += 1000) chunks.push(keys.slice(i, i + 1000));
+  const replies = await Promise.all(chunks.map((chunk) => client.smismember(set, ...chunk)));
+  return replies.flatMap((reply, c) => chunks[c]!.filter((_, i) => reply[i] === 1));
 }
 
 /** The keys of every list, each once, in the order first met. */

@@ -124,6 +124,9 @@ describe.each(targets)('key fields on $name', ({ create }) => {
     const full = { email: 'a@x', team: 'red', seat: 1, rank: 1 };
     expect(await names({ ...full, team__in: ['red'] })).toEqual(['A']);
     expect(await names({ ...full, team__in: ['blue'] })).toEqual([]);
+    // Equality and __in on the same field: both hold.
+    expect(await names({ team: 'red', team__in: ['green', 'red'], order_by: 'name' })).toEqual(['A', 'B']);
+    expect(await names({ team: 'red', team__in: ['green'] })).toEqual([]);
     expect(await Player.query.count({ team__in: ['red', 'green'], seat__isnull: false })).toBe(2);
     expect(await Player.query.count({ email__in: ['a@x', 'c@y'], rank__in: [3] })).toBe(1);
   });
@@ -243,6 +246,34 @@ describe.each(targets)('key fields on $name', ({ create }) => {
 });
 
 describe('one plan per filter', () => {
+  it('checks the record keys themselves when every key field is given by equality or __in, in the order given', async () => {
+    const redis = newRedis();
+    const keyPrefix = `${runPrefix()}in-keys:`;
+    const plain = new Redis({ ...redis.options, enableAutoPipelining: false, keyPrefix });
+    const Item = defineModel(
+      'Item',
+      { id: KeyField({ type: 'int' }), n: SortedField({ type: 'int' }) },
+      { redis: plain },
+    );
+    try {
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => Item.create({ id: i, n: i })));
+      await plain.ping();
+      const stream = (plain as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
+      const write = vi.spyOn(stream, 'write');
+      const ids = Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000).concat([5000, 6000]);
+      expect((await Item.query.filter({ id__in: ids })).map((item) => item.id)).toEqual(ids.slice(0, 1000));
+      // One SMISMEMBER of the 1,002 keys, then the record reads (8 scripts of 125): not one round trip per value.
+      expect(write.mock.calls.length).toBeLessThanOrEqual(10);
+      write.mockRestore();
+      expect((await Item.query.filter({ id__in: [3, 1, 2], n__gte: 2 })).map((item) => item.id)).toEqual([2, 3]);
+      expect(await Item.query.count({ id__in: [] })).toBe(0);
+      expect(await Item.query.count({ id__in: [1, 2, 3], id__endswith: '2' })).toBe(1);
+    } finally {
+      plain.disconnect();
+      await deleteKeysUnder(keyPrefix, { redis });
+    }
+  });
+
   it('sends the index reads of filter({ team__in: [...50], level__gte }) together, not one round trip per value', async () => {
     // A client without ioredis auto-pipelining: the batching seen here is the model's own.
     const redis = newRedis();
