@@ -65,6 +65,7 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: typed and nullable key
     expect(await keys({ i__in: [7, -5, 99] })).toEqual([TYPED[0]!.key, TYPED[1]!.key].sort());
     // A decimal is found by its value, whatever its spelling: the key holds Python's str() of it.
     expect(await keys({ dec: '1e2' })).toEqual([TYPED[0]!.key]);
+    expect(await keys({ dec: '100' })).toEqual([]); // Decimal('100') == Decimal('1E+2'), but str() differs: another key
     expect(await keys({ dt: datetimeFromIso('2024-01-02T03:04:05') })).toEqual([TYPED[1]!.key]);
     expect(await keys({ d__in: [day('1999-12-31'), day('2005-01-02')], b: true })).toEqual(
       [TYPED[0]!.key, TYPED[2]!.key].sort(),
@@ -164,6 +165,19 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: typed and nullable key
     expect((await Slot.query.keys({ zone__isnull: false })).sort()).toEqual(['Slot:c2:eu', 'Slot:c3:x']);
     expect(keysOf(await python.filter('Slot', { zone__isnull: false }))).toEqual(['Slot:c3:x']);
     expect(await Slot.query.count({ zone__isnull: false, code__in: ['c1', 'c2'] })).toBe(1);
+  });
+
+  it('lookups Popoto 0.8.3 accepts but cannot answer: __contains (always []) is refused, an empty __in (a TypeError there) matches nothing', async () => {
+    const { redis, python } = interop();
+    const { Slot } = interopModels(redis);
+    await python.create('Slot', { zone: 'eu', code: 'c1', n: 1 });
+    expect(await python.filter('Slot', { zone__contains: 'e' })).toEqual([]);
+    await expect(Slot.query.filter({ zone__contains: 'e' } as never)).rejects.toThrow(
+      /Slot.query has no filter "zone__contains"/,
+    );
+    await expect(python.filter('Slot', { zone__in: [] })).rejects.toThrow(/TypeError/);
+    expect(await Slot.query.filter({ zone__in: [] })).toEqual([]);
+    expect(await Slot.query.count({ code__in: [] })).toBe(0);
   });
 
   it("refuses the string 'None' in a nullable key field: Popoto stores it as null's record", async () => {
