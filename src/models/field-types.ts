@@ -241,23 +241,27 @@ type ValueOfDefinition<D> = D extends { fits(value: unknown): value is infer T }
 /** The value types a field can declare, and what each is in TypeScript (inferred from `FIELD_TYPES`). */
 export type FieldTypes = { [K in FieldType]: ValueOfDefinition<(typeof FIELD_TYPES)[K]> };
 
-/** The types a SortedField can have: those whose entry has an `index`. */
-export type SortableType = {
-  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { index: object } ? K : never;
+/** The type names whose table entry has `property`. */
+type TypesWith<P extends keyof FieldTypeDefinition<unknown>> = {
+  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { [Q in P]: unknown } ? K : never;
 }[FieldType];
+
+/** The type names whose table entry has `property`, in the table's order. */
+function typeNamesWith<P extends keyof FieldTypeDefinition<unknown>>(property: P): TypesWith<P>[] {
+  return FIELD_TYPE_NAMES.filter((type) => definitionOf(type)[property] !== undefined) as TypesWith<P>[];
+}
+
+/** The types a SortedField can have: those whose entry has an `index`. */
+export type SortableType = TypesWith<'index'>;
 
 /** Every field type name, in the table's order. */
 export const FIELD_TYPE_NAMES = Object.keys(FIELD_TYPES) as FieldType[];
 
 /** The types whose length is limited (`maxLength`): those whose entry has a `defaultMaxLength`. */
-export type LengthLimitedType = {
-  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { defaultMaxLength: number } ? K : never;
-}[FieldType];
+export type LengthLimitedType = TypesWith<'defaultMaxLength'>;
 
 /** The sortable type names, in the table's order. */
-export const SORTABLE_TYPE_NAMES = FIELD_TYPE_NAMES.filter(
-  (type) => definitionOf(type).index !== undefined,
-) as SortableType[];
+export const SORTABLE_TYPE_NAMES: SortableType[] = typeNamesWith('index');
 
 /** The table entry of `type`, typed for code that handles every type alike. */
 export function definitionOf(type: FieldType): FieldTypeDefinition<unknown> {
@@ -265,14 +269,10 @@ export function definitionOf(type: FieldType): FieldTypeDefinition<unknown> {
 }
 
 /** The types a key field can have: those whose entry has a `key`. */
-export type KeyableType = {
-  [K in FieldType]: (typeof FIELD_TYPES)[K] extends { key: object } ? K : never;
-}[FieldType];
+export type KeyableType = TypesWith<'key'>;
 
 /** The key field type names, in the table's order. */
-export const KEYABLE_TYPE_NAMES = FIELD_TYPE_NAMES.filter(
-  (type) => definitionOf(type).key !== undefined,
-) as KeyableType[];
+export const KEYABLE_TYPE_NAMES: KeyableType[] = typeNamesWith('key');
 
 /**
  * The value whose key part is `text` (unescaped), or undefined when Popoto would write that

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject, vi } from 'vitest';
 import { startEmbeddedRedis, type EmbeddedRedis, type EmbeddedRedisOptions } from '../../src/redis/embedded-server.js';
 import { deleteKeysUnder } from '../../src/redis/delete-keys-under.js';
 
@@ -110,4 +110,55 @@ export function usePrivateRedis(options?: EmbeddedRedisOptions): () => EmbeddedR
       throw new Error('usePrivateRedis: the server starts in beforeAll; call the getter in a test');
     return server;
   };
+}
+
+/**
+ * What a models test on one deployment needs: a client of it, a fresh key prefix per test with
+ * a client whose every key lives under it (`setup`), and record keys in the deployment's layout
+ * (`k`: the model name hash-tagged on a cluster).
+ */
+export function useModelTarget(create: () => TestClient): {
+  base: TestClient;
+  k: (key: string, model: string) => string;
+  setup: () => { p: string; redis: TestClient };
+} {
+  const base = create();
+  const prefix = useKeyPrefix(base);
+  const cluster = base instanceof Cluster;
+  return {
+    base,
+    k: (key, model) => (cluster ? key.replace(model, `{${model}}`) : key),
+    setup: () => {
+      const p = prefix();
+      return { p, redis: prefixedClient(base, p) };
+    },
+  };
+}
+
+/**
+ * Runs `body` with a client of the test Redis that has no ioredis auto-pipelining (any batching
+ * seen is then the code's own) and a key prefix of its own under the run's (deleted after).
+ * `countWrites()` starts counting the client's socket writes and returns the count so far.
+ */
+export async function withUnpipelinedClient<T>(
+  name: string,
+  body: (client: Redis, countWrites: () => () => number) => Promise<T>,
+): Promise<T> {
+  const redis = newRedis();
+  const keyPrefix = `${runPrefix()}${name}:`;
+  const client = new Redis({ ...redis.options, enableAutoPipelining: false, keyPrefix });
+  const spies: { mockRestore(): void }[] = [];
+  try {
+    return await body(client, () => {
+      const stream = (client as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
+      const write = vi.spyOn(stream, 'write');
+      spies.push(write);
+      return () => write.mock.calls.length;
+    });
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+    client.disconnect();
+    // The test's own prefix, deleted through a client without keyPrefix.
+    await deleteKeysUnder(keyPrefix, { redis });
+  }
 }

@@ -2,8 +2,7 @@
 // Python Popoto are in test/interop/keys.test.ts and indexes.test.ts): typed, nullable, unique
 // and sorted key fields, the hidden _auto_key, __in/__startswith/__endswith/__isnull, bad input
 // refused before anything is written, and index reads sent as one plan.
-import { Cluster, Redis } from 'ioredis';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   datetimeFromIso,
   defineModel,
@@ -15,16 +14,7 @@ import {
   SortedKeyField,
   UniqueKeyField,
 } from '../../src/models/index.js';
-import { deleteKeysUnder } from '../../src/redis/index.js';
-import {
-  newRedis,
-  prefixedClient,
-  runPrefix,
-  scanAll,
-  targets,
-  useKeyPrefix,
-  type TestClient,
-} from '../helpers/redis.js';
+import { scanAll, targets, useModelTarget, withUnpipelinedClient, type TestClient } from '../helpers/redis.js';
 
 function models(redis: TestClient) {
   const Player = defineModel(
@@ -55,15 +45,11 @@ function models(redis: TestClient) {
 }
 
 describe.each(targets)('key fields on $name', ({ create }) => {
-  const base = create();
-  const prefix = useKeyPrefix(base);
-  const cluster = base instanceof Cluster;
-  /** A key in this deployment's layout (the model name hash-tagged on a cluster). */
-  const k = (key: string, model: string): string => (cluster ? key.replace(model, `{${model}}`) : key);
+  const target = useModelTarget(create);
+  const { base, k } = target;
 
   function setup() {
-    const p = prefix();
-    const redis = prefixedClient(base, p);
+    const { p, redis } = target.setup();
     return { p, redis, ...models(redis) };
   }
 
@@ -124,6 +110,10 @@ describe.each(targets)('key fields on $name', ({ create }) => {
     const full = { email: 'a@x', team: 'red', seat: 1, rank: 1 };
     expect(await names({ ...full, team__in: ['red'] })).toEqual(['A']);
     expect(await names({ ...full, team__in: ['blue'] })).toEqual([]);
+    // Every key field by equality or __in: the candidate keys themselves are checked, in the order given.
+    const pinned = { email__in: ['b@x', 'a@x', 'c@y'], team: 'red', seat__in: [null, 1], rank__in: [2, 1] };
+    expect(await names(pinned)).toEqual(['B', 'A']);
+    expect(await names({ ...pinned, email__startswith: 'a' })).toEqual(['A']);
     // Equality and __in on the same field: both hold.
     expect(await names({ team: 'red', team__in: ['green', 'red'], order_by: 'name' })).toEqual(['A', 'B']);
     expect(await names({ team: 'red', team__in: ['green'] })).toEqual([]);
@@ -247,58 +237,41 @@ describe.each(targets)('key fields on $name', ({ create }) => {
 
 describe('one plan per filter', () => {
   it('checks the record keys themselves when every key field is given by equality or __in, in the order given', async () => {
-    const redis = newRedis();
-    const keyPrefix = `${runPrefix()}in-keys:`;
-    const plain = new Redis({ ...redis.options, enableAutoPipelining: false, keyPrefix });
-    const Item = defineModel(
-      'Item',
-      { id: KeyField({ type: 'int' }), n: SortedField({ type: 'int' }) },
-      { redis: plain },
-    );
-    try {
+    await withUnpipelinedClient('in-keys', async (client, countWrites) => {
+      const Item = defineModel(
+        'Item',
+        { id: KeyField({ type: 'int' }), n: SortedField({ type: 'int' }) },
+        { redis: client },
+      );
       await Promise.all(Array.from({ length: 1000 }, (_, i) => Item.create({ id: i, n: i })));
-      await plain.ping();
-      const stream = (plain as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
-      const write = vi.spyOn(stream, 'write');
+      await client.ping();
+      const writes = countWrites();
       const ids = Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000).concat([5000, 6000]);
       expect((await Item.query.filter({ id__in: ids })).map((item) => item.id)).toEqual(ids.slice(0, 1000));
       // One SMISMEMBER of the 1,002 keys, then the record reads (8 scripts of 125): not one round trip per value.
-      expect(write.mock.calls.length).toBeLessThanOrEqual(10);
-      write.mockRestore();
+      expect(writes()).toBeLessThanOrEqual(10);
       expect((await Item.query.filter({ id__in: [3, 1, 2], n__gte: 2 })).map((item) => item.id)).toEqual([2, 3]);
       expect(await Item.query.count({ id__in: [] })).toBe(0);
       expect(await Item.query.count({ id__in: [1, 2, 3], id__endswith: '2' })).toBe(1);
-    } finally {
-      plain.disconnect();
-      await deleteKeysUnder(keyPrefix, { redis });
-    }
+    });
   });
 
   it('sends the index reads of filter({ team__in: [...50], level__gte }) together, not one round trip per value', async () => {
-    // A client without ioredis auto-pipelining: the batching seen here is the model's own.
-    const redis = newRedis();
-    const keyPrefix = `${runPrefix()}in-plan:`;
-    const plain = new Redis({ ...redis.options, enableAutoPipelining: false, keyPrefix });
-    const { Player } = models(plain);
-    try {
+    await withUnpipelinedClient('in-plan', async (client, countWrites) => {
+      const { Player } = models(client);
       await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
           Player.create({ email: `p${i}`, team: `t${i % 50}`, seat: i, rank: i, level: i }),
         ),
       );
-      await plain.ping();
-      const stream = (plain as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
-      const write = vi.spyOn(stream, 'write');
+      await client.ping();
+      const writes = countWrites();
       const teams = Array.from({ length: 50 }, (_, i) => `t${i}`);
       const found = await Player.query.filter({ team__in: teams, level__gte: 50 });
       expect(found.map((p) => p.level).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => 50 + i));
-      // One write for the range and the 50 SMEMBERS (sent in the same tick), then the record reads.
-      expect(write.mock.calls.length).toBeGreaterThan(0);
-      expect(write.mock.calls.length).toBeLessThanOrEqual(4);
-      write.mockRestore();
-    } finally {
-      plain.disconnect();
-      await deleteKeysUnder(keyPrefix, { redis });
-    }
+      // One write for the range, one pipeline of the 50 SMEMBERS, then the record reads.
+      expect(writes()).toBeGreaterThan(0);
+      expect(writes()).toBeLessThanOrEqual(4);
+    });
   });
 });

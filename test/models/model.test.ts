@@ -1,6 +1,6 @@
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis5';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AutoKeyField,
   defineModel,
@@ -8,12 +8,13 @@ import {
   KeyField,
   ModelValidationError,
   SortedField,
+  SortedKeyField,
+  UniqueKeyField,
   type Query,
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
 import { escapeGlob, scanKeys, type AnyRedisClient } from '../../src/redis/index.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
-import { deleteKeysUnder } from '../../src/redis/index.js';
 import {
   backgroundTaskStats,
   BackgroundQueueFullError,
@@ -29,10 +30,10 @@ import {
   newRedis,
   prefixedClient,
   redisUrl,
-  runPrefix,
   scanAll,
   targets,
   useKeyPrefix,
+  withUnpipelinedClient,
   type TestClient,
 } from '../helpers/redis.js';
 
@@ -505,6 +506,21 @@ describe('validation', () => {
     expect(() => KeyField({ maxLen: 3 } as never)).toThrow(
       new TypeError('KeyField has no option "maxLen" (known: type, null, maxLength)'),
     );
+    expect(() => UniqueKeyField({ maxLen: 3 } as never)).toThrow(
+      new TypeError('UniqueKeyField has no option "maxLen" (known: type, null, maxLength)'),
+    );
+    expect(() => SortedKeyField({ default: 3 } as never)).toThrow(
+      new TypeError('SortedKeyField has no option "default" (known: type, null)'),
+    );
+    expect(() => AutoKeyField('x' as never)).toThrow(new TypeError("AutoKeyField options must be an object, got 'x'"));
+    expect(() => KeyField({ type: 'list' } as never)).toThrow(
+      new TypeError(
+        "KeyField type must be one of string, int, bigint, float, boolean, datetime, date, decimal, got 'list'",
+      ),
+    );
+    expect(() => KeyField({ type: 'int', maxLength: 3 } as never)).toThrow(
+      new TypeError("KeyField maxLength applies to string fields only, not 'int'"),
+    );
     expect(() => KeyField({ maxLength: 1.5 })).toThrow(
       new RangeError('KeyField maxLength must be an integer >= 1, got 1.5'),
     );
@@ -553,26 +569,16 @@ describe('validation', () => {
 
 describe('batching', () => {
   it('sends the query.get calls of one tick as a few batched commands, not one round trip each', async () => {
-    // A client without ioredis auto-pipelining: the batching seen here is the model's own.
-    const redis = newRedis();
-    const keyPrefix = `${runPrefix()}batch:`;
-    const prefixed = new Redis({ ...redis.options, enableAutoPipelining: false, keyPrefix });
-    const User = userModel(prefixed);
-    try {
+    await withUnpipelinedClient('batch', async (client, countWrites) => {
+      const User = userModel(client);
       await Promise.all(Array.from({ length: 100 }, (_, i) => User.create({ id: String(i), name: `u${i}`, level: i })));
-      await prefixed.ping();
-      const stream = (prefixed as unknown as { stream: { write: (...args: unknown[]) => boolean } }).stream;
-      const write = vi.spyOn(stream, 'write');
+      await client.ping();
+      const writes = countWrites();
       const users = await Promise.all(Array.from({ length: 100 }, (_, i) => User.query.get({ id: String(i) })));
       expect(users.map((u) => u?.level)).toEqual(Array.from({ length: 100 }, (_, i) => i));
       // 100 gets, read by scripts of at least 32 records each (read-batcher.ts): at most 4 writes.
-      expect(write.mock.calls.length).toBeGreaterThan(0);
-      expect(write.mock.calls.length).toBeLessThanOrEqual(4);
-      write.mockRestore();
-    } finally {
-      prefixed.disconnect();
-      // The test's own prefix, deleted through a client without keyPrefix.
-      await deleteKeysUnder(keyPrefix, { redis });
-    }
+      expect(writes()).toBeGreaterThan(0);
+      expect(writes()).toBeLessThanOrEqual(4);
+    });
   });
 });

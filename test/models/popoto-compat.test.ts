@@ -1,7 +1,7 @@
 // What Popoto 0.8.3 requires of the layout and the values, checked without Python (the live
 // checks against Python Popoto are in test/interop/): key order, AutoKeyField without an index
 // set, the datetime form, limits Popoto enforces when it loads a record, and 64-bit ints.
-import { Cluster, type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import {
   AutoKeyField,
@@ -14,19 +14,10 @@ import {
 } from '../../src/models/index.js';
 import { FIELD_TYPES } from '../../src/models/field-types.js';
 import { encodeValue, decodeValue } from '../../src/models/codec.js';
-import { prefixedClient, scanAll, targets, useKeyPrefix } from '../helpers/redis.js';
+import { scanAll, targets, useModelTarget } from '../helpers/redis.js';
 
 describe.each(targets)('Popoto 0.8.3 layout rules on $name', ({ create }) => {
-  const base = create();
-  const prefix = useKeyPrefix(base);
-  const cluster = base instanceof Cluster;
-  /** A key in this deployment's layout (the model name hash-tagged on a cluster). */
-  const k = (key: string, model: string): string => (cluster ? key.replace(model, `{${model}}`) : key);
-
-  function setup() {
-    const p = prefix();
-    return { p, redis: prefixedClient(base, p) };
-  }
+  const { base, k, setup } = useModelTarget(create);
 
   it('joins key parts in alphabetical order of the field names, whatever the declaration order', async () => {
     const { p, redis } = setup();
