@@ -141,7 +141,9 @@ export class Query<F extends FieldMap, I> {
     if (keyValues === null || typeof keyValues !== 'object') return false;
     const given = keyValues as Record<string, unknown>;
     if (isCompleteKey(keyFields, given)) return false;
-    return Object.keys(given).some((field) => Object.hasOwn(fields, field) && fields[field]!.kind === 'uniquekey');
+    return Object.keys(given).some(
+      (field) => given[field] !== undefined && Object.hasOwn(fields, field) && fields[field]!.kind === 'uniquekey',
+    );
   }
 
   private async getByUnique(given: Record<string, unknown>): Promise<I | null> {

@@ -128,6 +128,10 @@ describe.each(targets)('key fields on $name', ({ create }) => {
     expect((await Player.query.get({ email: 'c@y', team: 'green' }))?.name).toBe('C');
     expect(await Player.query.get({ email: 'c@y', team: 'red' })).toBeNull();
     expect(await Player.query.get({ email: 'zz' })).toBeNull();
+    // A UniqueKeyField left undefined is not a lookup by it: every key field is then needed.
+    await expect(Player.query.get({ email: undefined, team: 'red' } as never)).rejects.toThrow(
+      new TypeError('Player.query.get needs email as a non-empty string, got undefined'),
+    );
     await Player.create({ ...PLAYERS[0]!, team: 'blue', name: 'A2' });
     const error = await Player.query.get({ email: 'a@x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MultipleRecordsError);

@@ -95,6 +95,7 @@ function isDocumented(error: unknown): boolean {
   return (
     error instanceof api.BulkOperationError ||
     error instanceof api.ModelValidationError ||
+    error instanceof api.MultipleRecordsError ||
     error instanceof api.RedisClosedError ||
     (error instanceof Error && error.name === 'AbortError') ||
     (error instanceof AggregateError && error.errors.every((e) => e instanceof api.TaskError))
@@ -175,7 +176,7 @@ describe('every public export', () => {
     'DEFAULT_BATCH_SIZE', 'DEFAULT_CONCURRENCY', 'DEFAULT_TIMEOUT_MS', 'BulkOperationError', 'ModelValidationError',
     'ModelWriteError', 'NoRedisError', 'RedisClosedError', 'RedisConnectionError', 'RedisUnavailableError',
     'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'BackgroundQueueFullError', 'ThreadCrashError',
-    'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'TASKS_IN_FLIGHT_PER_THREAD',
+    'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'TASKS_IN_FLIGHT_PER_THREAD', 'MultipleRecordsError',
   ]; // prettier-ignore
   const fuzzed = new Set<string>();
   const covers = (...names: string[]): void => names.forEach((name) => fuzzed.add(name));
@@ -371,10 +372,46 @@ describe('every public export', () => {
       await fuzz(fc.tuple(filters), (p) => Item.query.keys(p as never), modelNames);
       await fuzz(fc.tuple(fc.oneof(hostile, fc.record({ id: hostile, label: hostile }, { requiredKeys: [] }))), (v) => Item.keyPattern(v as never), modelNames); // prettier-ignore
       await fuzz(fc.tuple(fc.oneof(hostile, hostileKey())), (k) => Item.parseKey(k as never), ['FuzzItem', 'key']);
+      await saved.delete();
+
+      // Key fields of every kind, their options, and their lookups.
+      covers('UniqueKeyField', 'SortedKeyField');
+      const keyOptions = options(anyOf('type', 'null', 'maxLength'));
+      await fuzz(fc.tuple(keyOptions), (o) => api.KeyField(o as never), ['KeyField', 'type', 'null', 'maxLength', 'options']); // prettier-ignore
+      await fuzz(fc.tuple(keyOptions), (o) => api.UniqueKeyField(o as never), ['UniqueKeyField', 'type', 'null', 'maxLength', 'options']); // prettier-ignore
+      await fuzz(fc.tuple(options(anyOf('type', 'null'))), (o) => api.SortedKeyField(o as never), ['SortedKeyField', 'type', 'null', 'options']); // prettier-ignore
+      await fuzz(fc.tuple(options(anyOf('null'))), (o) => api.AutoKeyField(o as never), ['AutoKeyField', 'null', 'options']); // prettier-ignore
+      const Keyed = api.defineModel(
+        'FuzzKeyed',
+        {
+          email: api.UniqueKeyField(),
+          seat: api.KeyField({ type: 'int', null: true }),
+          rank: api.SortedKeyField({ type: 'int' }),
+          n: api.Field({ null: true }),
+        },
+        { redis },
+      );
+      await Keyed.create({ email: 'a', seat: null, rank: 1 });
+      await Keyed.create({ email: 'b', seat: 2, rank: 2 });
+      const keyedNames = ['FuzzKeyed', 'values', 'options', 'expire', 'email', 'seat', 'rank', 'query', 'limit', 'order_by']; // prettier-ignore
+      const keyedValues = fc.oneof(hostile, fc.record({ email: fc.oneof(hostile, hostileKey()), seat: hostile, rank: hostile, n: hostile }, { requiredKeys: [] })); // prettier-ignore
+      await fuzz(fc.tuple(keyedValues), (v) => Keyed.create(v as never), keyedNames, { mayWrite: false });
+      await fuzz(fc.tuple(keyedValues), (v) => Keyed.query.get(v as never), keyedNames);
+      await fuzz(fc.tuple(keyedValues), (v) => new Keyed(v as never).delete(), keyedNames, { mayWrite: false });
+      const lookups = fc.oneof(hostile, fc.record({
+        ...anyOf('email', 'email__in', 'email__endswith', 'email__startswith', 'seat', 'seat__in', 'seat__isnull', 'rank', 'rank__in', 'rank__gte', 'n', 'n__in', 'email__contains', 'limit'),
+        email__in: fc.oneof(hostile, fc.array(fc.oneof(hostile, hostileKey()), { maxLength: 5 })),
+        seat__in: fc.oneof(hostile, fc.array(hostile, { maxLength: 5 })),
+        rank__in: fc.oneof(hostile, fc.array(hostile, { maxLength: 5 })),
+      }, { requiredKeys: [] })); // prettier-ignore
+      await fuzz(fc.tuple(lookups), (p) => Keyed.query.filter(p as never), keyedNames);
+      await fuzz(fc.tuple(lookups), (p) => Keyed.query.count(p as never), keyedNames);
+      await fuzz(fc.tuple(fc.oneof(hostile, hostileKey())), (k) => Keyed.parseKey(k as never), ['FuzzKeyed', 'key']);
+      expect(await Keyed.query.count()).toBe(2);
+      for (const keyed of await Keyed.query.all()) await keyed.delete();
       await fuzz(fc.tuple(hostile), (v) => api.escapeKeyPart(v as never), ['value']);
       await fuzz(fc.tuple(hostile), (v) => api.unescapeKeyPart(v as never), ['escaped', 'value']);
       await fuzz(fc.tuple(hostile), (v) => api.datetimeFromIso(v as never), ['datetime', 'value', 'text']);
-      await saved.delete();
     });
   });
 
