@@ -12,7 +12,11 @@ import { KeyLayout } from './keys.js';
  * SortedFieldMixin comes first in its classes, so no `$KeyF` is written.
  *
  * This table is the one list of indexes: writes, moves, deletes, index cleaning and queries all
- * read it (through `fieldIndexes` and `RecordIndexes`). A new indexed field kind is a row here.
+ * read it (through `fieldIndexes` and `RecordIndexes`). A new indexed field kind is a row here
+ * (a geo index is a zset: GEOADD's score is a geohash, and ZREM removes it). An index named by a
+ * value that is not a key part (a `sort_by` partition, a Relationship's related key) takes that
+ * value from the record at save, and from its stored hash for deletes and cleaning: those
+ * indexes' keys then come from the values beside `ofKeyParts`'s key parts.
  */
 const INDEX_OF_KIND: { readonly [K in FieldKind]?: { readonly prefix: string; readonly structure: 'set' | 'zset' } } = {
   key: { prefix: '$KeyF', structure: 'set' },
