@@ -38,6 +38,8 @@ export class Query<F extends FieldMap, I> {
   private readonly batchers = new WeakMap<RedisClient, ReadBatcher<I | null>>();
   /** `get`'s name in errors, built once: `get` is the hot path of reads. */
   private readonly getCaller: string;
+  /** The UniqueKeyFields, which `get` finds a record by alone (most models have none: no check then). */
+  private readonly uniqueFields: readonly string[];
 
   /**
    * Made by the model class (`Model.query`), not by hand: `meta` describes the model and
@@ -49,6 +51,7 @@ export class Query<F extends FieldMap, I> {
     private readonly hydrate: (stored: readonly unknown[], key: string) => I,
   ) {
     this.getCaller = `${meta.name}.query.get`;
+    this.uniqueFields = meta.keyFields.filter((field) => meta.fields[field]!.kind === 'uniquekey');
   }
 
   /**
@@ -137,13 +140,9 @@ export class Query<F extends FieldMap, I> {
 
   /** Whether `get` was given a UniqueKeyField without every key field: a lookup through its index. */
   private isUniqueLookup(keyValues: unknown): boolean {
-    const { fields, keyFields } = this.meta;
-    if (keyValues === null || typeof keyValues !== 'object') return false;
+    if (this.uniqueFields.length === 0 || keyValues === null || typeof keyValues !== 'object') return false;
     const given = keyValues as Record<string, unknown>;
-    if (isCompleteKey(keyFields, given)) return false;
-    return Object.keys(given).some(
-      (field) => given[field] !== undefined && Object.hasOwn(fields, field) && fields[field]!.kind === 'uniquekey',
-    );
+    return this.uniqueFields.some((field) => given[field] !== undefined) && !isCompleteKey(this.meta.keyFields, given);
   }
 
   private async getByUnique(given: Record<string, unknown>): Promise<I | null> {
