@@ -16,7 +16,7 @@ type Renderer = (result: BenchResult) => string[];
 const REGION = /(<!-- figures:([a-z-]+) -->\n)[\s\S]*?(<!-- \/figures -->)/g;
 
 /** Where a bar's workload name starts with one of these, it belongs to the worker-thread figures. */
-const THREAD_WORKLOADS = ['CPU-bound', 'mixed job'];
+const THREAD_WORKLOADS = ['CPU-bound', 'CPU tasks', 'mixed job'];
 
 const ratio = (bar: Bar): string => {
   const required = [bar.min === undefined ? '' : `≥ ${bar.min}`, bar.max === undefined ? '' : `≤ ${bar.max}`]

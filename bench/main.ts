@@ -14,6 +14,7 @@ import { pythonFigure, PYTHON_WORKLOAD } from './python-popoto.js';
 import { updateDocumentFigures } from './doc-figures.js';
 import { holds, renderChart, renderMarkdown, type BenchResult, type PythonFigure } from './report.js';
 import { bulkGet } from './workloads/bulk-get.js';
+import { cpuGrains } from './workloads/cpu-grains.js';
 import { cpuThreads } from './workloads/cpu-threads.js';
 import { mixedJob } from './workloads/mixed-job.js';
 import { filterIn } from './workloads/filter-in.js';
@@ -22,7 +23,7 @@ import { publish } from './workloads/publish.js';
 import { scan } from './workloads/scan.js';
 import { seed } from './workloads/seed.js';
 
-const workloads: Workload[] = [bulkGet, publish, scan, models, filterIn, seed, cpuThreads, mixedJob];
+const workloads: Workload[] = [bulkGet, publish, scan, models, filterIn, seed, cpuThreads, cpuGrains, mixedJob];
 
 const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -1,12 +1,15 @@
-// What survives the trip to a worker thread and back. postMessage uses the structured clone
-// algorithm: a function or a symbol makes it throw (and thrown inside a worker's reply it
-// would crash the thread), while an instance of a class arrives as a plain object without its
-// prototype, methods or getters — silently wrong. Both are caught here, before sending, with the
-// path of the offending part, so the caller gets a TypeError instead of a crash or bad data.
+// What survives the trip to a worker thread. postMessage copies with the structured clone
+// algorithm, which refuses functions, symbols and host objects it cannot copy (a Promise, a
+// WeakMap...) with a DataCloneError that names the value but not where it sits. Nothing is
+// checked before sending (that would walk every param on the main thread); only when a clone
+// has failed does `describeUncloneable` search the value that failed for the part to blame.
 
-const CLONED_WITH_PROTOTYPE = new Set<unknown>([
+/** Prototypes whose instances structured clone copies by their own rules (no need to try them). */
+const CLONED_BY_KIND = new Set<unknown>([
   Object.prototype,
   Array.prototype,
+  Map.prototype,
+  Set.prototype,
   Date.prototype,
   RegExp.prototype,
   Boolean.prototype,
@@ -15,17 +18,6 @@ const CLONED_WITH_PROTOTYPE = new Set<unknown>([
   ArrayBuffer.prototype,
   SharedArrayBuffer.prototype,
   DataView.prototype,
-  Int8Array.prototype,
-  Uint8Array.prototype,
-  Uint8ClampedArray.prototype,
-  Int16Array.prototype,
-  Uint16Array.prototype,
-  Int32Array.prototype,
-  Uint32Array.prototype,
-  Float32Array.prototype,
-  Float64Array.prototype,
-  BigInt64Array.prototype,
-  BigUint64Array.prototype,
   Error.prototype,
   EvalError.prototype,
   RangeError.prototype,
@@ -33,26 +25,21 @@ const CLONED_WITH_PROTOTYPE = new Set<unknown>([
   SyntaxError.prototype,
   TypeError.prototype,
   URIError.prototype,
-  Blob.prototype,
+  null,
 ]);
 
 /**
- * Describes the first part of `value` that cannot be sent to another thread intact, or returns
- * undefined when all of it can. `path` names the value in the message (`params[3]`, `result`).
- * Objects in `transferList` (ports, buffers being moved) are accepted as they are.
- *
- * Plain data passes: primitives but symbols, plain and null-prototype objects, arrays, Map,
- * Set, Date, RegExp, boxed primitives, ArrayBuffer, SharedArrayBuffer, typed arrays, DataView,
- * Blob and the built-in Error types. Cycles are fine (structured clone keeps them).
+ * Describes the first part of `value` that structured clone refuses (`params[3].fn is a function
+ * (fn); …`), or undefined when none is found. `path` names the value. Objects in `transferList`
+ * are accepted as they are. For the failure path only: it visits the whole value.
  */
-export function findUncloneable(value: unknown, path: string, transferList?: readonly unknown[]): string | undefined {
-  // Scalars (the common param: a number, a key) need no bookkeeping.
-  if ((typeof value !== 'object' || value === null) && typeof value !== 'function' && typeof value !== 'symbol') {
-    return undefined;
-  }
-  const seen = new Set<object>();
+export function describeUncloneable(
+  value: unknown,
+  path: string,
+  transferList?: readonly unknown[],
+): string | undefined {
   const transferred = transferList === undefined || transferList.length === 0 ? undefined : new Set(transferList);
-  return visit(value, path, seen, transferred);
+  return visit(value, path, new Set(), transferred);
 }
 
 function visit(
@@ -71,24 +58,19 @@ function visit(
     default:
       return undefined;
   }
-  if (value === null || seen.has(value)) return undefined;
+  if (value === null || seen.has(value) || transferred?.has(value)) return undefined;
   seen.add(value);
-  if (transferred?.has(value)) return undefined;
-  const proto: unknown = Object.getPrototypeOf(value);
+  if (ArrayBuffer.isView(value)) return undefined;
   if (Array.isArray(value)) {
-    if (proto !== Array.prototype) return lostPrototype(path, value);
     for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol') {
-        const problem = visit(item, `${path}[${i}]`, seen, transferred);
-        if (problem !== undefined) return problem;
-      }
+      const problem = visit(value[i], `${path}[${i}]`, seen, transferred);
+      if (problem !== undefined) return problem;
     }
     return undefined;
   }
-  if (proto === Map.prototype) {
+  if (value instanceof Map) {
     let i = 0;
-    for (const [key, item] of value as Map<unknown, unknown>) {
+    for (const [key, item] of value) {
       const problem =
         visit(key, `${path} (Map key #${i})`, seen, transferred) ??
         visit(item, `${path}.get(${describeKey(key)})`, seen, transferred);
@@ -97,38 +79,29 @@ function visit(
     }
     return undefined;
   }
-  if (proto === Set.prototype) {
+  if (value instanceof Set) {
     let i = 0;
-    for (const item of value as Set<unknown>) {
+    for (const item of value) {
       const problem = visit(item, `${path} (Set item #${i++})`, seen, transferred);
       if (problem !== undefined) return problem;
     }
     return undefined;
   }
-  if (proto !== null && !CLONED_WITH_PROTOTYPE.has(proto)) return lostPrototype(path, value);
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return undefined;
-  // Plain objects, errors and boxed primitives: structured clone copies own enumerable properties.
   for (const key of Object.keys(value)) {
     const problem = visit((value as Record<string, unknown>)[key], propertyPath(path, key), seen, transferred);
     if (problem !== undefined) return problem;
   }
-  return undefined;
-}
-
-function lostPrototype(path: string, value: object): string {
-  if (Buffer.isBuffer(value)) {
-    return (
-      `${path} is a Buffer, which arrives in the other thread as a plain Uint8Array without Buffer's methods; ` +
-      'send a Uint8Array (new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)) and wrap it with Buffer.from() there'
-    );
+  // Its parts pass: an object of a kind structured clone does not know (a Promise, a WeakMap,
+  // a MessagePort not in the transfer list) may still be refused as a whole.
+  if (CLONED_BY_KIND.has(Object.getPrototypeOf(value))) return undefined;
+  try {
+    structuredClone(value);
+    return undefined;
+  } catch (error) {
+    const name = (value.constructor as { name?: unknown } | undefined)?.name;
+    const what = typeof name === 'string' && name !== '' ? `a ${name}` : 'an object';
+    return `${path} is ${what}, which cannot be sent to another thread (${(error as Error).message})`;
   }
-  const name = (value.constructor as { name?: unknown } | undefined)?.name;
-  const what =
-    typeof name === 'string' && name !== '' ? `an instance of class ${name}` : 'an object with a custom prototype';
-  return (
-    `${path} is ${what}, which would arrive in the other thread as a plain object without its prototype and methods; ` +
-    'send plain data (objects, arrays, Map, Set, Date, typed arrays) and rebuild the instance there'
-  );
 }
 
 function propertyPath(path: string, key: string): string {
@@ -137,10 +110,4 @@ function propertyPath(path: string, key: string): string {
 
 function describeKey(key: unknown): string {
   return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'object' && key !== null ? '{…}' : String(key);
-}
-
-/** Throws a TypeError naming `name` and the offending part when `value` cannot be sent to a worker intact. */
-export function assertSendable(value: unknown, name: string, transferList: readonly unknown[] | undefined): void {
-  const problem = findUncloneable(value, name, transferList);
-  if (problem !== undefined) throw new TypeError(`${name} cannot be sent to a worker thread: ${problem}`);
 }

@@ -38,11 +38,13 @@ export {
 } from './run-all.js';
 export { startNewThread, type StartNewThreadOptions } from './start-new-thread.js';
 export {
-  TASKS_IN_FLIGHT_PER_THREAD,
+  DEFAULT_CANCEL_GRACE_MS,
   ThreadPool,
   type ThreadBackgroundOptions,
+  type ThreadCloseOptions,
   type ThreadPoolOptions,
   type ThreadRunOptions,
+  type ThreadSettledOptions,
   type ThreadStreamOptions,
   type ThreadTaskOptions,
   type ThreadTask,
@@ -52,6 +54,8 @@ export {
 export { ThreadCrashError } from './thread-errors.js';
 export { transferResult } from './transfer.js';
 export type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
+export type { IndexedResult } from './unordered-stream.js';
+export { CHUNK_TARGET_MS, MAX_CHUNK_SIZE } from './worker-pool.js';
 
 /** Python-style alias of `startNewThread`, for code ported from Popoto. */
 export const start_new_thread = startNewThread;

@@ -2,9 +2,16 @@
 import { TaskError } from '../utils/errors.js';
 import { assertFunction } from '../utils/validate.js';
 import { OrderedStream } from './ordered-stream.js';
-import { normalizeRunOptions, type RunAllOptions, type StreamAllOptions } from './run-options.js';
+import {
+  normalizeRunOptions,
+  type NormalizedRunOptions,
+  type RunAllOptions,
+  type StreamAllOptions,
+} from './run-options.js';
 import { abandonedReason, type TaskContext } from './task-context.js';
+import type { TaskFn } from './task-policy.js';
 import { assertIterable, TaskPool } from './task-pool.js';
+import type { IndexedResult } from './unordered-stream.js';
 
 /**
  * Runs `fn` over every param with bounded concurrency and resolves with the results in input
@@ -36,14 +43,44 @@ export async function runAllMultithreaded<P, R>(
 ): Promise<Awaited<R>[]> {
   assertFunction(fn, 'fn');
   assertIterable(params);
-  const normalized = normalizeRunOptions(options, 'run');
-  return new Promise<Awaited<R>[]>((resolve, reject) => {
-    const results: Awaited<R>[] = [];
+  return collectAll(fn, params, normalizeRunOptions(options, 'run'));
+}
+
+/** runAllMultithreaded once its arguments are checked: also what ThreadPool runs on. */
+export function collectAll<P, R>(
+  fn: TaskFn<P, R>,
+  params: Iterable<P> | AsyncIterable<P>,
+  normalized: NormalizedRunOptions,
+): Promise<Awaited<R>[]> {
+  return collect(fn, params, normalized, true) as Promise<Awaited<R>[]>;
+}
+
+/**
+ * Like collectAll, but the results in the order they finished, each with its input index
+ * (`ordered: false`, Python's `imap_unordered`). Failures as collectAll's.
+ */
+export function collectUnordered<P, R>(
+  fn: TaskFn<P, R>,
+  params: Iterable<P> | AsyncIterable<P>,
+  normalized: NormalizedRunOptions,
+): Promise<IndexedResult<Awaited<R>>[]> {
+  return collect(fn, params, normalized, false) as Promise<IndexedResult<Awaited<R>>[]>;
+}
+
+function collect<P, R>(
+  fn: TaskFn<P, R>,
+  params: Iterable<P> | AsyncIterable<P>,
+  normalized: NormalizedRunOptions,
+  ordered: boolean,
+): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const results: unknown[] = [];
     const errors: TaskError[] = [];
     const pool: TaskPool<P, R> = new TaskPool(fn, params, normalized, {
       settled(index, ok, value) {
         if (ok) {
-          results[index] = value as Awaited<R>;
+          if (ordered) results[index] = value;
+          else results.push({ index, value });
         } else if (normalized.stopOnError) {
           pool.abandon(abandonedReason(`task ${index} failed`, value));
           reject(value);
@@ -53,7 +90,7 @@ export async function runAllMultithreaded<P, R>(
       },
       ended(total) {
         if (errors.length === 0) {
-          results.length = total;
+          if (ordered) results.length = total;
           resolve(results);
           return;
         }
@@ -94,7 +131,15 @@ export async function runAllSettled<P, R>(
   if (options !== null && typeof options === 'object' && 'stopOnError' in options) {
     throw new TypeError('options has no option "stopOnError" in runAllSettled: every task runs to its outcome');
   }
-  const normalized = { ...normalizeRunOptions(options, 'settled'), stopOnError: false };
+  return collectSettled(fn, params, { ...normalizeRunOptions(options, 'settled'), stopOnError: false });
+}
+
+/** runAllSettled once its arguments are checked. */
+export function collectSettled<P, R>(
+  fn: TaskFn<P, R>,
+  params: Iterable<P> | AsyncIterable<P>,
+  normalized: NormalizedRunOptions,
+): Promise<SettledResult<Awaited<R>>[]> {
   return new Promise<SettledResult<Awaited<R>>[]>((resolve, reject) => {
     const outcomes: SettledResult<Awaited<R>>[] = [];
     const pool = new TaskPool(fn, params, normalized, {

@@ -71,7 +71,11 @@ export interface RetryPolicy {
   retryIf: ((error: unknown) => boolean) | undefined;
 }
 
-/** Options after validation, with defaults applied. */
+/**
+ * Options after validation, with defaults applied. The engine reads `concurrency` and
+ * `highWaterMark` each time it decides whether to start a task, so a ThreadPool can make them
+ * getters that follow its chunk size.
+ */
 export interface NormalizedRunOptions {
   concurrency: number;
   signal: AbortSignal | undefined;
@@ -94,10 +98,18 @@ const KNOWN_OPTIONS: Record<RunForm, readonly string[]> = {
   stream: ['concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark'],
 };
 
-/** Validates the options of a run (TypeError/RangeError naming the option) and fills in defaults. */
-export function normalizeRunOptions(options: StreamAllOptions | undefined, form: RunForm): NormalizedRunOptions {
+/**
+ * Validates the options of a run (TypeError/RangeError naming the option) and fills in defaults.
+ * `alsoKnown`: options the caller has taken out already (a ThreadPool's own), named among the
+ * known ones when an unknown option is refused.
+ */
+export function normalizeRunOptions(
+  options: StreamAllOptions | undefined,
+  form: RunForm,
+  alsoKnown: readonly string[] = [],
+): NormalizedRunOptions {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, KNOWN_OPTIONS[form], 'options');
+  assertKnownKeys(options, [...KNOWN_OPTIONS[form], ...alsoKnown], 'options');
   const {
     concurrency = DEFAULT_CONCURRENCY,
     signal,

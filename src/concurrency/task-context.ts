@@ -47,9 +47,9 @@ export class RunScope {
 
   /**
    * One signal for the whole run, aborted when it stops; created on first access. For consumers
-   * that need a signal per task but whose tasks all stop together (a ThreadPool run without a
-   * timeout hands it to piscina): one controller per run instead of one per task. Unlimited
-   * listeners, since such a consumer adds one per task in flight.
+   * whose tasks all stop together (a ThreadPool run cancels all its tasks on it, with one
+   * listener): one controller per run instead of one per task. Unlimited listeners, since a
+   * consumer may add one per task in flight.
    */
   get signal(): AbortSignal {
     if (this.controller === undefined) {

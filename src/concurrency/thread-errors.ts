@@ -4,7 +4,7 @@
 // message, stack, own properties, cause, AggregateError's errors) and the main thread rebuilds
 // a real Error from it.
 import { describeValue, messageOf } from '../utils/errors.js';
-import { findUncloneable } from './cloneable.js';
+import { describeUncloneable } from './cloneable.js';
 
 const MARK = '__popotoThreadError';
 
@@ -59,7 +59,7 @@ const MAX_DEPTH = 8;
 /** Encodes anything a task threw into a record that survives postMessage. Runs in the worker. */
 export function encodeThrown(thrown: unknown, depth = 0): ErrorRecord | ValueRecord {
   if (!(thrown instanceof Error)) {
-    if (findUncloneable(thrown, 'the thrown value') === undefined) return { [MARK]: 'value', value: thrown };
+    if (describeUncloneable(thrown, 'the thrown value') === undefined) return { [MARK]: 'value', value: thrown };
     return encodeThrown(
       new TypeError(`the task threw ${describeValue(thrown)}, which cannot be sent back from its worker thread`),
       depth,
@@ -69,7 +69,7 @@ export function encodeThrown(thrown: unknown, depth = 0): ErrorRecord | ValueRec
   for (const key of Object.keys(thrown)) {
     if (key === 'name' || key === 'message' || key === 'stack' || key === 'cause' || key === 'errors') continue;
     const value = (thrown as unknown as Record<string, unknown>)[key];
-    props[key] = findUncloneable(value, key) === undefined ? value : describeValue(value);
+    props[key] = describeUncloneable(value, key) === undefined ? value : describeValue(value);
   }
   const record: ErrorRecord = {
     [MARK]: 'error',
@@ -106,7 +106,8 @@ function isThrownRecord(value: unknown): value is ErrorRecord | ValueRecord {
  * name, message, stack (the worker's frames), own properties, cause and AggregateError errors;
  * a thrown non-Error value as it was.
  */
-function decodeThrown(record: ErrorRecord | ValueRecord): unknown {
+export function decodeThrown(record: unknown): unknown {
+  if (!isThrownRecord(record)) return record;
   if (record[MARK] === 'value') return record.value;
   const decodeNested = (value: unknown): unknown => (isThrownRecord(value) ? decodeThrown(value) : value);
   const error =
@@ -130,29 +131,35 @@ function decodeThrown(record: ErrorRecord | ValueRecord): unknown {
 }
 
 /**
- * Turns what piscina rejected a task with into the error the caller sees: the task's own error
- * rebuilt from its record; an abort as piscina reports it; a thread that died under the task —
- * piscina's "worker exited with code: N", or the uncaught error the thread died of — as a
- * ThreadCrashError naming the task (`label`).
+ * The failure of a task that was running when its worker thread died: `exitCode` when the
+ * thread exited (`process.exit()` in the task), else the uncaught error it died of (`cause`).
  */
-export function fromWorker(error: unknown, label: string): unknown {
-  if (isThrownRecord(error)) return decodeThrown(error);
-  const message = messageOf(error);
-  const aborted = (error as { name?: unknown } | null)?.name === 'AbortError';
-  if (aborted || message === 'Terminating worker thread') return error;
-  const exit = /^worker exited with code: (-?\d+)$/.exec(message);
-  if (exit !== null) {
-    const exitCode = Number(exit[1]);
+export function crashError(label: string, exitCode: number | undefined, cause: unknown): ThreadCrashError {
+  if (cause === undefined && exitCode !== undefined) {
     return new ThreadCrashError(
       `${label} failed: its worker thread exited with code ${exitCode} (process.exit() in the task?); the thread has been replaced`,
-      { exitCode, cause: error },
+      { exitCode, cause: undefined },
     );
   }
+  const message = messageOf(cause);
   const uncaught = message === '' ? 'an uncaught exception' : `an uncaught exception: ${message}`;
   return new ThreadCrashError(
     `${label} failed: its worker thread crashed with ${uncaught}; the thread has been replaced`,
     {
-      cause: error,
+      exitCode,
+      cause,
     },
   );
+}
+
+/**
+ * The TypeError a task fails with when its result cannot be cloned back to the main thread,
+ * naming the part (`result.callback is a function …`), or undefined when the result is not to
+ * blame. Runs in the worker, only after a reply failed to clone.
+ */
+export function uncloneableResult(value: unknown, transferList: readonly unknown[] | undefined): TypeError | undefined {
+  const problem = describeUncloneable(value, 'result', transferList);
+  return problem === undefined
+    ? undefined
+    : new TypeError(`the task's result cannot be sent back from its worker thread: ${problem}`);
 }

@@ -87,7 +87,7 @@ const OWN_URL = import.meta.url;
 /** True when this file runs as TypeScript (the tests), false from the compiled dist/. */
 const FROM_SOURCE = OWN_URL.endsWith('.ts');
 
-/** The worker entry piscina loads (thread-worker), and the worker flags it needs. */
+/** The worker entry every ThreadPool thread starts with (thread-worker), and the worker flags it needs. */
 export function workerEntry(): { filename: string; execArgv: string[] | undefined } {
   const entry = new URL(FROM_SOURCE ? './thread-worker.ts' : './thread-worker.js', OWN_URL);
   return { filename: fileURLToPath(entry), execArgv: FROM_SOURCE ? sourceExecArgv() : undefined };

@@ -1,39 +1,42 @@
-// ThreadPool: CPU-bound work on worker threads, with runAllMultithreaded's semantics. The
-// threads are piscina's; this file adds the seed module's contract on top: ordered runs with
-// the same options (the engine in task-pool.ts schedules, piscina executes), cancellation that
-// reaches running tasks, errors that keep their class name, checks on what crosses the thread
-// boundary, background tasks tracked like startNewThread's, and a close() that closes what the
-// workers opened.
-import { randomUUID } from 'node:crypto';
+// ThreadPool: CPU-bound work on worker threads, with runAllMultithreaded's semantics. The engine
+// in task-pool.ts schedules the runs (order, stopOnError, timeouts, retries, progress, lazy
+// input); worker-pool.ts owns the threads and the chunked hand-offs to them.
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BroadcastChannel, type Transferable } from 'node:worker_threads';
-import { Piscina } from 'piscina';
-import { messageOf } from '../utils/errors.js';
 import {
   assertDuration,
   assertInteger,
   assertKnownKeys,
+  assertOptionalBoolean,
   assertOptionalFunction,
   assertOptionalSignal,
   assertOptionalString,
   assertOptionsObject,
 } from '../utils/validate.js';
-import { reportBackgroundError, trackBackgroundWork } from './background.js';
-import { assertSendable } from './cloneable.js';
-import { runAllMultithreaded, runAllSettled, streamAllMultithreaded, type SettledResult } from './run-all.js';
-import type { RunAllOptions, StreamAllOptions } from './run-options.js';
+import { trackBackgroundWork } from './background.js';
+import { collectAll, collectSettled, collectUnordered, type SettledResult } from './run-all.js';
+import { assertIterable } from './task-pool.js';
+import { OrderedStream } from './ordered-stream.js';
+import {
+  normalizeRunOptions,
+  type NormalizedRunOptions,
+  type RunAllOptions,
+  type RunForm,
+  type StreamAllOptions,
+} from './run-options.js';
 import { runSignalOf, type TaskContext } from './task-context.js';
-import { fromWorker } from './thread-errors.js';
-import { WORKER_CONFIG_KEY, type WorkerConfig, type WorkerMessage } from './thread-protocol.js';
-import { normalizeModuleUrl, workerEntry } from './thread-modules.js';
+import { normalizeModuleUrl } from './thread-modules.js';
 import { checkedTransferList } from './transfer.js';
-// Our own shapes under Node's names (see worker-types.ts for why they are not Node's).
-import type { ThreadResourceLimits as ResourceLimits, ThreadTransferable as TransferListItem } from './worker-types.js';
+import type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
+import { UnorderedStream, type IndexedResult } from './unordered-stream.js';
+import { MAX_CHUNK_SIZE, type TaskGroup, WorkerPool } from './worker-pool.js';
 
-/** Any task function a pool's module can export: one param in, a value or a promise out. */
-export type ThreadTask = (param: never) => unknown;
+/**
+ * Any task function a pool's module can export: `(param, index, task)` in (the last two
+ * optional, as on the main thread), a value or a promise out.
+ */
+export type ThreadTask = (param: never, index: number, task: TaskContext) => unknown;
 
 /** The param type of a task function. */
 export type ThreadTaskParam<Task extends ThreadTask> = Parameters<Task>[0];
@@ -53,81 +56,112 @@ export interface ThreadPoolOptions {
   exportName?: string;
   /** Environment of the worker threads (`REDIS_URL` for a task module that uses popoto-ts/redis, say). Default: a copy of `process.env`. */
   env?: Record<string, string | undefined>;
-  /** V8 heap limits of each worker thread (`worker_threads` `resourceLimits`). */
-  resourceLimits?: ResourceLimits;
+  /** V8 heap limits of each worker thread. */
+  resourceLimits?: ThreadResourceLimits;
   /** Name in background-error reports. Default: `ThreadPool(<module file name>)`. */
   name?: string;
+  /**
+   * Tasks per hand-off to a thread, for every run of the pool (a run's own `chunkSize` wins).
+   * Default: sized from the task time the threads measure (see `CHUNK_TARGET_MS`): tiny tasks go
+   * by the hundred, a 10 ms task or longer goes alone. 1 sends every task in its own message.
+   */
+  chunkSize?: number;
+  /**
+   * How long a running task may go on after it is cancelled (its run aborted, its `timeoutMs`
+   * passed, its run abandoned) before its thread is terminated. Its `task.signal` fires at once;
+   * a task that stops within the grace period keeps its thread. Default 1000 ms.
+   */
+  cancelGraceMs?: number;
 }
 
-/** Options of `pool.runAll` and `pool.runAllSettled`: those of `runAllMultithreaded`, plus `transfer`. */
-export interface ThreadRunOptions<P> extends RunAllOptions {
+/** The options every ThreadPool run adds to the engine's. */
+interface ThreadOptions<P> {
   /**
    * What to move to the worker instead of copying, per param: its ArrayBuffers (and
    * MessagePorts). Moved buffers become detached (length 0) in the main thread. Default: copy.
    */
-  transfer?: (param: P, index: number) => readonly TransferListItem[];
+  transfer?: (param: P, index: number) => readonly ThreadTransferable[];
+  /** Tasks per hand-off to a thread for this run. Default: the pool's `chunkSize`, else sized from measured task time. */
+  chunkSize?: number;
 }
 
-/** Options of `pool.streamAll`: those of `streamAllMultithreaded`, plus `transfer`. */
-export interface ThreadStreamOptions<P> extends StreamAllOptions {
-  /** See `ThreadRunOptions.transfer`. */
-  transfer?: (param: P, index: number) => readonly TransferListItem[];
+/** Options of `pool.runAll`: those of `runAllMultithreaded`, plus `transfer`, `chunkSize` and `ordered`. */
+export interface ThreadRunOptions<P> extends RunAllOptions, ThreadOptions<P> {
+  /**
+   * true (default): results in input order. false: in the order the tasks finished, each as
+   * `{ index, value }` (Python's `imap_unordered`).
+   */
+  ordered?: boolean;
+}
+
+/** Options of `pool.runAllSettled`: those of `runAllSettled`, plus `transfer` and `chunkSize`. */
+export interface ThreadSettledOptions<P> extends Omit<RunAllOptions, 'stopOnError'>, ThreadOptions<P> {}
+
+/** Options of `pool.streamAll`: those of `streamAllMultithreaded`, plus `transfer`, `chunkSize` and `ordered`. */
+export interface ThreadStreamOptions<P> extends StreamAllOptions, ThreadOptions<P> {
+  /** See `ThreadRunOptions.ordered`. */
+  ordered?: boolean;
 }
 
 /** Options of `pool.startNewThread`. */
 export interface ThreadBackgroundOptions {
   /** ArrayBuffers (and MessagePorts) of the param to move to the worker instead of copying. */
-  transfer?: readonly TransferListItem[];
+  transfer?: readonly ThreadTransferable[];
 }
 
 /** Options of `pool.run`. */
 export interface ThreadTaskOptions extends ThreadBackgroundOptions {
-  /** Aborting removes the task if it is queued, or terminates its thread if it runs; the promise rejects with an AbortError. */
+  /**
+   * Aborting removes the task if it waits, or fires its `task.signal` in the worker if it runs
+   * (its thread is terminated if it goes on past `cancelGraceMs`); the promise rejects with the
+   * signal's reason at once.
+   */
   signal?: AbortSignal;
 }
 
-/**
- * Default concurrency of a pool's runs, per thread: 8 tasks in flight per thread (one running,
- * the rest queued in piscina), so that a thread finishing a task finds the next one already
- * there while the main thread is busy with the replies. Measured with the bench's CPU row (2
- * threads, ~1 ms tasks, median of 9 interleaved rounds, loaded machine): 2 per thread reached
- * ~0.9x piscina with every task queued at once, 4 per thread ~0.8-0.96x, 8 per thread ~0.99-1.03x;
- * the bench prints the sweep on every run. A deeper queue costs only the queued params' memory,
- * and an abort removes queued tasks at once.
- */
-export const TASKS_IN_FLIGHT_PER_THREAD = 8;
+/** Options of `pool.close`. */
+export interface ThreadCloseOptions {
+  /**
+   * Most time to wait for the submitted tasks. Past it, tasks not started fail, and threads
+   * still running a task are terminated (the task fails with a `ThreadCrashError`). Default: no
+   * limit.
+   */
+  timeoutMs?: number;
+}
 
-/** Most tasks in flight for which a run shares one abort signal among its piscina tasks (see #prepare). */
-const SHARED_SIGNAL_MAX_TASKS = 256;
+/** Default `cancelGraceMs`. */
+export const DEFAULT_CANCEL_GRACE_MS = 1000;
 
-/** How long close() waits for the workers to close their connections before terminating them anyway. */
-const CLOSE_TIMEOUT_MS = 5000;
-
-let poolCount = 0;
+const RUN_KEYS = ['transfer', 'chunkSize', 'ordered'] as const;
 
 /**
  * A pool of worker threads for CPU-bound work (decoding and re-encoding records, compressing,
  * hashing, computing over a series): the event loop stays free for I/O while every core works.
- * Built on piscina. The task module exports the task function (default export, or `exportName`),
- * which takes one param and returns a value or a promise; params and results are copied between
- * threads by structured clone (plain data: objects, arrays, Map, Set, Date, typed arrays).
+ * The task module exports the task function (default export, or `exportName`), called as
+ * `fn(param, index, task)` like a `runAllMultithreaded` task; params and results are copied
+ * between threads by structured clone (plain data: objects, arrays, Map, Set, Date, typed arrays).
  *
  * - `runAll(params, options)`, `runAllSettled`, `streamAll`: `runAllMultithreaded`'s semantics
  *   and options (input order, `stopOnError`, `signal`, `timeoutMs`, `retries`, `onProgress`,
- *   lazy input). Default concurrency: `TASKS_IN_FLIGHT_PER_THREAD` (8) × `maxThreads`.
- *   Aborting (the signal, a timeout, an abandoned run) removes queued tasks and interrupts running
- *   ones: piscina terminates the thread running an aborted task, and starts a new one when needed.
- * - `run(param, { signal })`: one task, for a CPU step inside a larger pipeline (pass the
- *   pipeline task's `task.signal`, so cancellation reaches the thread).
- * - `startNewThread(param)`: fire-and-forget in a worker, tracked like `startNewThread` tasks
- *   (`drainBackgroundTasks`, the shutdown hooks, `onBackgroundError`, `maxPending`).
+ *   lazy input), plus `ordered: false` (results as they finish, with their index).
+ * - **Chunked hand-offs.** Several params travel to a thread in one message, and their results
+ *   come back in one, like Python's `Pool.map(chunksize=)` but sized from the task time the
+ *   threads measure (`chunkSize` fixes it). Each thread gets its next chunk while it runs the
+ *   current one, so it never waits on the main thread.
+ * - **Cancellation without losing a thread.** Aborting (the signal, a timeout, an abandoned run)
+ *   rejects at once; a task that has not started is skipped where it waits (a flag in shared
+ *   memory); a running task's `task.signal` fires in the worker — its `aborted` and
+ *   `throwIfAborted()` see it even inside a loop that never yields. Only a task still running
+ *   `cancelGraceMs` after its cancellation gets its thread terminated (and replaced).
+ * - `run(param, { signal })`: one task, for a CPU step inside a larger pipeline; the calls made
+ *   together are handed off together.
+ * - `startNewThread(param)`: fire-and-forget in a worker, tracked like `startNewThread` tasks.
  * - Errors thrown by a task arrive with their name, message, stack (the worker's frames), own
  *   properties and cause. A thread that dies under a task (`process.exit`, an uncaught exception)
- *   fails that task alone with a `ThreadCrashError`, and is replaced.
- * - `close()`: waits for submitted tasks, closes each worker's popoto-ts/redis connection, ends
- *   the threads. Idle threads never keep the process alive; after `close()` nothing does.
- *
- * Type the pool with the task function to get typed params and results:
+ *   fails that task alone with a `ThreadCrashError`; what the thread had finished is kept, what it
+ *   had not started runs on another thread.
+ * - `close({ timeoutMs })`: waits for submitted tasks (at most `timeoutMs`), closes each worker's
+ *   popoto-ts/redis connection, ends the threads. Idle threads never keep the process alive.
  *
  * @example
  * // checksum.ts
@@ -141,15 +175,9 @@ let poolCount = 0;
  *   params and results of every run.
  */
 export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
-  readonly #piscina: Piscina;
-  readonly #channel: BroadcastChannel;
+  readonly #pool: WorkerPool;
   readonly #name: string;
   readonly #maxThreads: number;
-  readonly #readyThreads = new Set<number>();
-  readonly #closedThreads = new Set<number>();
-  #onThreadClosed: (() => void) | undefined;
-  #inFlight = 0;
-  #onIdle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -163,7 +191,17 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     assertOptionsObject(options, 'options');
     assertKnownKeys(
       options,
-      ['maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name'],
+      [
+        'maxThreads',
+        'minThreads',
+        'idleTimeoutMs',
+        'exportName',
+        'env',
+        'resourceLimits',
+        'name',
+        'chunkSize',
+        'cancelGraceMs',
+      ],
       'options',
     );
     const {
@@ -174,6 +212,8 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
       env,
       resourceLimits,
       name = `ThreadPool(${basename(moduleUrl.startsWith('file:') ? fileURLToPath(moduleUrl) : 'data: module')})`,
+      chunkSize,
+      cancelGraceMs = DEFAULT_CANCEL_GRACE_MS,
     } = options ?? {};
     assertInteger(maxThreads, 'maxThreads', 1);
     assertInteger(minThreads, 'minThreads', 0);
@@ -186,40 +226,22 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     assertOptionalString(name, 'name');
     assertOptionsObject(env, 'env');
     assertOptionsObject(resourceLimits, 'resourceLimits');
+    assertChunkSize(chunkSize, 'chunkSize');
+    assertDuration(cancelGraceMs, 'cancelGraceMs', 0);
 
     this.#name = name;
     this.#maxThreads = maxThreads;
-    const config: WorkerConfig = {
+    this.#pool = new WorkerPool({
+      name,
       moduleUrl,
       exportName,
-      channel: `popoto-ts:thread-pool:${process.pid}:${++poolCount}:${randomUUID()}`,
-    };
-    this.#channel = new BroadcastChannel(config.channel);
-    this.#channel.unref();
-    this.#channel.onmessage = (event: MessageEvent) => this.#onWorkerMessage(event.data as WorkerMessage);
-
-    const { filename, execArgv } = workerEntry();
-    this.#piscina = new Piscina({
-      filename,
-      minThreads,
       maxThreads,
-      idleTimeout: idleTimeoutMs,
-      // Idle workers wait with Atomics.waitAsync, so their event loop keeps running: a Redis
-      // connection in a worker stays serviced between tasks, and close() can reach the worker.
-      atomics: 'async',
-      recordTiming: false,
+      minThreads,
+      idleTimeoutMs,
+      cancelGraceMs,
+      chunkSize,
       env,
       resourceLimits,
-      execArgv,
-      workerData: { [WORKER_CONFIG_KEY]: config },
-    });
-    // piscina emits 'error' for a thread that fails with no task on it (an uncaught exception
-    // in a timer after its task settled): reported like a failed background task, never a crash.
-    this.#piscina.on('error', (error: unknown) => {
-      // A reply that was already on its way when its task was aborted (and its thread
-      // terminated): the task's outcome is decided, so the late reply means nothing.
-      if (messageOf(error).startsWith('Unexpected message from Worker')) return;
-      reportBackgroundError(error, { name: `${this.#name} worker thread`, args: [] });
     });
   }
 
@@ -229,16 +251,39 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   }
 
   /**
+   * Tasks per hand-off to a thread now (for runs without their own `chunkSize`): the pool's
+   * `chunkSize` when fixed, else what the task time measured so far gives (1 until then).
+   */
+  get chunkSize(): number {
+    return this.#pool.chunkSize();
+  }
+
+  /**
    * Runs the task function over every param on the worker threads and resolves with the
-   * results in input order; `runAllMultithreaded`'s options and semantics.
+   * results in input order (`runAllMultithreaded`'s options and semantics); with
+   * `ordered: false`, in the order they finished, each as `{ index, value }`.
    */
   runAll(
     params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
+    options?: ThreadRunOptions<ThreadTaskParam<Task>> & { ordered?: true },
+  ): Promise<ThreadTaskResult<Task>[]>;
+  runAll(
+    params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
+    options: ThreadRunOptions<ThreadTaskParam<Task>> & { ordered: false },
+  ): Promise<IndexedResult<ThreadTaskResult<Task>>[]>;
+  runAll(
+    params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
     options?: ThreadRunOptions<ThreadTaskParam<Task>>,
-  ): Promise<ThreadTaskResult<Task>[]> {
+  ): Promise<ThreadTaskResult<Task>[] | IndexedResult<ThreadTaskResult<Task>>[]>;
+  runAll(
+    params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
+    options?: ThreadRunOptions<ThreadTaskParam<Task>>,
+  ): Promise<ThreadTaskResult<Task>[] | IndexedResult<ThreadTaskResult<Task>>[]> {
     try {
-      const [submit, runOptions] = this.#prepare(options);
-      return runAllMultithreaded(submit, params, runOptions);
+      const { submit, normalized, ordered } = this.#prepare(params, options, 'run');
+      return ordered
+        ? collectAll<ThreadTaskParam<Task>, ThreadTaskResult<Task>>(submit, params, normalized)
+        : collectUnordered<ThreadTaskParam<Task>, ThreadTaskResult<Task>>(submit, params, normalized);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -247,39 +292,73 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   /** Like `runAll`, but with every outcome by index (`runAllSettled`'s semantics). */
   runAllSettled(
     params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
-    options?: Omit<ThreadRunOptions<ThreadTaskParam<Task>>, 'stopOnError'>,
+    options?: ThreadSettledOptions<ThreadTaskParam<Task>>,
   ): Promise<SettledResult<ThreadTaskResult<Task>>[]> {
     try {
-      const [submit, runOptions] = this.#prepare(options);
-      return runAllSettled(submit, params, runOptions);
+      if (options !== null && typeof options === 'object' && 'stopOnError' in options) {
+        throw new TypeError('options has no option "stopOnError" in runAllSettled: every task runs to its outcome');
+      }
+      const { submit, normalized } = this.#prepare(params, options, 'settled');
+      return collectSettled<ThreadTaskParam<Task>, ThreadTaskResult<Task>>(submit, params, {
+        ...normalized,
+        stopOnError: false,
+      });
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Like `runAll`, but yields the results in input order as they come (`streamAllMultithreaded`'s semantics). */
+  /**
+   * Like `runAll`, but yields the results as they come, in input order, holding at most
+   * `highWaterMark` ahead of the reader (`streamAllMultithreaded`'s semantics); with
+   * `ordered: false`, as they finish, each as `{ index, value }`.
+   */
+  streamAll(
+    params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
+    options?: ThreadStreamOptions<ThreadTaskParam<Task>> & { ordered?: true },
+  ): AsyncIterableIterator<ThreadTaskResult<Task>>;
+  streamAll(
+    params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
+    options: ThreadStreamOptions<ThreadTaskParam<Task>> & { ordered: false },
+  ): AsyncIterableIterator<IndexedResult<ThreadTaskResult<Task>>>;
   streamAll(
     params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
     options?: ThreadStreamOptions<ThreadTaskParam<Task>>,
-  ): AsyncIterableIterator<ThreadTaskResult<Task>> {
-    const [submit, runOptions] = this.#prepare(options);
-    return streamAllMultithreaded(submit, params, runOptions);
+  ): AsyncIterableIterator<ThreadTaskResult<Task> | IndexedResult<ThreadTaskResult<Task>>>;
+  streamAll(
+    params: Iterable<ThreadTaskParam<Task>> | AsyncIterable<ThreadTaskParam<Task>>,
+    options?: ThreadStreamOptions<ThreadTaskParam<Task>>,
+  ): AsyncIterableIterator<ThreadTaskResult<Task> | IndexedResult<ThreadTaskResult<Task>>> {
+    const { submit, normalized, ordered } = this.#prepare(params, options, 'stream');
+    return ordered
+      ? new OrderedStream<ThreadTaskParam<Task>, ThreadTaskResult<Task>>(submit, params, normalized)
+      : new UnorderedStream<ThreadTaskParam<Task>, ThreadTaskResult<Task>>(submit, params, normalized);
   }
 
   /**
    * Runs the task on one param in a worker thread and resolves with its result: the CPU step of
    * a larger job, e.g. inside `runAllMultithreaded((key, i, task) => ...)` with `task.signal`.
-   * A param that cannot be sent rejects with a TypeError naming it.
+   * Calls made in the same turn of the event loop are handed off together. A param the
+   * structured clone refuses rejects with a TypeError naming the part.
    */
   run(param: ThreadTaskParam<Task>, options?: ThreadTaskOptions): Promise<ThreadTaskResult<Task>> {
     try {
       assertOptionsObject(options, 'options');
       assertKnownKeys(options, ['signal', 'transfer'], 'options');
       assertOptionalSignal(options?.signal, 'options.signal');
-      const transferList = checkedTransferList(options?.transfer);
+      const transfer = checkedTransferList(options?.transfer);
       this.#assertOpen();
-      assertSendable(param, 'param', transferList);
-      return this.#run(param, 'the task', options?.signal, transferList) as Promise<ThreadTaskResult<Task>>;
+      return this.#pool.submit({
+        param,
+        index: 0,
+        attempt: 1,
+        label: 'the task',
+        transfer,
+        group: undefined,
+        signal: options?.signal,
+        chunkSize: undefined,
+        eager: false,
+      }) as Promise<ThreadTaskResult<Task>>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -287,28 +366,49 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
 
   /**
    * Runs the task on `param` in a worker thread, fire-and-forget: returns at once, tracked like
-   * a `startNewThread` task (`drainBackgroundTasks`, the shutdown hooks, `onBackgroundError`).
-   * Throws at once for a param that cannot be sent, a full background queue or a closed pool.
+   * a `startNewThread` task (`drainBackgroundTasks`, the shutdown hooks, `onBackgroundError`,
+   * where a param the structured clone refuses is reported too). Throws at once for bad options,
+   * a full background queue or a closed pool.
    */
   startNewThread(param: ThreadTaskParam<Task>, options?: ThreadBackgroundOptions): void {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, ['transfer'], 'options');
-    const transferList = checkedTransferList(options?.transfer);
+    const transfer = checkedTransferList(options?.transfer);
     this.#assertOpen();
-    assertSendable(param, 'param', transferList);
-    trackBackgroundWork(() => this.#run(param, 'the background task', undefined, transferList), {
-      name: this.#name,
-      args: [param],
-    });
+    trackBackgroundWork(
+      () =>
+        this.#pool.submit({
+          param,
+          index: 0,
+          attempt: 1,
+          label: 'the background task',
+          transfer,
+          group: undefined,
+          signal: undefined,
+          chunkSize: undefined,
+          eager: false,
+        }),
+      { name: this.#name, args: [param] },
+    );
   }
 
   /**
    * Stops taking tasks, waits for those submitted (runs in progress fail their later tasks with
    * "ThreadPool is closed"), closes each worker's popoto-ts/redis connection, and ends the
-   * threads. Idempotent: every call returns the same promise.
+   * threads. With `timeoutMs`, tasks still pending after it fail and their threads are
+   * terminated. Idempotent: every call returns the first call's promise.
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  close(options?: ThreadCloseOptions): Promise<void> {
+    if (this.#closing === undefined) {
+      try {
+        assertOptionsObject(options, 'options');
+        assertKnownKeys(options, ['timeoutMs'], 'options');
+        if (options?.timeoutMs !== undefined) assertDuration(options.timeoutMs, 'options.timeoutMs', 0);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this.#closing = this.#close(options?.timeoutMs);
+    }
     return this.#closing;
   }
 
@@ -317,115 +417,85 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     return this.close();
   }
 
-  async #close(): Promise<void> {
+  async #close(timeoutMs: number | undefined): Promise<void> {
     // Referenced on purpose while closing: the caller awaits it, and idle threads are unref'd.
     const keepAlive = setInterval(() => undefined, 1 << 30);
     try {
-      if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#onIdle = resolve));
-      await this.#closeWorkerResources();
-      await this.#piscina.destroy();
+      await this.#pool.close(timeoutMs);
     } finally {
       clearInterval(keepAlive);
-      this.#channel.close();
     }
   }
 
-  /** Asks every started thread to close its connections, and waits for their answers (at most CLOSE_TIMEOUT_MS). */
-  async #closeWorkerResources(): Promise<void> {
-    const alive = new Set(this.#piscina.threads.map((thread) => thread.threadId));
-    const waitingFor = (): number[] =>
-      [...this.#readyThreads].filter((id) => alive.has(id) && !this.#closedThreads.has(id));
-    if (waitingFor().length === 0) return;
-    this.#channel.postMessage({ type: 'close' } satisfies WorkerMessage);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, CLOSE_TIMEOUT_MS);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#onThreadClosed = () => {
-        if (waitingFor().length === 0) done();
-      };
-    });
-    this.#onThreadClosed = undefined;
-  }
-
-  #onWorkerMessage(message: WorkerMessage): void {
-    if (message.type === 'ready') {
-      this.#readyThreads.add(message.threadId);
-      // A thread that started while closing missed the broadcast.
-      if (this.#closing !== undefined) this.#channel.postMessage({ type: 'close' } satisfies WorkerMessage);
-    } else if (message.type === 'closed') {
-      this.#closedThreads.add(message.threadId);
-      if (message.error !== undefined) {
-        reportBackgroundError(new Error(`closing a worker thread's Redis connection failed: ${message.error}`), {
-          name: `${this.#name} close()`,
-          args: [],
-        });
-      }
-      this.#onThreadClosed?.();
-    }
-  }
-
-  /** Validates run options; returns the engine's task function and the engine's options. */
-  #prepare<O extends ThreadRunOptions<ThreadTaskParam<Task>> | ThreadStreamOptions<ThreadTaskParam<Task>>>(
-    options: O | undefined,
-  ): [
-    (param: ThreadTaskParam<Task>, index: number, task: TaskContext) => Promise<ThreadTaskResult<Task>>,
-    Omit<O, 'transfer'>,
-  ] {
+  /** Checks a run's options; returns the engine's task function, the engine's options, and the order asked for. */
+  #prepare(
+    params: unknown,
+    options: (ThreadStreamOptions<ThreadTaskParam<Task>> & ThreadRunOptions<ThreadTaskParam<Task>>) | undefined,
+    form: RunForm,
+  ): {
+    submit: (param: ThreadTaskParam<Task>, index: number, task: TaskContext) => Promise<ThreadTaskResult<Task>>;
+    normalized: NormalizedRunOptions;
+    ordered: boolean;
+  } {
+    assertIterable(params);
     assertOptionsObject(options, 'options');
-    const { transfer, ...runOptions } = options ?? {};
+    const { transfer, chunkSize, ordered = true, ...runOptions } = options ?? {};
     assertOptionalFunction(transfer, 'options.transfer');
+    assertChunkSize(chunkSize, 'options.chunkSize');
+    if (form !== 'settled') assertOptionalBoolean(ordered, 'options.ordered');
+    else if (options !== undefined && 'ordered' in options) {
+      throw new TypeError('options has no option "ordered" in runAllSettled: its outcomes are always by index');
+    }
+    const normalized = normalizeRunOptions(runOptions, form, RUN_KEYS);
     this.#assertOpen();
-    const concurrency = (runOptions as RunAllOptions).concurrency ?? TASKS_IN_FLIGHT_PER_THREAD * this.#maxThreads;
-    // Without a per-attempt timeout, every task of a run stops together, so piscina can be given
-    // the run's one signal: a controller and its listeners per task cost ~6% of the main
-    // thread's time per hand-off (20k tiny tasks on 2 threads, interleaved A/B), time the worker
-    // threads need on a 2-core machine. Each task adds a listener to that signal, and removing one is a scan
-    // of them all, so past SHARED_SIGNAL_MAX_TASKS in flight each task has its own again.
-    const perTaskSignal =
-      (runOptions as RunAllOptions).timeoutMs !== undefined ||
-      (typeof concurrency === 'number' && concurrency > SHARED_SIGNAL_MAX_TASKS);
+    const pool = this.#pool;
+    // Unless fixed by the caller, a run keeps as many tasks in flight as the chunks need, and
+    // follows the chunk size as it is measured.
+    if (runOptions.concurrency === undefined) {
+      Object.defineProperty(normalized, 'concurrency', { get: () => pool.window(chunkSize) });
+    }
+    if (runOptions.highWaterMark === undefined) {
+      Object.defineProperty(normalized, 'highWaterMark', { get: () => 2 * pool.window(chunkSize) });
+    }
+    const group: TaskGroup = { cancelled: undefined };
+    let listening = false;
+    // With a timeout, each attempt can be cancelled alone, and its outcome comes back on its
+    // own (a task stuck in its chunk must not hold its neighbours' results); else every task
+    // stops with its run.
+    const perTask = normalized.timeoutMs !== undefined;
     const submit = (
       param: ThreadTaskParam<Task>,
       index: number,
       task: TaskContext,
     ): Promise<ThreadTaskResult<Task>> => {
-      const transferList = transfer?.(param, index);
-      assertSendable(param, `params[${index}]`, transferList);
-      const signal = perTaskSignal ? task.signal : runSignalOf(task);
-      return this.#run(param, `task ${index}`, signal, transferList) as Promise<ThreadTaskResult<Task>>;
+      if (!listening) {
+        listening = true;
+        const runSignal = runSignalOf(task);
+        if (runSignal.aborted) pool.cancelGroup(group, runSignal.reason);
+        else runSignal.addEventListener('abort', () => pool.cancelGroup(group, runSignal.reason), { once: true });
+      }
+      return pool.submit({
+        param,
+        index,
+        attempt: task.attempt,
+        label: `task ${index}`,
+        transfer: transfer?.(param, index),
+        group,
+        signal: perTask ? task.signal : undefined,
+        chunkSize,
+        eager: perTask,
+      }) as Promise<ThreadTaskResult<Task>>;
     };
-    const withDefaults = { ...runOptions, concurrency } as Omit<O, 'transfer'>;
-    return [submit, withDefaults];
-  }
-
-  /** Hands one param to piscina, counted until it settles so that close() can wait for it. */
-  #run(
-    param: unknown,
-    label: string,
-    signal: AbortSignal | undefined,
-    transferList: readonly TransferListItem[] | undefined,
-  ): Promise<unknown> {
-    this.#assertOpen();
-    this.#inFlight++;
-    const settled = (): void => {
-      if (--this.#inFlight === 0) this.#onIdle?.();
-    };
-    return this.#piscina.run(param, { signal, transferList: transferList as Transferable[] | undefined }).then(
-      (result: unknown) => {
-        settled();
-        return result;
-      },
-      (error: unknown) => {
-        settled();
-        throw fromWorker(error, label);
-      },
-    );
+    return { submit, normalized, ordered };
   }
 
   #assertOpen(): void {
-    if (this.#closing !== undefined) throw new Error(`${this.#name} is closed: create a new ThreadPool`);
+    this.#pool.assertOpen();
   }
+}
+
+function assertChunkSize(value: unknown, name: string): void {
+  if (value === undefined) return;
+  assertInteger(value, name, 1);
+  if (value > MAX_CHUNK_SIZE) throw new RangeError(`${name} must be at most ${MAX_CHUNK_SIZE}, got ${value}`);
 }

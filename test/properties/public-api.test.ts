@@ -176,7 +176,8 @@ describe('every public export', () => {
     'DEFAULT_BATCH_SIZE', 'DEFAULT_CONCURRENCY', 'DEFAULT_TIMEOUT_MS', 'BulkOperationError', 'ModelValidationError',
     'ModelWriteError', 'NoRedisError', 'RedisClosedError', 'RedisConnectionError', 'RedisUnavailableError',
     'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'BackgroundQueueFullError', 'ThreadCrashError',
-    'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'TASKS_IN_FLIGHT_PER_THREAD', 'MultipleRecordsError',
+    'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'DEFAULT_CANCEL_GRACE_MS', 'CHUNK_TARGET_MS', 'MAX_CHUNK_SIZE',
+    'MultipleRecordsError',
   ]; // prettier-ignore
   const fuzzed = new Set<string>();
   const covers = (...names: string[]): void => names.forEach((name) => fuzzed.add(name));
@@ -209,18 +210,18 @@ describe('every public export', () => {
 
     it('ThreadPool: constructor, runAll, runAllSettled, streamAll, run, startNewThread', async () => {
       covers('ThreadPool');
-      const names = ['taskModuleUrl', 'options', 'maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name']; // prettier-ignore
+      const names = ['taskModuleUrl', 'options', 'maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name', 'chunkSize', 'cancelGraceMs']; // prettier-ignore
       // Only hostile module locations: a pool made anyway is closed at once (nothing may hang).
-      await fuzz(fc.tuple(fc.oneof(hostile, offlineText), options(anyOf('maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name'))), async (u, o) => {
+      await fuzz(fc.tuple(fc.oneof(hostile, offlineText), options(anyOf('maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name', 'chunkSize', 'cancelGraceMs'))), async (u, o) => {
         const pool = new api.ThreadPool(u as never, o as never);
         await pool.close();
       }, names, { runs: 60 }); // prettier-ignore
       const square = new URL('../fixtures/threads/square.ts', import.meta.url);
       const pool = new api.ThreadPool<(n: number) => number>(square, { maxThreads: 2 });
       try {
-        const runNames = ['params', 'param', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark', 'transfer']; // prettier-ignore
+        const runNames = ['params', 'param', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark', 'transfer', 'chunkSize', 'ordered']; // prettier-ignore
         const numbers = fc.oneof(fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 8 }), hostile);
-        const poolOptions = options({ ...anyOf('concurrency', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark', 'transfer'), signal: fc.oneof(hostile, fc.constant(AbortSignal.abort())) }); // prettier-ignore
+        const poolOptions = options({ ...anyOf('concurrency', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark', 'transfer', 'chunkSize', 'ordered'), signal: fc.oneof(hostile, fc.constant(AbortSignal.abort())) }); // prettier-ignore
         await fuzz(fc.tuple(numbers, poolOptions), (p, o) => pool.runAll(p as never, o as never), runNames, {
           runs: 40,
         });
@@ -231,8 +232,19 @@ describe('every public export', () => {
           return out;
         }, runNames, { runs: 40 }); // prettier-ignore
         await fuzz(fc.tuple(hostile, poolOptions), (p, o) => pool.run(p as never, o as never), runNames, { runs: 40 });
-        await fuzz(fc.tuple(hostile), (p) => pool.startNewThread(p as never), runNames, { runs: 40 });
-        await api.drainBackgroundTasks();
+        // A param the clone refuses fails its background task, reported with a TypeError naming it.
+        const reported: unknown[] = [];
+        const stopReporting = api.onBackgroundError((error) => reported.push(error));
+        try {
+          await fuzz(fc.tuple(hostile), (p) => pool.startNewThread(p as never), runNames, { runs: 40 });
+          await api.drainBackgroundTasks();
+        } finally {
+          stopReporting();
+        }
+        for (const error of reported) {
+          expect(error).toBeInstanceOf(TypeError);
+          expect((error as Error).message).toMatch(/^param cannot be sent to a worker thread: param/);
+        }
       } finally {
         await pool.close();
       }
