@@ -54,10 +54,15 @@ describe('ThreadPool: runs', () => {
   });
 
   it('runs the task on worker threads, on every thread, results in input order', async () => {
-    const threads = await pool.runAll(range(8).map(() => ({ op: 'spin-thread', ms: 30 })));
-    expect(threads).toHaveLength(8);
-    expect(threads).not.toContain(0); // 0 is the main thread
-    expect(new Set(threads).size).toBe(2);
+    // A thread that starts late may find its tasks taken over by the other: run until both have worked.
+    const seen = new Set<unknown>();
+    for (let i = 0; i < 50 && seen.size < 2; i++) {
+      const threads = await pool.runAll(range(8).map(() => ({ op: 'spin-thread', ms: 30 })));
+      expect(threads).toHaveLength(8);
+      expect(threads).not.toContain(0); // 0 is the main thread
+      threads.forEach((id) => seen.add(id));
+    }
+    expect(seen.size).toBe(2);
     expect(await pool.runAll(squares(50))).toEqual(range(50).map((n) => n * n));
   });
 
