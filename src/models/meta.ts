@@ -34,6 +34,8 @@ export class ModelMeta {
   readonly fieldNames: readonly string[];
   /** The type table entry of each field, in declaration order. */
   readonly definitions: readonly FieldTypeDefinition<unknown>[];
+  /** Whether each field (in declaration order) may be null. */
+  readonly nullable: readonly boolean[];
   /**
    * The fields that form the key, in key order: alphabetical by name, as Popoto joins
    * `sorted(key_field_names)`, whatever the declaration order.
@@ -76,6 +78,7 @@ export class ModelMeta {
     this.entries = Object.entries(this.fields);
     this.fieldNames = this.entries.map(([field]) => field);
     this.definitions = this.entries.map(([, spec]) => definitionOf(spec.type as FieldType));
+    this.nullable = this.entries.map(([, spec]) => spec.nullable);
     const keyEntries = this.entries.filter(([, s]) => KEY_KINDS.has(s.kind)).sort(([a], [b]) => byCodePoint(a, b));
     this.keyFields = keyEntries.map(([f]) => f);
     this.keySpecs = keyEntries.map(([, spec]) => spec);
@@ -171,15 +174,19 @@ export class ModelMeta {
   /**
    * Sets `target`'s field properties from a stored record (decoded MessagePack values in
    * declaration order). A stored value that is not one of its field's type exactly (an int
-   * beyond 2^53 in an 'int' field, say) is a ModelValidationError naming the record's key.
+   * beyond 2^53 in an 'int' field, say), or a null one (Python's `None`, or no value at all) in a
+   * field not declared `null: true`, is a ModelValidationError naming the record's key: the
+   * instance's TypeScript type would otherwise lie. (Popoto's own `KeyField()` is nullable.)
    */
   decodeInto(target: Record<string, unknown>, stored: readonly unknown[], key: string): void {
-    const { entries, definitions } = this;
+    const { entries, definitions, nullable } = this;
     let i = 0;
     try {
       for (; i < entries.length; i++) {
         const value = stored[i];
-        target[entries[i]![0]] = value === null || value === undefined ? null : definitions[i]!.decode(value);
+        if (value !== null && value !== undefined) target[entries[i]![0]] = definitions[i]!.decode(value);
+        else if (nullable[i]) target[entries[i]![0]] = null;
+        else throw new TypeError("non-null (declare the field { null: true } to read records holding None)");
       }
     } catch (error) {
       throw new ModelValidationError(this.name, entries[i]![0], stored[i], `${messageOf(error)} (record ${key})`);

@@ -283,7 +283,10 @@ export class Query<F extends FieldMap, I> {
         });
       } else if (position !== -1 && op === 'isnull') {
         if (!spec.nullable) {
-          throw new TypeError(`${caller} ${name}: ${meta.name}.${field} is not nullable, so no record has it null`);
+          throw new TypeError(
+            `${caller} ${name} (got ${describeValue(value)}): ${meta.name}.${field} is not nullable, so no record ` +
+              'has it null; declare it { null: true } to read records that hold None',
+          );
         }
         if (typeof value !== 'boolean') {
           throw new TypeError(`${caller} ${name} must be true or false, got ${describeValue(value)}`);

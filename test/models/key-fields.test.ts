@@ -186,6 +186,31 @@ describe.each(targets)('key fields on $name', ({ create }) => {
     expect((await Reading.query.filter({ ok: false })).length).toBe(0);
   });
 
+  it('tells apart key values that share a score in a SortedKeyField (0 and -0) by their exact key part', async () => {
+    const { redis } = setup();
+    // A second key field left out of the filters, so they read the sorted index (not the record keys).
+    const Gauge = defineModel('Gauge', { w: SortedKeyField(), site: KeyField(), label: Field() }, { redis });
+    await Gauge.create({ w: 0, site: 'a', label: 'zero' });
+    await Gauge.create({ w: -0, site: 'a', label: 'minus zero' });
+    expect((await Gauge.query.filter({ w: 0 })).map((g) => g.label)).toEqual(['zero']);
+    expect((await Gauge.query.filter({ w: -0 })).map((g) => g.label)).toEqual(['minus zero']);
+    expect((await Gauge.query.filter({ w__in: [-0] })).map((g) => g.label)).toEqual(['minus zero']);
+    expect(await Gauge.query.count({ w__gte: 0 })).toBe(2);
+  });
+
+  it("refuses a record holding None (Python's KeyField() is nullable) in a key field not declared null: true", async () => {
+    const { redis } = setup();
+    const Written = defineModel('Seat', { n: KeyField({ type: 'int' }), tag: KeyField({ null: true }) }, { redis });
+    const Strict = defineModel('Seat', { n: KeyField({ type: 'int' }), tag: KeyField() }, { redis });
+    await Written.create({ n: -25, tag: null });
+    const refusal = Strict.query.get({ n: -25, tag: 'None' });
+    await expect(refusal).rejects.toBeInstanceOf(ModelValidationError);
+    await expect(refusal).rejects.toThrow(
+      /^Seat\.tag must be non-null \(declare the field \{ null: true \}.*record .*Seat\}?:\/-25:None/,
+    );
+    expect((await Written.query.get({ n: -25, tag: null }))?.tag).toBeNull();
+  });
+
   it("gives a model without key fields Popoto's hidden _auto_key, last among its fields", async () => {
     const { p, Log } = setup();
     expect(Object.keys(Log.fields)).toEqual(['line', 'level', '_auto_key']);
@@ -220,7 +245,10 @@ describe.each(targets)('key fields on $name', ({ create }) => {
       new TypeError("Player.query seat__in: needs seat as a safe integer or null, got 'two'"),
     );
     await expect(Player.query.filter({ team__isnull: true } as never)).rejects.toThrow(
-      new TypeError('Player.query team__isnull: Player.team is not nullable, so no record has it null'),
+      new TypeError(
+        'Player.query team__isnull (got true): Player.team is not nullable, so no record has it null; ' +
+          'declare it { null: true } to read records that hold None',
+      ),
     );
     await expect(Player.query.filter({ seat__isnull: 'yes' } as never)).rejects.toThrow(
       new TypeError("Player.query seat__isnull must be true or false, got 'yes'"),
