@@ -186,7 +186,7 @@ export class ModelMeta {
         const value = stored[i];
         if (value !== null && value !== undefined) target[entries[i]![0]] = definitions[i]!.decode(value);
         else if (nullable[i]) target[entries[i]![0]] = null;
-        else throw new TypeError("non-null (declare the field { null: true } to read records holding None)");
+        else throw new TypeError('non-null (declare the field { null: true } to read records holding None)');
       }
     } catch (error) {
       throw new ModelValidationError(this.name, entries[i]![0], stored[i], `${messageOf(error)} (record ${key})`);
