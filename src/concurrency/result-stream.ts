@@ -20,6 +20,8 @@ export abstract class ResultStream<P, R, Y> implements AsyncIterableIterator<Y, 
   private readonly waiters: Waiter<Y>[] = [];
   private started = false;
   private finished = false;
+  private flushing = false;
+  private flushAgain = false;
   /** Input is exhausted and every task has settled: the total number of tasks. */
   protected end: number | undefined;
   /** What stopped the run as a whole (its abort, the input throwing): thrown at once. */
@@ -93,7 +95,29 @@ export abstract class ResultStream<P, R, Y> implements AsyncIterableIterator<Y, 
     throw error;
   }
 
+  /**
+   * Hands outcomes to waiting readers. Not re-entrant: starting a task (pump) can settle it
+   * synchronously, which calls flush again from inside `deliver`; a nested pass would hand the
+   * waiter an outcome while the outer pass still holds one it has already taken off the buffer,
+   * and that one would be dropped. A nested call only asks the outer pass to go round again.
+   */
   protected flush(): void {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flushAgain = false;
+        this.flushWaiters();
+      } while (this.flushAgain);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private flushWaiters(): void {
     while (this.waiters.length > 0) {
       if (this.finished) {
         this.waiters.shift()?.resolve({ done: true, value: undefined });

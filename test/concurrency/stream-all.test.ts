@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { TaskError, streamAllMultithreaded } from '../../src/concurrency/index.js';
 import { inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
@@ -182,6 +183,57 @@ describe('streamAllMultithreaded', () => {
     expect(seen).toEqual([0, 2, 3, 4, 6, 7, 8]);
     expect(error).toBeInstanceOf(AggregateError);
     expect((error as AggregateError).errors.map((e: TaskError) => e.index)).toEqual([1, 5, 9]);
+  });
+
+  // Found by a stress harness: a task that settles synchronously while the stream was skipping a
+  // failure re-entered the delivery and a result was dropped ([1, 2, 4, 7, ...] came out of 0..19).
+  it('loses no result when tasks settle synchronously next to skipped failures', async () => {
+    type Outcome = 'sync-ok' | 'sync-throw' | 'async-ok' | 'async-throw';
+    const outcome = fc.constantFrom<Outcome>('sync-ok', 'sync-throw', 'async-ok', 'async-throw');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(outcome, { maxLength: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        async (plan, concurrency, highWaterMark, stopOnError) => {
+          const fn = (i: number): number | Promise<number> => {
+            const kind = plan[i]!;
+            if (kind === 'sync-ok') return i;
+            if (kind === 'sync-throw') throw new Error(`bad ${i}`);
+            return nextTurn().then(() => {
+              if (kind === 'async-throw') throw new Error(`bad ${i}`);
+              return i;
+            });
+          };
+          const okIndexes = range(plan.length).filter((i) => plan[i]!.endsWith('ok'));
+          const failedIndexes = range(plan.length).filter((i) => plan[i]!.endsWith('throw'));
+          const seen: number[] = [];
+          let thrown: unknown;
+          try {
+            const options = { concurrency, highWaterMark, stopOnError };
+            for await (const v of streamAllMultithreaded(fn, range(plan.length), options)) seen.push(v);
+          } catch (error) {
+            thrown = error;
+          }
+          const firstFailure = failedIndexes[0] ?? plan.length;
+          if (stopOnError) {
+            expect(seen).toEqual(okIndexes.filter((i) => i < firstFailure));
+            if (failedIndexes.length === 0) expect(thrown).toBeUndefined();
+            else expect((thrown as Error).message).toBe(`bad ${firstFailure}`);
+            return;
+          }
+          expect(seen).toEqual(okIndexes);
+          if (failedIndexes.length === 0) {
+            expect(thrown).toBeUndefined();
+          } else {
+            expect(thrown).toBeInstanceOf(AggregateError);
+            expect((thrown as AggregateError).errors.map((e: TaskError) => e.index)).toEqual(failedIndexes);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('throws signal.reason on abort', async () => {
