@@ -1,7 +1,7 @@
 // Run in a fresh process by the seed workload, so that RSS growth is the stream's alone:
 // ITEMS items (argv[2], default 1M) through streamAllMultithreaded (default options), peak RSS
 // sampled throughout.
-import { streamAllMultithreaded } from '../src/utils/multithreading.js';
+import { streamAllMultithreaded } from '../src/concurrency/index.js';
 
 const ITEMS = Number(process.argv[2] ?? 1_000_000);
 (globalThis as { gc?: () => void }).gc?.();

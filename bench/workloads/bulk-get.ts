@@ -3,7 +3,7 @@
 // awaits, getMany, and redis-benchmark as the ceiling of what the server gives one box.
 import pMap from 'p-map';
 import { deleteKeysUnder, DEFAULT_BATCH_SIZE, getMany } from '../../src/redis/index.js';
-import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
+import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/concurrency/index.js';
 import {
   measureRounds,
   redisBenchmark,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { FixedThreadPool } from 'poolifier';
 import { Tinypool } from 'tinypool';
-import { CHUNK_TARGET_MS, ThreadPool } from '../../src/utils/multithreading.js';
+import { CHUNK_TARGET_MS, ThreadPool } from '../../src/concurrency/index.js';
 import { measureRounds, spread, type Bar, type Row, type Workload } from '../harness.js';
 import { ceilingWorkers, splitShares } from './ceiling.js';
 import { shaChain, shaJobs, type ShaJob } from './sha-chain.js';

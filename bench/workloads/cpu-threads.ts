@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { ThreadPool } from '../../src/utils/multithreading.js';
+import { ThreadPool } from '../../src/concurrency/index.js';
 import { measureRounds, spread, type Workload } from '../harness.js';
 import { ceilingWorkers, splitShares } from './ceiling.js';
 import { indicators, priceSeries } from './indicators.js';

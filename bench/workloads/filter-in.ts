@@ -4,7 +4,7 @@
 // queries issued concurrently through runAllMultithreaded (auto-pipelined).
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
 import { deleteKeysUnder } from '../../src/redis/index.js';
-import { runAllMultithreaded } from '../../src/utils/multithreading.js';
+import { runAllMultithreaded } from '../../src/concurrency/index.js';
 import { measureRounds, spread, type Measured, type Workload } from '../harness.js';
 
 const RECORDS = 20_000;

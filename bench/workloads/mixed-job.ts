@@ -4,7 +4,7 @@
 // (`pool.run(raw, { signal: task.signal })`), the other on the main thread.
 import { availableParallelism } from 'node:os';
 import { deleteKeysUnder } from '../../src/redis/index.js';
-import { runAllMultithreaded, ThreadPool } from '../../src/utils/multithreading.js';
+import { runAllMultithreaded, ThreadPool } from '../../src/concurrency/index.js';
 import { measureRounds, spread, type Workload } from '../harness.js';
 import { priceSeries } from './indicators.js';
 import recordStep from './record-step.js';

@@ -5,7 +5,7 @@ import { FIELD_TYPES } from '../../src/models/field-types.js';
 import { RECORD_SCRIPT } from '../../src/models/record-script.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
 import { deleteKeysUnder } from '../../src/redis/index.js';
-import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/utils/multithreading.js';
+import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/concurrency/index.js';
 import { measureRounds, redisBenchmark, spread, type Measured, type Workload } from '../harness.js';
 
 const RECORDS = 100_000;

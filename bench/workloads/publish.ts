@@ -1,7 +1,7 @@
 // DESIGN §7: publish 200k messages. publishMany against a raw ioredis pipeline of the same
 // PUBLISH commands, on the same client, and runAllMultithreaded(publish) for reference.
 import { publishMany } from '../../src/redis/index.js';
-import { runAllMultithreaded } from '../../src/utils/multithreading.js';
+import { runAllMultithreaded } from '../../src/concurrency/index.js';
 import { measureRounds, spread, type Workload } from '../harness.js';
 
 const MESSAGES = 200_000;

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { deleteKeysUnder } from '../../src/redis/index.js';
-import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/utils/multithreading.js';
+import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/concurrency/index.js';
 import { measureRounds, spread, type Workload } from '../harness.js';
 
 const execFileAsync = promisify(execFile);

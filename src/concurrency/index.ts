@@ -1,9 +1,12 @@
 /**
- * The concurrency engine behind popoto-ts/utils/multithreading: the TypeScript counterpart of Python Popoto's
- * `popoto.utils.multithreading`.
+ * popoto-ts/utils/multithreading: the concurrency engine, the TypeScript counterpart of Python
+ * Popoto's `popoto.utils.multithreading`, published under that path (package.json `exports`) so
+ * that ported code finds it where it expects.
  *
  * Node has one event loop: Redis I/O runs concurrently as async work on that loop, which is
  * what these helpers schedule. CPU-bound work belongs on worker threads (`ThreadPool`).
+ *
+ * @module utils/multithreading
  */
 import { runAllMultithreaded } from './run-all.js';
 import { startNewThread } from './start-new-thread.js';

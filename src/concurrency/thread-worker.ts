@@ -4,11 +4,10 @@
 // unsent outcome has waited `flushMs`. A task the pool cancelled before it started is skipped
 // (its state word says so); a running task's `task.signal` fires when the pool cancels it, even
 // inside a loop that never yields (see `TaskSignal`). It must not fail to load itself.
-import { createRequire } from 'node:module';
-import { sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parentPort, receiveMessageOnPort, type TransferListItem, workerData } from 'node:worker_threads';
 import { messageOf } from '../utils/errors.js';
+import { runWorkerExitHooks } from './worker-exit.js';
 import { decodeThrown, encodeThrown, uncloneableResult } from './thread-errors.js';
 import {
   type CancelMessage,
@@ -62,7 +61,12 @@ port.on('message', (message: ToWorker) => {
     chunks.push(message);
     if (!draining) void drain();
   } else {
-    void closeResources().then((error) => port.postMessage({ t: 'closed', error } satisfies FromWorker));
+    void runWorkerExitHooks().then((failures) =>
+      port.postMessage({
+        t: 'closed',
+        error: failures.length > 0 ? failures.join('; ') : undefined,
+      } satisfies FromWorker),
+    );
   }
 });
 control.on('message', (message: CancelMessage) => applyCancel(message));
@@ -285,19 +289,4 @@ async function loadTaskFunction(): Promise<TaskFunction> {
     );
   }
   return fn as TaskFunction;
-}
-
-/** Closes the worker's Redis connection if its task module used one; resolves with a failure message, if any. */
-async function closeResources(): Promise<string | undefined> {
-  // Importing the Redis layer only to close it would load ioredis into every worker of a pure
-  // CPU pool; ioredis (CommonJS) sits in this thread's require cache once anything used it.
-  const cache = createRequire(import.meta.url).cache;
-  if (!Object.keys(cache).some((path) => path.includes(`${sep}ioredis${sep}`))) return undefined;
-  try {
-    const redis = await import('../redis/index.js');
-    await redis.disconnect();
-    return undefined;
-  } catch (error) {
-    return messageOf(error);
-  }
 }

@@ -1,5 +1,7 @@
 import { inspect } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { onWorkerExit } from '../concurrency/worker-exit.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import {
   assertDuration,
@@ -171,6 +173,10 @@ export function openRedis(): RedisClient | undefined {
 export function connectionTarget(): string | undefined {
   return state.kind === 'open' ? state.target : undefined;
 }
+
+// A ThreadPool worker whose task module used the shared connection closes it before it exits,
+// or its socket would keep the thread alive; the engine runs the hook without importing Redis.
+if (!isMainThread) onWorkerExit(disconnect);
 
 /**
  * Closes the shared connection and stops a private server if one was started. Replies in flight

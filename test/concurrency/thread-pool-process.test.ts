@@ -76,7 +76,7 @@ describe('ThreadPool from the compiled dist/', () => {
     await writeFile(
       `${out}make-pool.js`,
       [
-        "import { ThreadPool } from './dist/utils/multithreading.js';",
+        "import { ThreadPool } from './dist/concurrency/index.js';",
         'try {',
         '  await new ThreadPool(process.argv[2]).close();',
         "  process.stdout.write('made\\n');",
@@ -88,7 +88,7 @@ describe('ThreadPool from the compiled dist/', () => {
     await writeFile(
       `${out}program.js`,
       [
-        "import { ThreadPool } from './dist/utils/multithreading.js';",
+        "import { ThreadPool } from './dist/concurrency/index.js';",
         'const [tsModule] = process.argv.slice(2);',
         "const js = new ThreadPool(new URL('./square.js', import.meta.url), { maxThreads: 2 });",
         'const ts = new ThreadPool(tsModule, { maxThreads: 1 });',

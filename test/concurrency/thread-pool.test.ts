@@ -16,7 +16,7 @@ import {
   type SettledResult,
 } from '../../src/concurrency/index.js';
 import * as publicRoot from '../../src/index.js';
-import * as publicPath from '../../src/utils/multithreading.js';
+import * as publicPath from '../../src/concurrency/index.js';
 import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
 import type square from '../fixtures/threads/square.js';

@@ -1,7 +1,7 @@
 // Live interop: a record's life across the two sides — TTL, delete, and a key field changed
 // and saved (the record moves) — checked by what the other side sees and by the raw keys left.
 import { describe, expect, it } from 'vitest';
-import { drainBackgroundTasks } from '../../src/utils/multithreading.js';
+import { drainBackgroundTasks } from '../../src/concurrency/index.js';
 import { sleep } from '../helpers/async.js';
 import { useInterop } from './harness.js';
 import { interopModels } from './models.js';

@@ -23,7 +23,7 @@ import {
   drainBackgroundTasks,
   onBackgroundError,
   startNewThread,
-} from '../../src/utils/multithreading.js';
+} from '../../src/concurrency/index.js';
 import { deferred, sleep } from '../helpers/async.js';
 import {
   clusterNodes,

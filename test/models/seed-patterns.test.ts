@@ -6,7 +6,7 @@ import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { defineModel, Field, KeyField, SortedField, type ModelInstance } from '../../src/models/index.js';
 import { Publisher, Subscriber } from '../../src/pubsub/index.js';
-import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/utils/multithreading.js';
+import { drainBackgroundTasks, runAllMultithreaded, startNewThread } from '../../src/concurrency/index.js';
 import { deferred } from '../helpers/async.js';
 import { prefixedClient, targets, useKeyPrefix } from '../helpers/redis.js';
 

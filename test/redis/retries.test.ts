@@ -3,7 +3,7 @@
 // edges (concurrency Number.MAX_VALUE). Exact command counts come from a private server.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runAllMultithreaded, streamAllMultithreaded } from '../../src/utils/multithreading.js';
+import { runAllMultithreaded, streamAllMultithreaded } from '../../src/concurrency/index.js';
 import { Publisher } from '../../src/pubsub/index.js';
 import {
   BulkOperationError,
