@@ -83,8 +83,8 @@ export class BackgroundQueueFullError extends RangeError {
  * about 210 bytes of heap (its queue entry, argument array and async-context binding; 130 bytes
  * before the binding), measured by scheduling 1M calls in one turn and comparing heapUsed after
  * a full GC (Node 20, x64). A full queue is therefore about 55 MB, well inside a default Node
- * heap, and drains in about a second at the ~225k Redis writes/s the bench measures for
- * background SETs: far inside the shutdown hooks' default 10 s. A burst beyond it is a runaway
+ * heap, and drains in seconds at the background SET rates the bench reports (bench/report): far
+ * inside the shutdown hooks' default 10 s. A burst beyond it is a runaway
  * producer rather than a backlog; it gets a `BackgroundQueueFullError` (a RangeError) at the
  * call, never a silent drop.
  */

@@ -10,17 +10,8 @@
  * reaches at least 90% of the best fixed concurrency on every `npm run bench` workload that runs
  * through runAllMultithreaded (and never more tasks than there are params).
  *
- * Figures (2-core machine, Redis 7 on loopback, one auto-pipelined ioredis client, ops/s, median
- * of 5 rounds; `npm run bench` prints both sweeps on every run):
- *
- * | concurrency | bulk GET 200k keys | model get 100k records |
- * | ---: | ---: | ---: |
- * | 512 | 268k ops/s (0.99) | 265k (0.98) |
- * | 1024 | 270k (1.00) | 261k (0.97) |
- * | 2048 | 254k (0.94) | 265k (0.98) |
- * | 4096 | 213k (0.79, measured outside the bench sweep) | 270k (1.00) |
- *
- * Plain GETs peak at 512–1024 and fall beyond; model reads are flat from 512 up. 1024 is at
- * the top of both.
+ * `npm run bench` sweeps concurrency for bulk GETs and model reads on every run (bench/report
+ * holds the figures): plain GETs peak around 512–1024 and fall beyond, model reads stay flat
+ * from 512 up, so 1024 sits at the top of both.
  */
 export const DEFAULT_CONCURRENCY = 1024;

@@ -120,8 +120,8 @@ function hydrator<I>(model: abstract new (...args: never) => I): (stored: readon
   const meta = metaOf(model);
   // An empty constructor sharing the model's prototype, rather than Object.create(prototype):
   // V8 sizes a constructor's objects for the properties they get, while Object.create's keep
-  // them out of line. Building 100k records alone measured 2-5x slower that way (a full read is
-  // dominated by Redis, where both were within noise).
+  // them out of line, which makes building many records markedly slower (a full read is
+  // dominated by Redis, where the two are within noise).
   const Blank = function () {} as unknown as { new (): Record<string, unknown> & { [SAVED]?: string } };
   (Blank as { prototype: unknown }).prototype = model.prototype;
   return (stored, key) => {

@@ -33,8 +33,8 @@ return table.concat(out)`);
  * Records per script call: at most 500 (enough to amortise a call, short enough not to hold
  * Redis), and at least 8 calls per read when there are enough records, so that Redis answers
  * the first calls while it is still running the rest and the client decodes the first replies
- * meanwhile: one big call would leave each side idle while the other works (measured: a tick's
- * 512 gets went from 0.15× to 0.2× of redis-benchmark's HGETALL rate).
+ * meanwhile: one big call would leave each side idle while the other works (the models bench
+ * compares reads against redis-benchmark's HGETALL rate).
  */
 function recordsPerCall(count: number): number {
   return Math.min(500, Math.max(32, Math.ceil(count / 8)));

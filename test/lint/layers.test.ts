@@ -42,9 +42,30 @@ describe('the layering lint rule', () => {
   });
 
   it.each([
+    [
+      'the engine imports ioredis',
+      'src/concurrency/delay.ts',
+      "import { Redis } from 'ioredis';\nexport const R = Redis;\n",
+    ],
+    [
+      'the engine loads msgpackr with import()',
+      'src/concurrency/delay.ts',
+      "export const load = () => import('msgpackr');\n",
+    ],
+    ['utils imports cli-progress', 'src/utils/errors.ts', "import 'cli-progress';\n"],
+    ['models import cli-progress', 'src/models/keys.ts', "import 'cli-progress';\n"],
+  ])('refuses a runtime dependency the layer has no use for: %s', async (_, filePath, text) => {
+    const errors = await layerErrors(filePath, text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/loads (no runtime dependency|only )/);
+  });
+
+  it.each([
     ['redis imports concurrency', 'src/redis/url.ts', "import '../concurrency/index.js';\n"],
     ['cli imports models', 'src/cli/table.ts', "import '../models/index.js';\n"],
     ['a file imports its own folder', 'src/utils/errors.ts', "import './validate.js';\n"],
+    ['models import msgpackr', 'src/models/keys.ts', "import 'msgpackr';\n"],
+    ['the cli imports cli-progress', 'src/cli/table.ts', "import 'cli-progress';\n"],
   ])('allows a downward import: %s', async (_, filePath, text) => {
     expect(await layerErrors(filePath, text)).toEqual([]);
   });
