@@ -1,3 +1,4 @@
+// test tier: unit
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { estimateSecondsLeft, formatSeconds, startPhase } from '../../src/cli/progress.js';

@@ -1,3 +1,4 @@
+// test tier: unit
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {

@@ -1,3 +1,4 @@
+// test tier: unit
 // @startNewThread as a method decorator under both TypeScript decorator settings: the standard
 // (stage 3) decorators and `experimentalDecorators` (legacy, as NestJS projects have on). The
 // same fixture is compiled with tsc under each setting, then run.

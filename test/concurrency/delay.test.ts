@@ -1,3 +1,4 @@
+// test tier: unit
 // stoppableDelay: the one waiting rule behind retry backoffs (runs and bulk operations) and
 // cluster redirect pauses. However a wait ends, it leaves no timer and no listener behind.
 import { getEventListeners } from 'node:events';

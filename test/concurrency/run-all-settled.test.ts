@@ -1,3 +1,4 @@
+// test tier: unit
 // runAllSettled: the form that loses no result — every success and every failure, by index.
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { runAllSettled, TimeoutError, type SettledResult } from '../../src/concurrency/index.js';

@@ -1,3 +1,4 @@
+// test tier: unit
 import { getEventListeners } from 'node:events';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {

@@ -1,3 +1,4 @@
+// test tier: unit
 import { describe, expect, it } from 'vitest';
 import { DUPLICATE_SIGNAL_MS, exitCodeOf, signalGate } from '../../src/concurrency/signals.js';
 

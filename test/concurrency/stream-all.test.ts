@@ -1,3 +1,4 @@
+// test tier: unit
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { TaskError, streamAllMultithreaded } from '../../src/concurrency/index.js';

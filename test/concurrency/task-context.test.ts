@@ -1,3 +1,4 @@
+// test tier: unit
 // The third argument of every task: its signal, index and attempt, and the one-listener-per-run
 // mechanism that carries a stop to every task however many are in flight.
 import { getEventListeners } from 'node:events';

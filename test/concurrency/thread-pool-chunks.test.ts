@@ -1,3 +1,4 @@
+// test tier: unit
 // ThreadPool's chunked hand-offs and the cancellation, crash and close rules that come with them:
 // order, abort of tasks waiting inside a chunk and of running ones (without losing the thread,
 // unless a task ignores its signal past the grace period), crashes mid-chunk, per-task timeouts

@@ -1,3 +1,4 @@
+// test tier: unit
 // `await using` a ThreadPool: leaving the scope closes it, so its threads end and a program
 // that used it exits by itself.
 import { describe, expect, it } from 'vitest';

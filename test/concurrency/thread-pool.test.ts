@@ -1,3 +1,4 @@
+// test tier: unit
 // ThreadPool on real worker threads: runAllMultithreaded's semantics, cancellation that reaches
 // running tasks, errors across the thread boundary, crashes, transfers and bad input.
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// test tier: unit
 // The layering rules (eslint.layers.js: folders of src/ import only the folders below them) are
 // proven able to fail: each upward import below, linted as if it stood in a file of src/, is an
 // error, and an allowed downward import is not. `npm run lint` applies the same rules to src/.

@@ -1,3 +1,4 @@
+// test tier: unit
 // The field type table: every entry stores a value and reads it back unchanged, and refuses
 // what is not its type. SAMPLES is typed by the table, so a new type does not compile until it
 // has samples here.

@@ -1,3 +1,4 @@
+// test tier: unit
 import { describe, expect, it } from 'vitest';
 import { escapeKeyPart, unescapeKeyPart } from '../../src/models/index.js';
 import { KeyLayout } from '../../src/models/keys.js';

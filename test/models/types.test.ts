@@ -1,3 +1,4 @@
+// test tier: unit
 // Compile-time behaviour: instance properties and create/filter/get arguments are inferred
 // from the field declarations. Every `@ts-expect-error` below is a mistake the compiler must
 // reject (npm run typecheck fails if one of them compiles); the runtime part checks the rest.

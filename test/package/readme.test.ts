@@ -1,3 +1,4 @@
+// test tier: unit
 // The README as a front page and the guides in docs/: short enough to read, lines and tables that
 // fit a screen, links that lead somewhere, and benchmark figures only from bench/report/ (rendered
 // into marked regions from report.json, see bench/doc-figures.ts), so they cannot contradict it.
