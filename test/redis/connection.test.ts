@@ -22,7 +22,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded
 import { freePort } from '../../src/redis/free-port.js';
 import { sleep } from '../helpers/async.js';
 import { runFixture } from '../helpers/child-process.js';
-import { clusterNodes, redisUrl, runPrefix, usePrivateRedis } from '../helpers/redis.js';
+import { clusterNodes, newRedis, redisUrl, runPrefix, usePrivateRedis } from '../helpers/redis.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -49,11 +49,17 @@ describe('connect / getRedis / disconnect', () => {
   });
 
   it('reads REDIS_URL when called without arguments', async () => {
+    // The last database the server has (not 0, so the URL's path is seen to count): a Redis
+    // started with --databases 2 has 0 and 1 only.
+    const probe = newRedis();
+    const [, databases] = (await probe.config('GET', 'databases')) as [string, string];
+    const db = Number(databases) - 1;
+    expect(db).toBeGreaterThan(0);
     vi.stubEnv('REDIS_CLUSTER_NODES', '');
-    vi.stubEnv('REDIS_URL', urlWith('', '/4'));
+    vi.stubEnv('REDIS_URL', urlWith('', `/${db}`));
     const client = await connect();
-    expect((client as Redis).options.db).toBe(4);
-    expect(await client.call('CLIENT', 'INFO')).toMatch(/ db=4 /);
+    expect((client as Redis).options.db).toBe(db);
+    expect(await client.call('CLIENT', 'INFO')).toMatch(new RegExp(` db=${db} `));
   });
 
   it('is closed after disconnect(): getRedis and bulk operations say so, connect() opens again', async () => {
