@@ -40,9 +40,9 @@ export {
   type SettledResult,
 } from './run-all.js';
 export { startNewThread, type StartNewThreadOptions } from './start-new-thread.js';
+export { ThreadPool } from './thread-pool.js';
 export {
   DEFAULT_CANCEL_GRACE_MS,
-  ThreadPool,
   type ThreadBackgroundOptions,
   type ThreadCloseOptions,
   type ThreadPoolOptions,
@@ -53,7 +53,7 @@ export {
   type ThreadTask,
   type ThreadTaskParam,
   type ThreadTaskResult,
-} from './thread-pool.js';
+} from './thread-pool-options.js';
 export { ThreadCrashError } from './thread-errors.js';
 export { transferResult } from './transfer.js';
 export type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';

@@ -18,119 +18,26 @@ import { trackBackgroundWork } from './background.js';
 import { collectAll, collectSettled, collectUnordered, type SettledResult } from './run-all.js';
 import { assertIterable } from './task-pool.js';
 import { OrderedStream } from './ordered-stream.js';
-import {
-  normalizeRunOptions,
-  type NormalizedRunOptions,
-  type RunAllOptions,
-  type RunForm,
-  type StreamAllOptions,
-} from './run-options.js';
+import { normalizeRunOptions, type NormalizedRunOptions, type RunForm } from './run-options.js';
 import { runSignalOf, type TaskContext } from './task-context.js';
 import { normalizeModuleUrl } from './thread-modules.js';
 import { checkedTransferList } from './transfer.js';
-import type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
 import { UnorderedStream, type IndexedResult } from './unordered-stream.js';
-import { MAX_CHUNK_SIZE, type TaskGroup, WorkerPool } from './worker-pool.js';
-
-/**
- * Any task function a pool's module can export: `(param, index, task)` in (the last two
- * optional, as on the main thread), a value or a promise out.
- */
-export type ThreadTask = (param: never, index: number, task: TaskContext) => unknown;
-
-/** The param type of a task function. */
-export type ThreadTaskParam<Task extends ThreadTask> = Parameters<Task>[0];
-
-/** What a task function's result arrives as in the main thread. */
-export type ThreadTaskResult<Task extends ThreadTask> = Awaited<ReturnType<Task>>;
-
-/** Options of `new ThreadPool(taskModuleUrl, options)`. */
-export interface ThreadPoolOptions {
-  /** Most worker threads. Default: `os.availableParallelism()` (the CPU count), the measure for CPU-bound work. */
-  maxThreads?: number;
-  /** Threads kept alive while idle. Default 0: nothing starts until the first task. */
-  minThreads?: number;
-  /** An idle thread above `minThreads` ends after this long. Default 30000 ms. */
-  idleTimeoutMs?: number;
-  /** The module's export that is the task function. Default `'default'`. */
-  exportName?: string;
-  /** Environment of the worker threads (`REDIS_URL` for a task module that uses popoto-ts/redis, say). Default: a copy of `process.env`. */
-  env?: Record<string, string | undefined>;
-  /** V8 heap limits of each worker thread. */
-  resourceLimits?: ThreadResourceLimits;
-  /** Name in background-error reports. Default: `ThreadPool(<module file name>)`. */
-  name?: string;
-  /**
-   * Tasks per hand-off to a thread, for every run of the pool (a run's own `chunkSize` wins).
-   * Default: sized from the task time the threads measure (see `CHUNK_TARGET_MS`): tiny tasks go
-   * by the hundred, a 10 ms task or longer goes alone. 1 sends every task in its own message.
-   */
-  chunkSize?: number;
-  /**
-   * How long a running task may go on after it is cancelled (its run aborted, its `timeoutMs`
-   * passed, its run abandoned) before its thread is terminated. Its `task.signal` fires at once;
-   * a task that stops within the grace period keeps its thread. Default 1000 ms.
-   */
-  cancelGraceMs?: number;
-}
-
-/** The options every ThreadPool run adds to the engine's. */
-interface ThreadOptions<P> {
-  /**
-   * What to move to the worker instead of copying, per param: its ArrayBuffers (and
-   * MessagePorts). Moved buffers become detached (length 0) in the main thread. Default: copy.
-   */
-  transfer?: (param: P, index: number) => readonly ThreadTransferable[];
-  /** Tasks per hand-off to a thread for this run. Default: the pool's `chunkSize`, else sized from measured task time. */
-  chunkSize?: number;
-}
-
-/** Options of `pool.runAll`: those of `runAllMultithreaded`, plus `transfer`, `chunkSize` and `ordered`. */
-export interface ThreadRunOptions<P> extends RunAllOptions, ThreadOptions<P> {
-  /**
-   * true (default): results in input order. false: in the order the tasks finished, each as
-   * `{ index, value }` (Python's `imap_unordered`).
-   */
-  ordered?: boolean;
-}
-
-/** Options of `pool.runAllSettled`: those of `runAllSettled`, plus `transfer` and `chunkSize`. */
-export interface ThreadSettledOptions<P> extends Omit<RunAllOptions, 'stopOnError'>, ThreadOptions<P> {}
-
-/** Options of `pool.streamAll`: those of `streamAllMultithreaded`, plus `transfer`, `chunkSize` and `ordered`. */
-export interface ThreadStreamOptions<P> extends StreamAllOptions, ThreadOptions<P> {
-  /** See `ThreadRunOptions.ordered`. */
-  ordered?: boolean;
-}
-
-/** Options of `pool.startNewThread`. */
-export interface ThreadBackgroundOptions {
-  /** ArrayBuffers (and MessagePorts) of the param to move to the worker instead of copying. */
-  transfer?: readonly ThreadTransferable[];
-}
-
-/** Options of `pool.run`. */
-export interface ThreadTaskOptions extends ThreadBackgroundOptions {
-  /**
-   * Aborting removes the task if it waits, or fires its `task.signal` in the worker if it runs
-   * (its thread is terminated if it goes on past `cancelGraceMs`); the promise rejects with the
-   * signal's reason at once.
-   */
-  signal?: AbortSignal;
-}
-
-/** Options of `pool.close`. */
-export interface ThreadCloseOptions {
-  /**
-   * Most time to wait for the submitted tasks. Past it, tasks not started fail, and threads
-   * still running a task are terminated (the task fails with a `ThreadCrashError`). Default: no
-   * limit.
-   */
-  timeoutMs?: number;
-}
-
-/** Default `cancelGraceMs`. */
-export const DEFAULT_CANCEL_GRACE_MS = 1000;
+import {
+  assertChunkSize,
+  DEFAULT_CANCEL_GRACE_MS,
+  type ThreadBackgroundOptions,
+  type ThreadCloseOptions,
+  type ThreadPoolOptions,
+  type ThreadRunOptions,
+  type ThreadSettledOptions,
+  type ThreadStreamOptions,
+  type ThreadTask,
+  type ThreadTaskOptions,
+  type ThreadTaskParam,
+  type ThreadTaskResult,
+} from './thread-pool-options.js';
+import { type TaskGroup, WorkerPool } from './worker-pool.js';
 
 const RUN_KEYS = ['transfer', 'chunkSize', 'ordered'] as const;
 
@@ -492,10 +399,4 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   #assertOpen(): void {
     this.#pool.assertOpen();
   }
-}
-
-function assertChunkSize(value: unknown, name: string): void {
-  if (value === undefined) return;
-  assertInteger(value, name, 1);
-  if (value > MAX_CHUNK_SIZE) throw new RangeError(`${name} must be at most ${MAX_CHUNK_SIZE}, got ${value}`);
 }
