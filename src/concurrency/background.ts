@@ -9,6 +9,7 @@ import {
   assertFunction,
   assertInteger,
   assertKnownKeys,
+  optionNames,
   assertOptionsObject,
 } from '../utils/validate.js';
 
@@ -108,7 +109,7 @@ let maxPending = DEFAULT_MAX_PENDING_BACKGROUND_TASKS;
  */
 export function configureBackgroundTasks(options?: Partial<BackgroundTaskConfig>): BackgroundTaskConfig {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, ['maxPending'], 'options');
+  assertKnownKeys(options, optionNames<BackgroundTaskConfig>({ maxPending: true }), 'options');
   if (options?.maxPending !== undefined) {
     assertInteger(options.maxPending, 'maxPending', 1, true);
     maxPending = options.maxPending;
@@ -388,7 +389,7 @@ export interface DrainResult {
  */
 export async function drainBackgroundTasks(options?: DrainOptions): Promise<DrainResult> {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, ['timeoutMs'], 'options');
+  assertKnownKeys(options, optionNames<DrainOptions>({ timeoutMs: true }), 'options');
   const timeoutMs = options?.timeoutMs;
   if (timeoutMs !== undefined) assertDuration(timeoutMs, 'timeoutMs', 0);
   const before = { completed: stats.completed, failed: stats.failed };
@@ -431,7 +432,7 @@ let uninstallCurrentHooks: (() => void) | undefined;
  */
 export function installShutdownHooks(options?: ShutdownHookOptions): () => void {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, ['signals', 'timeoutMs'], 'options');
+  assertKnownKeys(options, optionNames<ShutdownHookOptions>({ signals: true, timeoutMs: true }), 'options');
   const signals = options?.signals === undefined ? (['SIGTERM', 'SIGINT'] as NodeJS.Signals[]) : options.signals;
   const timeoutMs = options?.timeoutMs === undefined ? 10_000 : options.timeoutMs;
   assertDuration(timeoutMs, 'timeoutMs', 0);

@@ -4,6 +4,7 @@ import {
   assertDuration,
   assertInteger,
   assertKnownKeys,
+  optionNames,
   assertOptionalBoolean,
   assertOptionalFunction,
   assertOptionalSignal,
@@ -93,10 +94,33 @@ const DEFAULT_MAX_DELAY_MS = 5000;
 export type RunForm = 'run' | 'settled' | 'stream';
 
 const KNOWN_OPTIONS: Record<RunForm, readonly string[]> = {
-  run: ['concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress'],
-  settled: ['concurrency', 'signal', 'timeoutMs', 'retries', 'onProgress'],
-  stream: ['concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark'],
+  run: optionNames<RunAllOptions>({
+    concurrency: true,
+    signal: true,
+    stopOnError: true,
+    timeoutMs: true,
+    retries: true,
+    onProgress: true,
+  }),
+  settled: optionNames<Omit<RunAllOptions, 'stopOnError'>>({
+    concurrency: true,
+    signal: true,
+    timeoutMs: true,
+    retries: true,
+    onProgress: true,
+  }),
+  stream: optionNames<StreamAllOptions>({
+    concurrency: true,
+    signal: true,
+    stopOnError: true,
+    timeoutMs: true,
+    retries: true,
+    onProgress: true,
+    highWaterMark: true,
+  }),
 };
+
+const RETRY_OPTIONS = optionNames<RetryOptions>({ retries: true, minDelayMs: true, maxDelayMs: true, retryIf: true });
 
 /**
  * Validates the options of a run (TypeError/RangeError naming the option) and fills in defaults.
@@ -157,7 +181,7 @@ function normalizeRetries(retries: RunAllOptions['retries']): RetryPolicy | unde
     retryIf,
   } = retries;
   assertInteger(retries.retries, 'retries.retries', 0);
-  assertKnownKeys(retries, ['retries', 'minDelayMs', 'maxDelayMs', 'retryIf'], 'retries');
+  assertKnownKeys(retries, RETRY_OPTIONS, 'retries');
   assertDuration(minDelayMs, 'retries.minDelayMs', 0);
   assertDuration(maxDelayMs, 'retries.maxDelayMs', minDelayMs);
   assertOptionalFunction(retryIf, 'retries.retryIf');

@@ -1,6 +1,12 @@
 // startNewThread: Python's @start_new_thread, as a wrapper and as a method decorator (the
 // decorator forms are in background-decorators.ts).
-import { assertFunction, assertKnownKeys, assertOptionalString, assertOptionsObject } from '../utils/validate.js';
+import {
+  assertFunction,
+  assertKnownKeys,
+  optionNames,
+  assertOptionalString,
+  assertOptionsObject,
+} from '../utils/validate.js';
 import { scheduleBackgroundTask } from './background.js';
 import { backgroundMethod, isDecoratorContext, legacyMethodDecorator } from './background-decorators.js';
 
@@ -62,7 +68,7 @@ export function startNewThread(
     return backgroundMethod(fn, String(optionsOrContext.name));
   }
   assertOptionsObject(optionsOrContext, 'options');
-  assertKnownKeys(optionsOrContext, ['name'], 'options');
+  assertKnownKeys(optionsOrContext, optionNames<StartNewThreadOptions>({ name: true }), 'options');
   assertOptionalString(optionsOrContext?.name, 'options.name');
   const name = optionsOrContext?.name ?? (fn.name || 'anonymous');
   return function background(this: unknown, ...args: unknown[]): void {

@@ -8,6 +8,7 @@ import {
   assertDuration,
   assertInteger,
   assertKnownKeys,
+  optionNames,
   assertOptionalBoolean,
   assertOptionalFunction,
   assertOptionalSignal,
@@ -18,7 +19,7 @@ import { trackBackgroundWork } from './background.js';
 import { collectAll, collectSettled, collectUnordered, type SettledResult } from './run-all.js';
 import { assertIterable } from './task-pool.js';
 import { OrderedStream } from './ordered-stream.js';
-import { normalizeRunOptions, type NormalizedRunOptions, type RunForm } from './run-options.js';
+import { normalizeRunOptions, type NormalizedRunOptions, type RunAllOptions, type RunForm } from './run-options.js';
 import { runSignalOf, type TaskContext } from './task-context.js';
 import { normalizeModuleUrl } from './thread-modules.js';
 import { checkedTransferList } from './transfer.js';
@@ -39,7 +40,24 @@ import {
 } from './thread-pool-options.js';
 import { type TaskGroup, WorkerPool } from './worker-pool.js';
 
-const RUN_KEYS = ['transfer', 'chunkSize', 'ordered'] as const;
+const POOL_OPTIONS = optionNames<ThreadPoolOptions>({
+  maxThreads: true,
+  minThreads: true,
+  idleTimeoutMs: true,
+  exportName: true,
+  env: true,
+  resourceLimits: true,
+  name: true,
+  chunkSize: true,
+  cancelGraceMs: true,
+});
+
+/** What a pool's runs take beyond runAllMultithreaded's options. */
+const RUN_KEYS = optionNames<Omit<ThreadRunOptions<unknown>, keyof RunAllOptions>>({
+  transfer: true,
+  chunkSize: true,
+  ordered: true,
+});
 
 /**
  * A pool of worker threads for CPU-bound work (decoding and re-encoding records, compressing,
@@ -96,21 +114,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   constructor(taskModuleUrl: string | URL, options?: ThreadPoolOptions) {
     const moduleUrl = normalizeModuleUrl(taskModuleUrl);
     assertOptionsObject(options, 'options');
-    assertKnownKeys(
-      options,
-      [
-        'maxThreads',
-        'minThreads',
-        'idleTimeoutMs',
-        'exportName',
-        'env',
-        'resourceLimits',
-        'name',
-        'chunkSize',
-        'cancelGraceMs',
-      ],
-      'options',
-    );
+    assertKnownKeys(options, POOL_OPTIONS, 'options');
     const {
       maxThreads = availableParallelism(),
       minThreads = 0,
@@ -251,7 +255,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   run(param: ThreadTaskParam<Task>, options?: ThreadTaskOptions): Promise<ThreadTaskResult<Task>> {
     try {
       assertOptionsObject(options, 'options');
-      assertKnownKeys(options, ['signal', 'transfer'], 'options');
+      assertKnownKeys(options, optionNames<ThreadTaskOptions>({ signal: true, transfer: true }), 'options');
       assertOptionalSignal(options?.signal, 'options.signal');
       const transfer = checkedTransferList(options?.transfer);
       this.#assertOpen();
@@ -279,7 +283,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
    */
   startNewThread(param: ThreadTaskParam<Task>, options?: ThreadBackgroundOptions): void {
     assertOptionsObject(options, 'options');
-    assertKnownKeys(options, ['transfer'], 'options');
+    assertKnownKeys(options, optionNames<ThreadBackgroundOptions>({ transfer: true }), 'options');
     const transfer = checkedTransferList(options?.transfer);
     this.#assertOpen();
     trackBackgroundWork(
@@ -309,7 +313,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     if (this.#closing === undefined) {
       try {
         assertOptionsObject(options, 'options');
-        assertKnownKeys(options, ['timeoutMs'], 'options');
+        assertKnownKeys(options, optionNames<ThreadCloseOptions>({ timeoutMs: true }), 'options');
         if (options?.timeoutMs !== undefined) assertDuration(options.timeoutMs, 'options.timeoutMs', 0);
       } catch (error) {
         return Promise.reject(error);

@@ -72,6 +72,16 @@ export function assertDuration(value: unknown, name: string, min: number): asser
 }
 
 /** Throws a TypeError naming the first key of `options` that is not in `known` (a misspelt option, say). */
+/**
+ * The option names of an options type, listed once as the keys of an object literal typed
+ * against it: the compiler refuses a name the type lacks and one left out, so the names checked
+ * at run time (`assertKnownKeys`) cannot drift from the declared options. Order is kept: it is
+ * the order errors list them in.
+ */
+export function optionNames<T extends object>(names: { readonly [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.keys(names);
+}
+
 export function assertKnownKeys(options: object | undefined, known: readonly string[], name: string): void {
   if (options === undefined) return;
   for (const key of Object.keys(options)) {
