@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { constants as osConstants } from 'node:os';
 import { exitCodeOf, signalGate } from './signals.js';
-import { describeValue, stackOf } from '../utils/errors.js';
+import { describeValue, stackOf, type PopotoErrorCode } from '../utils/errors.js';
 import { DEFAULT_CONCURRENCY } from './concurrency.js';
 import { isThenable } from './task-policy.js';
 import {
@@ -61,6 +61,8 @@ interface QueuedTask {
  */
 export class BackgroundQueueFullError extends RangeError {
   override readonly name = 'BackgroundQueueFullError';
+  /** Stable code (the README's error table). A RangeError: the call asked for more than the bound allows. */
+  readonly code: PopotoErrorCode = 'ERR_POPOTO_BACKGROUND_QUEUE_FULL';
   /** Tasks pending when the call was refused. */
   readonly pending: number;
   /** The limit in force (see `configureBackgroundTasks`). */

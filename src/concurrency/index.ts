@@ -13,7 +13,12 @@ import { startNewThread } from './start-new-thread.js';
 
 export { DEFAULT_CONCURRENCY } from './concurrency.js';
 export type { TaskContext } from './task-context.js';
-export { TaskError, TimeoutError } from '../utils/errors.js';
+export { PopotoError, TaskError, TaskTimeoutError, type PopotoErrorCode } from '../utils/errors.js';
+/**
+ * @deprecated Renamed `TaskTimeoutError` (the platform has a `TimeoutError` of its own): the same
+ * class under its old name, kept until a future major version.
+ */
+export { TaskTimeoutError as TimeoutError } from '../utils/errors.js';
 export type { Progress, RetryOptions, RunAllOptions, StreamAllOptions } from './run-options.js';
 export {
   BackgroundQueueFullError,

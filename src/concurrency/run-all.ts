@@ -28,7 +28,7 @@ import type { IndexedResult } from './unordered-stream.js';
  * - `stopOnError` (default true) rejects with the first error as thrown and starts nothing new;
  *   false runs everything and rejects with an `AggregateError` of `TaskError`s (each with `index`
  *   and `cause`), sorted by index.
- * - `signal`, `timeoutMs` (per attempt, `TimeoutError`), `retries`, `onProgress`: see `RunAllOptions`.
+ * - `signal`, `timeoutMs` (per attempt, `TaskTimeoutError`), `retries`, `onProgress`: see `RunAllOptions`.
  *
  * Tasks already running when the run rejects are not awaited; their signals fire and their
  * outcomes are ignored. `runAllSettled` gives every outcome instead of rejecting.

@@ -47,7 +47,7 @@ export interface RunAllOptions {
    * false: every task runs; failures are collected into an `AggregateError` of `TaskError`s, each with its `index`.
    */
   stopOnError?: boolean;
-  /** Per attempt: a task still pending after this many ms fails with a `TimeoutError` naming its index. */
+  /** Per attempt: a task still pending after this many ms fails with a `TaskTimeoutError` naming its index. */
   timeoutMs?: number;
   /** Retries for failed tasks: a count, or a full `RetryOptions` policy. */
   retries?: number | RetryOptions;

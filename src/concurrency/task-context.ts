@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
  * What a task function receives as its third argument: `fn(param, index, task)`.
  *
  * `signal` fires when the work is no longer wanted: the run's `signal` aborted (reason: that
- * signal's reason), this attempt's `timeoutMs` passed (reason: the `TimeoutError`), or the run
+ * signal's reason), this attempt's `timeoutMs` passed (reason: the `TaskTimeoutError`), or the run
  * was abandoned (a `stopOnError` failure, a stream closed by its reader; reason: a
  * `DOMException` named `AbortError` saying why). It never fires for a task that has settled.
  * Pass it on to whatever the task waits for (`fetch`, `setTimeout` from `timers/promises`, a

@@ -1,4 +1,4 @@
-import { TimeoutError } from '../utils/errors.js';
+import { TaskTimeoutError } from '../utils/errors.js';
 import { stoppableDelay } from './delay.js';
 import type { RetryPolicy } from './run-options.js';
 import { TaskAttempt, type Cancellable, type RunScope, type TaskContext } from './task-context.js';
@@ -69,7 +69,7 @@ function runAttempt<P, R>(
         return;
       }
       timer = setTimeout(() => {
-        const error = new TimeoutError(index, timeoutMs);
+        const error = new TaskTimeoutError(index, timeoutMs);
         task.abort(error);
         reject(error);
       }, timeoutMs);

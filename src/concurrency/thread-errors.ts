@@ -3,7 +3,7 @@
 // its `code` and other properties gone. So the worker sends an explicit record instead (name,
 // message, stack, own properties, cause, AggregateError's errors) and the main thread rebuilds
 // a real Error from it.
-import { describeValue, messageOf } from '../utils/errors.js';
+import { describeValue, messageOf, PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 import { describeUncloneable } from './cloneable.js';
 
 const MARK = '__popotoThreadError';
@@ -13,8 +13,9 @@ const MARK = '__popotoThreadError';
  * `process.exit()`, or something in the worker threw outside any task's promise (an uncaught
  * exception, in a timer say). The thread has been replaced; the other tasks go on.
  */
-export class ThreadCrashError extends Error {
-  override readonly name = 'ThreadCrashError';
+export class ThreadCrashError extends PopotoError {
+  override readonly name: string = 'ThreadCrashError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_THREAD_CRASHED';
   /** The thread's exit code when it exited; undefined when it died of an uncaught exception (see `cause`). */
   readonly exitCode: number | undefined;
 

@@ -1,8 +1,10 @@
-import { describeValue } from '../utils/errors.js';
+import { describeValue, PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 
 /** A value does not fit its field. Names the model, the field and the value. */
 export class ModelValidationError extends TypeError {
   override readonly name = 'ModelValidationError';
+  /** Stable code (the README's error table). A value that does not fit is an argument error: a TypeError. */
+  readonly code: PopotoErrorCode = 'ERR_POPOTO_MODEL_VALIDATION';
 
   constructor(
     readonly model: string,
@@ -17,6 +19,8 @@ export class ModelValidationError extends TypeError {
 /** A Redis transaction of a model operation failed; `errors` are the replies that failed. */
 export class ModelWriteError extends AggregateError {
   override readonly name = 'ModelWriteError';
+  /** Stable code (the README's error table). */
+  readonly code: PopotoErrorCode = 'ERR_POPOTO_MODEL_WRITE';
 }
 
 /**
@@ -24,10 +28,9 @@ export class ModelWriteError extends AggregateError {
  * uniqueness (a second record with a value already taken is saved beside the first when another
  * key field differs). `keys` are the records found; read them with `query.filter`.
  */
-export class MultipleRecordsError extends Error {
-  override readonly name = 'MultipleRecordsError';
-  /** Stable code, for telling this error apart without reading its message. */
-  readonly code = 'ERR_POPOTO_MULTIPLE_RECORDS';
+export class MultipleRecordsError extends PopotoError {
+  override readonly name: string = 'MultipleRecordsError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_MULTIPLE_RECORDS';
 
   constructor(
     operation: string,

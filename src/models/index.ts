@@ -41,5 +41,6 @@ export type {
   UniqueKeyValues,
 } from './types.js';
 export { ModelValidationError, ModelWriteError, MultipleRecordsError } from './errors.js';
+export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { escapeKeyPart, unescapeKeyPart } from './keys.js';
 export { parsePythonDatetime as datetimeFromIso } from './datetime.js';

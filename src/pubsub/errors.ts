@@ -1,3 +1,5 @@
+import { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
+
 /**
  * A `for await` reader of a Subscriber fell behind: `bufferSize` messages were already waiting
  * for it when another arrived. Redis pushes messages whether or not they are read (pub/sub has
@@ -5,8 +7,9 @@
  * the messages buffered so far, then this error is thrown from the loop. Messages from the
  * overflow on were not kept for that reader; `onMessage` handlers and other readers still get them.
  */
-export class SubscriberOverflowError extends Error {
-  override readonly name = 'SubscriberOverflowError';
+export class SubscriberOverflowError extends PopotoError {
+  override readonly name: string = 'SubscriberOverflowError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_SUBSCRIBER_OVERFLOW';
   /** How many messages may wait for one reader (the Subscriber's `bufferSize`). */
   readonly bufferSize: number;
 

@@ -14,4 +14,5 @@ export {
   type UndecodableMessage,
 } from './subscriber.js';
 export { SubscriberOverflowError } from './errors.js';
+export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export type { PubSubEncoding } from './payload.js';

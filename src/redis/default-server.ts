@@ -1,3 +1,4 @@
+import { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 import { findOnPath, startEmbeddedRedis, type EmbeddedRedis } from './embedded-server.js';
 import { redisAnswers } from './probe.js';
 import { parseRedisUrl } from './url.js';
@@ -12,8 +13,9 @@ export interface ResolvedRedis {
 }
 
 /** Raised when no Redis can be found or started; the message names both fixes. */
-export class NoRedisError extends Error {
-  override readonly name = 'NoRedisError';
+export class NoRedisError extends PopotoError {
+  override readonly name: string = 'NoRedisError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_NO_REDIS';
 }
 
 /** Options of `resolveDefaultRedis`. */

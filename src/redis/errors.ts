@@ -1,8 +1,9 @@
-import { TaskError } from '../utils/errors.js';
+import { PopotoError, TaskError, type PopotoErrorCode } from '../utils/errors.js';
 
 /** Connecting to Redis failed. The message names the target with its password redacted. */
-export class RedisConnectionError extends Error {
+export class RedisConnectionError extends PopotoError {
   override readonly name: string = 'RedisConnectionError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_CONNECTION';
 }
 
 /**
@@ -14,6 +15,7 @@ export class RedisConnectionError extends Error {
  */
 export class RedisUnavailableError extends RedisConnectionError {
   override readonly name: string = 'RedisUnavailableError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_UNAVAILABLE';
   /** The bound that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
 
@@ -24,8 +26,9 @@ export class RedisUnavailableError extends RedisConnectionError {
 }
 
 /** The connection was closed with `disconnect()` (or the given client has ended). */
-export class RedisClosedError extends Error {
-  override readonly name = 'RedisClosedError';
+export class RedisClosedError extends PopotoError {
+  override readonly name: string = 'RedisClosedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_CLOSED';
 
   constructor(
     message = 'the Redis connection is closed (disconnect() was called); call connect() to open it again',
@@ -47,6 +50,8 @@ export class RedisClosedError extends Error {
  */
 export class BulkOperationError<R = unknown> extends AggregateError {
   override readonly name = 'BulkOperationError';
+  /** Stable code (the README's error table). */
+  readonly code: PopotoErrorCode = 'ERR_POPOTO_BULK_FAILED';
   /** Input positions that were not confirmed, ascending. */
   readonly failedIndexes: number[];
   /**

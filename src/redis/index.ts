@@ -17,6 +17,7 @@ export { DEFAULT_TIMEOUT_MS } from './availability.js';
 export { keySlot } from './key-slot.js';
 export { BulkOperationError, RedisClosedError, RedisConnectionError, RedisUnavailableError } from './errors.js';
 export { NoRedisError } from './default-server.js';
+export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { DEFAULT_BATCH_SIZE, type BulkOptions } from './batches.js';
 export { getMany } from './get-many.js';
 export { setMany, type SetManyOptions } from './set-many.js';

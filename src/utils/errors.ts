@@ -1,12 +1,28 @@
 import { inspect } from 'node:util';
 import { redactForDisplay } from './redact.js';
 
+/** The stable code of an error popoto-ts throws on purpose (the README lists every one). */
+export type PopotoErrorCode = `ERR_POPOTO_${string}`;
+
+/**
+ * The base of every error popoto-ts throws on purpose that is not an argument error (those stay
+ * `TypeError` and `RangeError`). Tell errors apart by `instanceof` or by `code`, which is stable
+ * across versions, never by the message.
+ */
+export class PopotoError extends Error {
+  override readonly name: string = 'PopotoError';
+  /** Stable code, `ERR_POPOTO_...`: see the README's error table. */
+  readonly code: PopotoErrorCode = 'ERR_POPOTO_ERROR';
+}
+
 /**
  * A task ran longer than its `timeoutMs`. Carries the input index of the task, so a failure
- * in a bulk run can be traced back to the item that caused it.
+ * in a bulk run can be traced back to the item that caused it. (Named apart from the platform's
+ * `TimeoutError`, the DOMException `AbortSignal.timeout()` aborts with.)
  */
-export class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
+export class TaskTimeoutError extends PopotoError {
+  override readonly name: string = 'TaskTimeoutError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_TASK_TIMEOUT';
   /** Input index of the task that timed out. */
   readonly index: number;
   /** The limit that was exceeded, in milliseconds. */
@@ -25,8 +41,9 @@ export class TimeoutError extends Error {
  * (A wrapper rather than a property written onto the original error, because a task may
  * throw a frozen object or a primitive, and because we do not mutate callers' errors.)
  */
-export class TaskError extends Error {
-  override readonly name = 'TaskError';
+export class TaskError extends PopotoError {
+  override readonly name: string = 'TaskError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_TASK_FAILED';
   /** Input index of the failed task. */
   readonly index: number;
 

@@ -1,7 +1,7 @@
 // test tier: unit
 // runAllSettled: the form that loses no result — every success and every failure, by index.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { runAllSettled, TimeoutError, type SettledResult } from '../../src/concurrency/index.js';
+import { runAllSettled, TaskTimeoutError, type SettledResult } from '../../src/concurrency/index.js';
 import { sleep } from '../helpers/async.js';
 
 describe('runAllSettled', () => {
@@ -43,7 +43,7 @@ describe('runAllSettled', () => {
     );
     expect(outcomes[0]).toEqual({ status: 'fulfilled', index: 0, value: 0 });
     expect(outcomes[1]).toMatchObject({ status: 'rejected', index: 1 });
-    expect(outcomes[1]!.status === 'rejected' && outcomes[1]!.reason).toBeInstanceOf(TimeoutError);
+    expect(outcomes[1]!.status === 'rejected' && outcomes[1]!.reason).toBeInstanceOf(TaskTimeoutError);
     expect(outcomes[2]).toEqual({ status: 'fulfilled', index: 2, value: 2 });
     expect(tries.get(1)).toBe(2);
   });

@@ -4,7 +4,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   DEFAULT_CONCURRENCY,
   TaskError,
-  TimeoutError,
+  TaskTimeoutError,
   run_all_multithreaded,
   runAllMultithreaded,
   type Progress,
@@ -214,7 +214,7 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
       await expect(
         runAllMultithreaded((n: number) => n, syncInput.numbers, { signal: AbortSignal.timeout(20) }),
       ).rejects.toMatchObject({
-        name: 'TimeoutError',
+        name: 'TimeoutError', // the platform's: AbortSignal.timeout's DOMException
       });
     } finally {
       clearTimeout(timer);
@@ -453,7 +453,7 @@ describe('runAllMultithreaded: signal', () => {
 });
 
 describe('runAllMultithreaded: timeoutMs', () => {
-  it('fails a slow task with a TimeoutError naming its index', async () => {
+  it('fails a slow task with a TaskTimeoutError naming its index', async () => {
     const error = await runAllMultithreaded(
       async (ms: number) => {
         await sleep(ms);
@@ -462,8 +462,8 @@ describe('runAllMultithreaded: timeoutMs', () => {
       [1, 200, 1],
       { timeoutMs: 40 },
     ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ name: 'TimeoutError', index: 1, timeoutMs: 40 });
+    expect(error).toBeInstanceOf(TaskTimeoutError);
+    expect(error).toMatchObject({ name: 'TaskTimeoutError', index: 1, timeoutMs: 40 });
     expect((error as Error).message).toBe('task 1 timed out after 40 ms');
   });
 
@@ -476,7 +476,7 @@ describe('runAllMultithreaded: timeoutMs', () => {
       [1, 300, 2, 300],
       { timeoutMs: 50, stopOnError: false },
     ).catch((e: unknown) => e)) as AggregateError;
-    expect(error.errors.map((e: TaskError) => [e.index, (e.cause as TimeoutError).index])).toEqual([
+    expect(error.errors.map((e: TaskError) => [e.index, (e.cause as TaskTimeoutError).index])).toEqual([
       [1, 1],
       [3, 3],
     ]);

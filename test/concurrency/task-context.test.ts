@@ -7,7 +7,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   runAllMultithreaded,
   streamAllMultithreaded,
-  TimeoutError,
+  TaskTimeoutError,
   type TaskContext,
 } from '../../src/concurrency/index.js';
 import { RunScope, runSignalOf, TaskAttempt } from '../../src/concurrency/task-context.js';
@@ -98,7 +98,7 @@ describe('task context', () => {
     expect(ended).toBe(5);
   });
 
-  it("fires an attempt's signal with its TimeoutError when the attempt times out", async () => {
+  it("fires an attempt's signal with its TaskTimeoutError when the attempt times out", async () => {
     let timedOut: AbortSignal | undefined;
     const error = await runAllMultithreaded(
       async (_: number, _index, task) => {
@@ -108,7 +108,7 @@ describe('task context', () => {
       [7],
       { timeoutMs: 20 },
     ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(TaskTimeoutError);
     expect(timedOut!.aborted).toBe(true);
     expect(timedOut!.reason).toBe(error);
   });

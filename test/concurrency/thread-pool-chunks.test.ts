@@ -13,7 +13,7 @@ import {
   TaskError,
   ThreadCrashError,
   ThreadPool,
-  TimeoutError,
+  TaskTimeoutError,
 } from '../../src/concurrency/index.js';
 import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
@@ -305,9 +305,9 @@ describe('ThreadPool: timeouts per task inside a chunk', () => {
       { timeoutMs: 3000 },
     );
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', ...range(4).map(() => 'fulfilled')]);
-    expect((outcomes[1] as { reason: unknown }).reason).toBeInstanceOf(TimeoutError);
+    expect((outcomes[1] as { reason: unknown }).reason).toBeInstanceOf(TaskTimeoutError);
     expect((outcomes[1] as { reason: unknown }).reason).toMatchObject({ index: 1, timeoutMs: 3000 });
-    // The task saw its signal fire with the TimeoutError, stopped, and kept its thread.
+    // The task saw its signal fire with the TaskTimeoutError, stopped, and kept its thread.
     expect(await eventually(() => Atomics.load(state, 2) === 1)).toBe(true);
     expect((await threadsNow(pool)).every((id) => before.has(id))).toBe(true);
   });
@@ -321,7 +321,7 @@ describe('ThreadPool: timeouts per task inside a chunk', () => {
       { timeoutMs: 3000 },
     );
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', ...range(4).map(() => 'fulfilled')]);
-    expect((outcomes[1] as { reason: unknown }).reason).toBeInstanceOf(TimeoutError);
+    expect((outcomes[1] as { reason: unknown }).reason).toBeInstanceOf(TaskTimeoutError);
     expect(await counterStops(state)).toBe(true);
     expect(await pool.runAll(squares(4))).toEqual([0, 1, 4, 9]);
   });

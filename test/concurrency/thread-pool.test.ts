@@ -13,7 +13,7 @@ import {
   ThreadCrashError,
   runAllMultithreaded,
   ThreadPool,
-  TimeoutError,
+  TaskTimeoutError,
   type SettledResult,
 } from '../../src/concurrency/index.js';
 import * as publicRoot from '../../src/index.js';
@@ -185,7 +185,7 @@ describe('ThreadPool: cancellation reaches running tasks', () => {
   it('a timeout interrupts a task that never yields', async () => {
     const state = sharedState();
     const error = await pool.runAll([{ op: 'count-forever', state }], { timeoutMs: 50 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(TaskTimeoutError);
     expect(error).toMatchObject({ index: 0, timeoutMs: 50 });
     expect(await counterStops(state)).toBe(true);
   });

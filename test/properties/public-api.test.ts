@@ -175,7 +175,7 @@ describe('every public export', () => {
   const notCalled = [
     'DEFAULT_BATCH_SIZE', 'DEFAULT_CONCURRENCY', 'DEFAULT_TIMEOUT_MS', 'BulkOperationError', 'ModelValidationError',
     'ModelWriteError', 'NoRedisError', 'RedisClosedError', 'RedisConnectionError', 'RedisUnavailableError',
-    'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'BackgroundQueueFullError', 'ThreadCrashError',
+    'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'TaskTimeoutError', 'PopotoError', 'BackgroundQueueFullError', 'ThreadCrashError',
     'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'DEFAULT_CANCEL_GRACE_MS', 'CHUNK_TARGET_MS', 'MAX_CHUNK_SIZE',
     'MultipleRecordsError',
   ]; // prettier-ignore
