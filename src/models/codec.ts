@@ -33,6 +33,20 @@ export function packWrapped(type: string, encodable: unknown): Buffer {
   return packr.pack(wrapped(type, encodable));
 }
 
+/** Popoto's wrapper around a list of any values (a tuple's, a set's items), each encoded as `encodeValue` encodes it. */
+export function encodeWrapped(type: string, items: readonly unknown[]): Buffer {
+  return packr.pack(wrapped(type, items.map(toEncodable)));
+}
+
+/** Popoto's tuple wrapper around numbers written as Python floats (float64) and nils: a GeoField's coordinates. */
+export function packFloatTuple(items: readonly (number | null)[]): Buffer {
+  // The wrapper with a nil encodable, whose last byte (that nil) becomes the array.
+  const head = packr.pack(wrapped('tuple', null));
+  const parts = [head.subarray(0, head.length - 1), Buffer.from([0x90 | items.length])];
+  for (const item of items) parts.push(item === null ? NIL : encodeFloat64(item));
+  return Buffer.concat(parts);
+}
+
 function wrapped(type: string, encodable: unknown): Record<string, unknown> {
   return { [`__${type}__`]: true, as_encodable: encodable };
 }
@@ -125,6 +139,11 @@ export function fromEncodable(value: unknown): unknown {
         return parsePythonDate(String(encodable));
       case '__time__':
         return String(encodable);
+      case '__dataframe__':
+        // Popoto's DataFrameField: a pandas DataFrame as JSON, which popoto-ts does not read.
+        throw new TypeError(
+          "a value popoto-ts reads: this is a pandas DataFrame (Popoto's DataFrameField), which popoto-ts does not support",
+        );
       case '__tuple__':
       case '__set__':
         return Array.isArray(encodable) ? encodable.map(fromEncodable) : encodable;

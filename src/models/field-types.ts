@@ -3,7 +3,17 @@
 // `SortedField`, validation, saves, reads and filters all read this table, and the TypeScript
 // type of the field's values (`FieldTypes`) is inferred from the entry, so the compiler checks
 // that its functions agree on one value type.
-import { encodeFloat64, encodeInt, encodeValue, fromEncodable, isInt64, packPlain, packWrapped } from './codec.js';
+import {
+  encodeFloat64,
+  encodeInt,
+  encodeValue,
+  encodeWrapped,
+  fromEncodable,
+  isInt64,
+  packFloatTuple,
+  packPlain,
+  packWrapped,
+} from './codec.js';
 import { pythonDateStr, pythonDatetimeStr, pythonDecimalStr, pythonFloatStr } from './python-str.js';
 import {
   isPythonDate,
@@ -23,6 +33,12 @@ export interface SortedIndex<T> {
   boundScore(bound: unknown): number | undefined;
   /** What a filter bound must be, for error messages: `'a number'`. */
   readonly boundExpected: string;
+  /**
+   * The value a SortedField of this type holds once saved, when Popoto converts it before
+   * saving (its `format_value_pre_save`: a Decimal SortedField holds `float(value)`, so its
+   * stored text is Python's `str()` of that float); absent when the value is kept as given.
+   */
+  readonly stored?: (value: T) => T;
 }
 
 /**
@@ -47,9 +63,15 @@ export interface FieldTypeDefinition<T> {
   /**
    * The value from its stored form as MessagePack decoded it (never nil; Popoto's wrapper
    * maps still wrapped). Throws an Error whose message says what was expected when the stored
-   * value cannot be one of this type's values exactly (it is never rounded or converted).
+   * value cannot be one of this type's values exactly (it is never rounded or converted). Null
+   * for the stored form of null that is not nil (`encodeNull`).
    */
-  decode(stored: unknown): T;
+  decode(stored: unknown): T | null;
+  /**
+   * What Popoto stores for null when it is not MessagePack nil (a GeoField stores the tuple
+   * `(None, None)`); `decode` gives null back for it.
+   */
+  readonly encodeNull?: Buffer;
   /** Present when the type can be a SortedField: its score and filter bounds. */
   readonly index?: SortedIndex<T>;
   /** Present when the type can be a key field (`KeyField({ type })`): its key part, as Popoto writes it. */
@@ -85,6 +107,17 @@ const INTEGER = /^-?\d+$/;
 /** A date's and a datetime's key part: Python's `str()` of them. */
 const PYTHON_DATE_STR = /^\d{4}-\d{2}-\d{2}$/;
 const PYTHON_DATETIME_STR = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{6})?$/;
+
+/** Popoto's stored text of a `datetime.time`: `strftime('%H:%M:%S.%f')`. */
+const TIME = /^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}$/;
+
+/** Python's `float()` of a decimal string: correctly rounded, `inf`/`nan` included. */
+function decimalFloat(value: string): number {
+  const special = /^([+-]?)(inf|infinity|s?nan\d*)$/i.exec(value);
+  if (special === null) return Number(value);
+  if (special[2]!.toLowerCase().startsWith('inf')) return special[1] === '-' ? -Infinity : Infinity;
+  return NaN;
+}
 
 /** A decimal string as Python's `Decimal()` accepts it. */
 const DECIMAL = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|s?nan\d*)$/i;
@@ -206,7 +239,20 @@ export const FIELD_TYPES = {
       const text = unwrap(stored, '__Decimal__') ?? stored;
       return typeof text === 'string' ? text : fail('a Popoto Decimal');
     },
-    sortKey: Number,
+    sortKey: decimalFloat,
+    // A Decimal SortedField is scored by float(value), and Popoto saves float(value) itself: its
+    // wrapper then holds Python's str() of the float ('100.0' for Decimal('100')).
+    index: {
+      score: decimalFloat,
+      boundScore: (bound) =>
+        typeof bound === 'number' && !Number.isNaN(bound)
+          ? bound
+          : typeof bound === 'string' && DECIMAL.test(bound) && !Number.isNaN(decimalFloat(bound))
+            ? decimalFloat(bound)
+            : undefined,
+      boundExpected: 'a decimal string or a number',
+      stored: (value) => pythonFloatStr(decimalFloat(value)),
+    },
     // The key part is Python's str() of the Decimal ('1E+2' for '1e2'); the hash keeps the text as given.
     key: { str: (value) => pythonDecimalStr(value)!, parse: (text) => text },
   }),
@@ -230,7 +276,104 @@ export const FIELD_TYPES = {
       return isPlainObject(decoded) ? decoded : fail('a dict');
     },
   }),
+  /** Python `bytes`, as a Uint8Array (a Buffer when read); stored as MessagePack bin, as Python's msgpack writes bytes. */
+  bytes: fieldType<Uint8Array>()({
+    expected: 'a Uint8Array or Buffer',
+    fits: (value): value is Uint8Array => value instanceof Uint8Array,
+    encode: (value) => packPlain(value),
+    decode: (stored) => (stored instanceof Uint8Array ? stored : fail('bytes')),
+  }),
+  /**
+   * Python `datetime.time`, as its text `HH:MM:SS.ffffff` (microseconds always written, as
+   * Popoto's `strftime('%H:%M:%S.%f')` stores it); stored as `{"__time__": true, "as_encodable": …}`.
+   */
+  time: fieldType<string>()({
+    expected: "a time string 'HH:MM:SS.ffffff' (hours 00-23, six fraction digits)",
+    fits: (value): value is string => typeof value === 'string' && TIME.test(value),
+    encode: (value) => packWrapped('time', value),
+    decode: (stored) => {
+      const text = unwrap(stored, '__time__');
+      return typeof text === 'string' && TIME.test(text) ? text : fail('a Popoto time');
+    },
+  }),
+  /**
+   * Python `set`, as a JS Set; stored as `{"__set__": true, "as_encodable": [items]}`, the items
+   * in the Set's order (Python writes its own iteration order; neither side reads order back).
+   */
+  set: fieldType<Set<unknown>>()({
+    expected: 'a Set',
+    fits: (value): value is Set<unknown> => value instanceof Set,
+    encode: (value) => encodeWrapped('set', [...value]),
+    decode: (stored) => {
+      const items = unwrap(stored, '__set__');
+      return Array.isArray(items) ? new Set(items.map(fromEncodable)) : fail('a Popoto set');
+    },
+  }),
+  /** Python `tuple`, as an array; stored as `{"__tuple__": true, "as_encodable": [items]}`. */
+  tuple: fieldType<unknown[]>()({
+    expected: 'an array',
+    fits: (value): value is unknown[] => Array.isArray(value),
+    encode: (value) => encodeWrapped('tuple', value),
+    decode: (stored) => {
+      const items = unwrap(stored, '__tuple__');
+      return Array.isArray(items) ? items.map(fromEncodable) : fail('a Popoto tuple');
+    },
+  }),
+  /**
+   * A GeoField's point (Popoto's `GeoField.Coordinates`): stored as Popoto's tuple wrapper
+   * `[latitude, longitude]`, both float64; null is stored as Popoto stores it, `(None, None)`.
+   * Not a `Field` type: declared with `GeoField()`.
+   */
+  geo: fieldType<GeoPoint>()({
+    expected:
+      'an object { latitude, longitude } with latitude from -85.05112878 to 85.05112878 and longitude from -180 ' +
+      'to 180 (the range Redis GEOADD takes)',
+    fits: isGeoPoint,
+    encode: (value) => packFloatTuple([value.latitude, value.longitude]),
+    encodeNull: packFloatTuple([null, null]),
+    decode: (stored) => {
+      const items = unwrap(stored, '__tuple__');
+      if (!Array.isArray(items) || items.length !== 2) return fail('a Popoto GeoField tuple (latitude, longitude)');
+      const [latitude, longitude] = items as unknown[];
+      if (latitude === null && longitude === null) return null;
+      return typeof latitude === 'number' && typeof longitude === 'number'
+        ? { latitude, longitude }
+        : fail('a Popoto GeoField tuple of two numbers');
+    },
+  }),
+  /**
+   * A Relationship's stored form: the related record's key, as a MessagePack string (Popoto's
+   * `packb(value.db_key.redis_key)`). Not a `Field` type: declared with `Relationship()`, whose
+   * value is the related instance (the model turns it into its key to store it).
+   */
+  relationship: fieldType<string>()({
+    expected: 'a related record key',
+    fits: (value): value is string => typeof value === 'string',
+    encode: (value) => packPlain(value),
+    decode: (stored) => (typeof stored === 'string' ? stored : fail('a related record key (a string)')),
+  }),
 };
+
+/** A point of a GeoField. */
+export interface GeoPoint {
+  latitude: number;
+  longitude: number;
+}
+
+/** Redis GEOADD's latitude limit (its Web Mercator range). */
+const MAX_LATITUDE = 85.05112878;
+
+function isGeoPoint(value: unknown): value is GeoPoint {
+  if (value === null || typeof value !== 'object') return false;
+  const { latitude, longitude } = value as Record<string, unknown>;
+  return (
+    Object.keys(value).length === 2 &&
+    typeof latitude === 'number' &&
+    typeof longitude === 'number' &&
+    Math.abs(latitude) <= MAX_LATITUDE &&
+    Math.abs(longitude) <= 180
+  );
+}
 
 /** Name of a field value type. */
 export type FieldType = keyof typeof FIELD_TYPES;
@@ -251,11 +394,19 @@ function typeNamesWith<P extends keyof FieldTypeDefinition<unknown>>(property: P
   return FIELD_TYPE_NAMES.filter((type) => definitionOf(type)[property] !== undefined) as TypesWith<P>[];
 }
 
+/** The types a `Field` can declare: not those of the dedicated factories (`GeoField`, `Relationship`). */
+export type PlainFieldType = Exclude<FieldType, 'geo' | 'relationship'>;
+
 /** The types a SortedField can have: those whose entry has an `index`. */
 export type SortableType = TypesWith<'index'>;
 
 /** Every field type name, in the table's order. */
 export const FIELD_TYPE_NAMES = Object.keys(FIELD_TYPES) as FieldType[];
+
+/** The type names `Field` takes, in the table's order. */
+export const PLAIN_FIELD_TYPE_NAMES = FIELD_TYPE_NAMES.filter(
+  (type): type is PlainFieldType => type !== 'geo' && type !== 'relationship',
+);
 
 /** The types whose length is limited (`maxLength`): those whose entry has a `defaultMaxLength`. */
 export type LengthLimitedType = TypesWith<'defaultMaxLength'>;

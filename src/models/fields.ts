@@ -2,22 +2,24 @@ import { describeValue } from '../utils/errors.js';
 import { assertInteger, assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
 import {
   definitionOf,
-  FIELD_TYPE_NAMES,
+  PLAIN_FIELD_TYPE_NAMES,
   KEYABLE_TYPE_NAMES,
   SORTABLE_TYPE_NAMES,
   type FieldType,
   type FieldTypes,
   type KeyableType,
   type LengthLimitedType,
+  type PlainFieldType,
   type SortableType,
 } from './field-types.js';
 
 /**
  * What a field is for: a part of the key (`key`, `uniquekey`, `sortedkey`: Popoto's KeyField,
  * UniqueKeyField and SortedKeyField, each with its own index; `autokey`: generated, no index),
- * a plain value (`field`), or a value indexed for ranges (`sorted`).
+ * a plain value (`field`), a value indexed for ranges (`sorted`), a point indexed for radius
+ * searches (`geo`), or a reference to a record of another model (`relationship`).
  */
-export type FieldKind = 'key' | 'uniquekey' | 'sortedkey' | 'autokey' | 'field' | 'sorted';
+export type FieldKind = 'key' | 'uniquekey' | 'sortedkey' | 'autokey' | 'field' | 'sorted' | 'geo' | 'relationship';
 
 /** The kinds of field that are a part of the record key. */
 export const KEY_KINDS: ReadonlySet<FieldKind> = new Set(['key', 'uniquekey', 'sortedkey', 'autokey']);
@@ -49,6 +51,12 @@ export interface FieldSpec<
   readonly default?: FieldDefault<T>;
   /** For string values: the most characters (Unicode code points, as Python counts) a value may have. */
   readonly maxLength?: number;
+  /** A datetime set on save (Popoto's DatetimeField): `'always'` (`auto_now`) or when null (`auto_now_add`). */
+  readonly autoNow?: 'always' | 'add';
+  /** A SortedField's partition fields (Popoto's `sort_by`): one sorted set per combination of their values. */
+  readonly sortBy?: readonly string[];
+  /** A Relationship's related model class. */
+  readonly model?: object;
 }
 
 /** Any field specification. */
@@ -62,19 +70,22 @@ type OptionsFor<T extends FieldType> = {
   type: T;
   null?: boolean;
   default?: FieldDefault<T>;
-} & (T extends LengthLimitedType ? { maxLength?: number } : { maxLength?: never });
+} & (T extends LengthLimitedType ? { maxLength?: number } : { maxLength?: never }) &
+  (T extends 'datetime' ? { autoNow?: boolean; autoNowAdd?: boolean } : { autoNow?: never; autoNowAdd?: never });
 
 /**
  * Options of `Field`: the value type (default 'string'), whether null is allowed, a default,
- * and for strings `maxLength` (default 1024, Popoto's `max_length`).
+ * for strings `maxLength` (default 1024, Popoto's `max_length`), and for datetimes `autoNow`
+ * (set to now on every save, Popoto's `auto_now`) or `autoNowAdd` (set to now on a save while
+ * null, so on the first: Popoto's `auto_now_add`).
  */
 export type FieldOptions =
-  | { [T in FieldType]: OptionsFor<T> }[FieldType]
+  | { [T in PlainFieldType]: OptionsFor<T> }[PlainFieldType]
   | { type?: undefined; null?: boolean; default?: FieldDefault<'string'>; maxLength?: number };
 
 type TypeOf<O> = O extends { type: infer T extends FieldType } ? T : 'string';
 type NullOf<O> = O extends { null: true } ? true : false;
-type DefaultOf<O> = O extends { default: unknown } ? true : false;
+type DefaultOf<O> = O extends { default: unknown } | { autoNow: true } | { autoNowAdd: true } ? true : false;
 
 interface CheckedOptions {
   type: FieldType;
@@ -239,29 +250,126 @@ export function AutoKeyField(options?: AutoKeyFieldOptions): FieldSpec<'string',
 export function Field<const O extends FieldOptions = { type: 'string' }>(
   options?: O,
 ): FieldSpec<TypeOf<O>, 'field', NullOf<O>, DefaultOf<O>> {
-  const checked = checkOptions('Field', options, FIELD_TYPE_NAMES, ['type', 'null', 'default', 'maxLength']);
-  return { kind: 'field', ...checked } as FieldSpec<TypeOf<O>, 'field', NullOf<O>, DefaultOf<O>>;
+  const checked = checkOptions('Field', options, PLAIN_FIELD_TYPE_NAMES, [
+    'type',
+    'null',
+    'default',
+    'maxLength',
+    'autoNow',
+    'autoNowAdd',
+  ]);
+  const { autoNow, autoNowAdd } = (options ?? {}) as { autoNow?: unknown; autoNowAdd?: unknown };
+  assertOptionalBoolean(autoNow, 'Field autoNow');
+  assertOptionalBoolean(autoNowAdd, 'Field autoNowAdd');
+  if (!autoNow && !autoNowAdd) return { kind: 'field', ...checked } as never;
+  if (checked.type !== 'datetime') {
+    throw new TypeError(
+      `Field ${autoNow ? 'autoNow' : 'autoNowAdd'} applies to datetime fields only (Popoto's DatetimeField), not ${describeValue(checked.type)}`,
+    );
+  }
+  // Popoto's format_value_pre_save checks auto_now_add first: with both, a null value gets now either way.
+  return { kind: 'field', ...checked, hasDefault: true, autoNow: autoNow ? 'always' : 'add' } as never;
 }
 
-/** Options of `SortedField`: a sortable type (default 'float'), null, default. */
+/**
+ * Options of `SortedField`: a sortable type (default 'float'), null, default, and `sortBy`: the
+ * field (or fields) whose values partition the index (Popoto's `sort_by`).
+ */
 export type SortedFieldOptions =
-  | { [T in SortableType]: { type: T; null?: boolean; default?: FieldDefault<T> } }[SortableType]
-  | { type?: undefined; null?: boolean; default?: FieldDefault<'float'> };
+  | {
+      [T in SortableType]: { type: T; null?: boolean; default?: FieldDefault<T>; sortBy?: string | readonly string[] };
+    }[SortableType]
+  | { type?: undefined; null?: boolean; default?: FieldDefault<'float'>; sortBy?: string | readonly string[] };
 
 /**
  * A value kept in a sorted index (Popoto's `SortedField`), so `query.filter` can select
  * ranges: `age__gte: 18`. `type`: 'float' (default), 'int', 'datetime' (scored by its Unix
- * timestamp) or 'date' (scored by its ordinal day, as Python's `date.toordinal()`).
+ * timestamp), 'date' (scored by its ordinal day, as Python's `date.toordinal()`) or 'decimal'
+ * (scored by its float; as Popoto saves `float(value)`, the stored text becomes Python's
+ * `str()` of that float: `'100.0'` for `'100'`, and the instance holds it after a save).
  * `null: true` allows null, which takes the record out of the index (Popoto itself refuses
  * null SortedFields).
+ *
+ * `sortBy: 'team'` (or `['team', 'tier']`) keeps one sorted set per value of those fields,
+ * `$SortF:<Model>:<field>:<team>[:<tier>]`, as Popoto's `sort_by`: a range filter must then name
+ * them by equality (`filter({ team: 'red', score__gte: 3 })`), else it is a TypeError naming
+ * the one left out; a save that changes one moves the record to its new partition.
  */
 export function SortedField<const O extends SortedFieldOptions = { type: 'float' }>(
   options?: O,
-): FieldSpec<O extends { type: infer T extends SortableType } ? T : 'float', 'sorted', NullOf<O>, DefaultOf<O>> {
-  const checked = checkOptions('SortedField', options, SORTED_FIELD_TYPES, ['type', 'null', 'default']);
-  return { kind: 'sorted', ...checked } as never;
+): FieldSpec<O extends { type: infer T extends SortableType } ? T : 'float', 'sorted', NullOf<O>, DefaultOf<O>> &
+  SortByOf<O> {
+  const checked = checkOptions('SortedField', options, SORTED_FIELD_TYPES, ['type', 'null', 'default', 'sortBy']);
+  const sortBy = (options as { sortBy?: unknown } | undefined)?.sortBy;
+  if (sortBy === undefined) return { kind: 'sorted', ...checked } as never;
+  const names = typeof sortBy === 'string' ? [sortBy] : sortBy;
+  if (!Array.isArray(names) || names.length === 0 || !names.every((name) => typeof name === 'string')) {
+    throw new TypeError(`SortedField sortBy must be a field name or an array of them, got ${describeValue(sortBy)}`);
+  }
+  return { kind: 'sorted', ...checked, sortBy: [...(names)] } as never;
 }
 
-/** The TypeScript type of a field's value. */
+/** The partition fields a SortedField's options name, in its type (filters take them by equality). */
+type SortByOf<O> = O extends { sortBy: infer S }
+  ? { readonly sortBy: readonly (S extends readonly (infer E extends string)[] ? E : S & string)[] }
+  : unknown;
+
+/** Options of `GeoField`: whether null is allowed (default false). */
+export type GeoFieldOptions = { null?: boolean };
+
+/**
+ * A point kept in a geo index (Popoto's `GeoField`): the value is `{ latitude, longitude }`,
+ * stored as Popoto's tuple wrapper and GEOADDed to `$GeoF:<Model>:<field>`; null (when
+ * `null: true`) is stored as Popoto's `(None, None)` and takes the record out of the index.
+ * `filter({ loc: { latitude, longitude }, loc_radius: 5, loc_radius_unit: 'km' })` finds the
+ * records within the radius (Popoto's parameters: radius default 1, unit 'm', 'km', 'ft' or 'mi').
+ */
+export function GeoField<const O extends GeoFieldOptions = { null: false }>(
+  options?: O,
+): FieldSpec<'geo', 'geo', NullOf<O>, false> {
+  const checked = checkOptions('GeoField', { ...options, type: 'geo' }, ['geo'], ['type', 'null']);
+  return { kind: 'geo', ...checked, hasDefault: false } as never;
+}
+
+/** Options of `Relationship`: the related model class, and whether null is allowed (default false). */
+export type RelationshipOptions<M> = { model: M; null?: boolean };
+
+/** A Relationship's declaration: its related model class is in `model`. */
+export type RelationshipSpec<M, N extends boolean> = FieldSpec<'relationship', 'relationship', N, false> & {
+  readonly model: M;
+};
+
+/**
+ * A reference to a record of another model (Popoto's `Relationship`): the value is an instance
+ * of `model`; the hash holds its record key, and the record is indexed in
+ * `$RelationshipF:<Model>:<field>:<related key>`, so `filter({ owner })` finds the records of
+ * an owner. Reads load the related records, batched (a bounded number of round trips for any
+ * number of records). When the related record is deleted, the reference stays (as in Popoto):
+ * it reads as null, or, unless declared `null: true`, as a ModelValidationError naming the record.
+ */
+export function Relationship<const M extends abstract new (...args: never) => unknown, const N extends boolean = false>(
+  options: RelationshipOptions<M> & { null?: N },
+): RelationshipSpec<M, N> {
+  assertOptionsObject(options, 'Relationship options');
+  if (options === undefined) throw new TypeError('Relationship needs options: { model: <the related model class> }');
+  const { model } = options as { model?: unknown };
+  if (typeof model !== 'function') {
+    throw new TypeError(`Relationship model must be a model class (from defineModel), got ${describeValue(model)}`);
+  }
+  const checked = checkOptions(
+    'Relationship',
+    { ...options, type: 'relationship' },
+    ['relationship'],
+    ['type', 'null', 'model'],
+  );
+  delete checked.maxLength;
+  return { kind: 'relationship', ...checked, hasDefault: false, model } as never;
+}
+
+/** The TypeScript type of a field's value (a Relationship's: an instance of its model). */
 export type ValueOf<S> =
-  S extends FieldSpec<infer T, FieldKind, infer N, boolean> ? FieldTypes[T] | (N extends true ? null : never) : never;
+  S extends RelationshipSpec<abstract new (...args: never) => infer I, infer N>
+    ? I | (N extends true ? null : never)
+    : S extends FieldSpec<infer T, FieldKind, infer N, boolean>
+      ? FieldTypes[T] | (N extends true ? null : never)
+      : never;

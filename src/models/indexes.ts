@@ -15,15 +15,24 @@ import { KeyLayout } from './keys.js';
  * read it (through `fieldIndexes` and `RecordIndexes`). A new indexed field kind is a row here
  * (a geo index is a zset: GEOADD's score is a geohash, and ZREM removes it). An index named by a
  * value that is not a key part (a `sort_by` partition, a Relationship's related key) takes that
- * value from the record at save, and from its stored hash for deletes and cleaning: those
- * indexes' keys then come from the values beside `ofKeyParts`'s key parts.
+ * name from the record's values at save, and from its stored hash for deletes and moves: those
+ * indexes' keys then come from the names beside `ofKeyParts`'s key parts.
  */
-const INDEX_OF_KIND: { readonly [K in FieldKind]?: { readonly prefix: string; readonly structure: 'set' | 'zset' } } = {
+const INDEX_OF_KIND: { readonly [K in FieldKind]?: { readonly prefix: string; readonly structure: IndexStructure } } = {
   key: { prefix: '$KeyF', structure: 'set' },
   uniquekey: { prefix: '$UniqueKeyF', structure: 'set' },
   sortedkey: { prefix: '$SortedKeyF', structure: 'zset' },
   sorted: { prefix: '$SortF', structure: 'zset' },
+  geo: { prefix: '$GeoF', structure: 'geo' },
+  relationship: { prefix: '$RelationshipF', structure: 'related' },
 };
+
+/**
+ * How an index holds a record: `set` (SADD, named by a key part), `zset` (ZADD by score),
+ * `geo` (GEOADD: a zset scored by geohash), `related` (SADD into the set named by the related
+ * record's key; a record relating to none is in no set, as Popoto leaves it).
+ */
+export type IndexStructure = 'set' | 'zset' | 'geo' | 'related';
 
 /** Python's `str(None)`: what Popoto writes for a null key field, in the record key and its index set. */
 export const NONE_KEY_PART = 'None';
@@ -31,9 +40,15 @@ export const NONE_KEY_PART = 'None';
 /** An index one field keeps. */
 export interface FieldIndex {
   readonly field: string;
-  /** Popoto's name of the index (`$KeyF`, `$UniqueKeyF`, `$SortedKeyF`, `$SortF`). */
+  /** Popoto's name of the index (`$KeyF`, `$UniqueKeyF`, `$SortedKeyF`, `$SortF`, `$GeoF`, `$RelationshipF`). */
   readonly prefix: string;
-  readonly structure: 'set' | 'zset';
+  readonly structure: IndexStructure;
+  /**
+   * Whether the index's key is named by values that are not key parts (a SortedField's `sortBy`
+   * partition, a Relationship's related key): the record's keys then take those names
+   * (`RecordIndexes.ofKeyParts`' `names`), in `namedIndexes` order.
+   */
+  readonly named: boolean;
   /** The field's position in the record key, for an index of a key field (its set is named by that key part). */
   readonly keyPosition: number | undefined;
   /** The field's type table entry (a zset scores values with its `index`). */
@@ -46,7 +61,10 @@ export interface IndexedFields {
   readonly name: string;
   /** The fields that form the key, in key order. */
   readonly keyFields: readonly string[];
-  /** The set indexes, then the zset indexes, in the order the record script takes them. */
+  /**
+   * The key-part sets, then the valued indexes (zset, geo, related: each given a value by the
+   * record script), in the order the record script takes them.
+   */
   readonly setIndexes: readonly FieldIndex[];
   readonly sortedIndexes: readonly FieldIndex[];
 }
@@ -63,11 +81,12 @@ export function fieldIndexes(
     const index = INDEX_OF_KIND[spec.kind];
     if (index === undefined) return [];
     const position = keyFields.indexOf(field);
-    return [{ field, ...index, keyPosition: position === -1 ? undefined : position, definition }];
+    const named = index.structure === 'related' || (spec.sortBy?.length ?? 0) > 0;
+    return [{ field, ...index, named, keyPosition: position === -1 ? undefined : position, definition }];
   });
   const setIndexes = all.filter((index) => index.structure === 'set');
   setIndexes.sort((a, b) => a.keyPosition! - b.keyPosition!);
-  return { setIndexes, sortedIndexes: all.filter((index) => index.structure === 'zset') };
+  return { setIndexes, sortedIndexes: all.filter((index) => index.structure !== 'set') };
 }
 
 /**
@@ -104,20 +123,24 @@ export class RecordIndexes {
 
   /**
    * The keys of the record whose key parts (Python's `str()` of each key field value, `None`
-   * for null, unescaped, in key order) are `keyParts`.
+   * for null, unescaped, in key order) are `keyParts`, and whose named indexes (see
+   * `FieldIndex.named`) have the names `names` (escaped, in their order; `ModelMeta.indexNames`).
    */
-  ofKeyParts(keyParts: readonly string[]): RecordKeys {
+  ofKeyParts(keyParts: readonly string[], names: readonly string[] = []): RecordKeys {
     const key = this.layout.instanceKey(keyParts);
     const keys = [key, this.layout.classSet];
     for (const index of this.meta.setIndexes) keys.push(this.set(index, keyParts[index.keyPosition!]!));
-    for (const set of this.sortedSets) keys.push(set);
+    let named = 0;
+    this.meta.sortedIndexes.forEach((index, i) => {
+      keys.push(index.named ? `${this.sortedSets[i]!}:${names[named++]!}` : this.sortedSets[i]!);
+    });
     return { key, keys };
   }
 
   /** The keys of the record stored at `key`, or undefined when `key` is not one of this model's record keys. */
-  ofKey(key: string): RecordKeys | undefined {
+  ofKey(key: string, names: readonly string[] = []): RecordKeys | undefined {
     const parts = this.layout.keyParts(key, this.meta.keyFields.length);
-    return parts === undefined ? undefined : this.ofKeyParts(parts);
+    return parts === undefined ? undefined : this.ofKeyParts(parts, names);
   }
 
   /** A set index's key for one value (its key part, unescaped): `$KeyF:<Model>:<field>:<part>`. */
@@ -125,8 +148,12 @@ export class RecordIndexes {
     return this.layout.fieldIndex(index.prefix, index.field, [part]);
   }
 
-  /** A zset index's key: `$SortF:<Model>:<field>`. */
-  zset(index: FieldIndex): string {
-    return this.layout.fieldIndex(index.prefix, index.field, []);
+  /**
+   * A valued index's key: `$SortF:<Model>:<field>`, then for a named one its name (escaped):
+   * `$SortF:<Model>:<field>:<team>`, `$RelationshipF:<Model>:<field>:<related key>`.
+   */
+  zset(index: FieldIndex, name?: string): string {
+    const base = this.layout.fieldIndex(index.prefix, index.field, []);
+    return name === undefined ? base : `${base}:${name}`;
   }
 }

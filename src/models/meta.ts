@@ -6,9 +6,31 @@ import { AutoKeyField, KEY_KINDS, type AnyFieldSpec, type FieldMap } from './fie
 import { fieldIndexes, NONE_KEY_PART, RecordIndexes, type FieldIndex } from './indexes.js';
 import type { KeyLayout } from './keys.js';
 import { NIL } from './codec.js';
+import { escapeKeyPart } from './keys.js';
+
+/** Where a model class keeps its ModelMeta. */
+export const META = Symbol('popoto-ts.model');
+
+/** The metadata of a model class or instance. */
+export function metaOf(target: object): ModelMeta {
+  const owner = (typeof target === 'function' ? target : target.constructor) as { [META]?: ModelMeta };
+  const meta = owner[META];
+  if (meta === undefined) throw new TypeError('not a popoto-ts model');
+  return meta;
+}
 
 /** Names a field cannot have: the instance's methods, and the options of `query.filter`. */
-const RESERVED = new Set(['save', 'delete', 'toJSON', 'constructor', '__proto__', 'prototype', 'limit', 'order_by']);
+const RESERVED = new Set([
+  'save',
+  'delete',
+  'toJSON',
+  'constructor',
+  '__proto__',
+  'prototype',
+  'limit',
+  'order_by',
+  'values',
+]);
 
 /** Orders strings by Unicode code point, as Python's `sorted()` orders field names. */
 function byCodePoint(a: string, b: string): number {
@@ -51,6 +73,12 @@ export class ModelMeta {
   readonly sortedIndexes: readonly FieldIndex[];
   /** The index of each indexed field, by name. */
   readonly indexByField: ReadonlyMap<string, FieldIndex>;
+  /** The valued indexes named by values (partitions, relationships), in `sortedIndexes` order. */
+  readonly namedIndexes: readonly FieldIndex[];
+  /** The fields whose values name `namedIndexes`: a record's stored ones are read before it is moved or deleted. */
+  readonly namingFields: readonly string[];
+  /** The Relationship fields. */
+  readonly relationshipFields: readonly string[];
   private readonly indexesByMode = new Map<boolean, RecordIndexes>();
 
   constructor(
@@ -90,6 +118,44 @@ export class ModelMeta {
     this.setIndexes = setIndexes;
     this.sortedIndexes = sortedIndexes;
     this.indexByField = new Map([...setIndexes, ...sortedIndexes].map((index) => [index.field, index]));
+    this.namedIndexes = sortedIndexes.filter((index) => index.named);
+    this.relationshipFields = this.entries.filter(([, spec]) => spec.kind === 'relationship').map(([f]) => f);
+    for (const [field, spec] of this.entries) {
+      for (const by of spec.sortBy ?? []) checkPartitionField(name, field, by, this.fields[by]);
+    }
+    this.namingFields = [...new Set(this.namedIndexes.flatMap(({ field }) => this.fields[field]!.sortBy ?? [field]))];
+  }
+
+  /**
+   * The names of a record's `namedIndexes` (escaped, in order), from its values: a partition's
+   * is Python's `str()` of each `sortBy` value (`None` for null), escaped and joined by ':'; a
+   * relationship's is the related record's key (`None` for none), as Popoto names them.
+   * `values` hold a Relationship as its instance (to save) or its stored key (read back).
+   */
+  indexNames(values: Readonly<Record<string, unknown>>, client: RedisClient): string[] {
+    return this.namedIndexes.map(({ field }) => {
+      const spec = this.fields[field]!;
+      if (spec.sortBy === undefined) return this.relatedKey(field, values[field], client) ?? NONE_KEY_PART;
+      return spec.sortBy.map((by) => escapeKeyPart(this.partStr(by, values[by]))).join(':');
+    });
+  }
+
+  /** Python's `str()` of a partition field's value, as Popoto names a partition (`None` for null). */
+  partStr(field: string, value: unknown): string {
+    return value === null || value === undefined
+      ? NONE_KEY_PART
+      : definitionOf(this.fields[field]!.type as FieldType).key!.str(value);
+  }
+
+  /**
+   * The key of a Relationship's related record: of the instance given (as its model's key
+   * layout for `client` builds it), or the stored key itself; undefined for none.
+   */
+  relatedKey(field: string, value: unknown, client: RedisClient): string | undefined {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === 'string') return value;
+    const related = metaOf(value);
+    return related.indexes(client).layout.instanceKey(related.keyParts(value as Record<string, unknown>));
   }
 
   /** The client to use: the model's own, or the shared connection (opened on first use). */
@@ -120,14 +186,22 @@ export class ModelMeta {
     return indexes;
   }
 
-  /** Appends an instance's HSET arguments to `args`: every declared field, null ones as nil, as Popoto writes them. */
-  appendFields(values: Record<string, unknown>, args: unknown[]): void {
+  /**
+   * Appends an instance's HSET arguments to `args`: every declared field, null ones as nil (or
+   * as their type's null, a GeoField's `(None, None)`), a Relationship as its related key, as
+   * Popoto writes them.
+   */
+  appendFields(values: Record<string, unknown>, args: unknown[], client: RedisClient): void {
     const { entries, definitions } = this;
     for (let i = 0; i < entries.length; i++) {
-      const field = entries[i]![0];
-      const value = values[field];
+      const [field, spec] = entries[i]!;
+      let value = values[field];
+      if (spec.kind === 'relationship') value = this.relatedKey(field, value, client);
       try {
-        args.push(field, value === null || value === undefined ? NIL : definitions[i]!.encode(value));
+        args.push(
+          field,
+          value === null || value === undefined ? (definitions[i]!.encodeNull ?? NIL) : definitions[i]!.encode(value),
+        );
       } catch (error) {
         // A nested value MessagePack cannot hold (a bigint beyond 64 bits, say).
         throw new ModelValidationError(this.name, field, value, `storable: ${messageOf(error)}`);
@@ -135,11 +209,21 @@ export class ModelMeta {
     }
   }
 
-  /** Appends the scores of an instance's zset indexes to `args`, in `sortedIndexes` order ('' for null: out of the index). */
+  /**
+   * Appends the values of an instance's valued indexes to `args`, in `sortedIndexes` order, as
+   * the record script takes them: a score, `g<longitude> <latitude>` for a point, `s` for a
+   * related record, '' for null (out of the index).
+   */
   appendScores(values: Record<string, unknown>, args: unknown[]): void {
-    for (const { field, definition } of this.sortedIndexes) {
+    for (const { field, definition, structure } of this.sortedIndexes) {
       const value = values[field];
-      args.push(value === null || value === undefined ? '' : definition.index!.score(value));
+      if (value === null || value === undefined) args.push('');
+      else if (structure === 'zset') args.push(definition.index!.score(value));
+      else if (structure === 'related') args.push('s');
+      else {
+        const { latitude, longitude } = value as { latitude: number; longitude: number };
+        args.push(`g${longitude} ${latitude}`);
+      }
     }
   }
 
@@ -184,13 +268,59 @@ export class ModelMeta {
     try {
       for (; i < entries.length; i++) {
         const value = stored[i];
-        if (value !== null && value !== undefined) target[entries[i]![0]] = definitions[i]!.decode(value);
-        else if (nullable[i]) target[entries[i]![0]] = null;
-        else throw new TypeError('non-null (declare the field { null: true } to read records holding None)');
+        const decoded = value === null || value === undefined ? null : definitions[i]!.decode(value);
+        if (decoded !== null || nullable[i]) target[entries[i]![0]] = decoded;
+        else throw new TypeError(NOT_NULL);
       }
     } catch (error) {
-      throw new ModelValidationError(this.name, entries[i]![0], stored[i], `${messageOf(error)} (record ${key})`);
+      throw this.undecodable(entries[i]![0], stored[i], error, key);
     }
+  }
+
+  /**
+   * One field's value from its stored form, by the rules of `decodeInto` (projections read
+   * single fields with it: one decoder for records and projections alike).
+   */
+  decodeField(field: string, stored: unknown, key: string): unknown {
+    const i = this.fieldNames.indexOf(field);
+    try {
+      const decoded = stored === null || stored === undefined ? null : this.definitions[i]!.decode(stored);
+      if (decoded === null && !this.nullable[i]) throw new TypeError(NOT_NULL);
+      return decoded;
+    } catch (error) {
+      throw this.undecodable(field, stored, error, key);
+    }
+  }
+
+  private undecodable(field: string, stored: unknown, error: unknown, key: string): ModelValidationError {
+    const why = isDataFrame(stored)
+      ? "a value popoto-ts reads: it holds a pandas DataFrame (Popoto's DataFrameField), which popoto-ts does not support"
+      : messageOf(error);
+    return new ModelValidationError(this.name, field, stored, `${why} (record ${key})`);
+  }
+}
+
+/** Why a null value is refused in a field not declared nullable. */
+const NOT_NULL = 'non-null (declare the field { null: true } to read records holding None)';
+
+/** Whether a stored value is Popoto's DataFrameField wrapper (a pandas DataFrame as JSON). */
+function isDataFrame(stored: unknown): boolean {
+  return stored !== null && typeof stored === 'object' && (stored as Record<string, unknown>).__dataframe__ === true;
+}
+
+/**
+ * Throws a TypeError unless `by`, a partition field of the SortedField `field`, is a field whose
+ * values Popoto can name a partition with: Python's `str()` of them (a key-able type).
+ */
+function checkPartitionField(model: string, field: string, by: string, spec: AnyFieldSpec | undefined): void {
+  if (spec === undefined || by === field) {
+    throw new TypeError(`${model}.${field} sortBy names ${JSON.stringify(by)}, which is not another field of ${model}`);
+  }
+  if (definitionOf(spec.type as FieldType).key === undefined || spec.kind === 'relationship' || spec.kind === 'geo') {
+    throw new TypeError(
+      `${model}.${field} sortBy: ${model}.${by} is a ${spec.type} field; a partition is named by Python's str() of ` +
+        'a string, int, bigint, float, boolean, date, datetime or decimal value',
+    );
   }
 }
 

@@ -6,13 +6,13 @@ import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
 import { ModelWriteError } from './errors.js';
 import type { FieldMap } from './fields.js';
-import { ModelMeta } from './meta.js';
+import { META, metaOf, ModelMeta } from './meta.js';
+import { readRecords } from './read-batcher.js';
 import { Query } from './query.js';
 import { RECORD_SCRIPT } from './record-script.js';
 import type { CreateValues, Instance, KeyValues, ModelFields, SaveOptions } from './types.js';
 import { checkedKeyParts, checkFieldValue, defaultOf, givenKeyParts } from './values.js';
 
-const META = Symbol('popoto-ts.model');
 const SAVED = Symbol('popoto-ts.saved');
 
 /** The methods every model instance has besides its fields. */
@@ -94,13 +94,7 @@ export interface ModelOptions {
   redis?: AnyRedisClient;
 }
 
-/** The metadata of a model class or instance. */
-export function metaOf(target: object): ModelMeta {
-  const owner = (typeof target === 'function' ? target : target.constructor) as { [META]?: ModelMeta };
-  const meta = owner[META];
-  if (meta === undefined) throw new TypeError('not a popoto-ts model');
-  return meta;
-}
+export { metaOf };
 
 /**
  * The Redis key an instance was last saved to or loaded from, so that a changed key field
@@ -135,6 +129,32 @@ function hydrator<I>(model: abstract new (...args: never) => I): (stored: readon
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const queries = new WeakMap<object, Query<any, any>>();
 
+/**
+ * The names of the partitioned and related indexes (`ModelMeta.indexNames`) of the records
+ * stored at `keys`, from their stored values (undefined for a record that does not exist).
+ */
+export async function storedIndexNames(
+  meta: ModelMeta,
+  client: RedisClient,
+  keys: readonly string[],
+  operation: string,
+): Promise<(string[] | undefined)[]> {
+  // The key fields too: a stored record always has them, so a record whose naming values are all
+  // null is told apart from no record.
+  const fields = [...new Set([...meta.namingFields, ...meta.keyFields])];
+  const stored = await readRecords(client, keys, fields, operation);
+  return stored.map((record) => {
+    if (record === null) return undefined;
+    const values: Record<string, unknown> = {};
+    meta.namingFields.forEach((field, i) => {
+      const raw = record[i];
+      const definition = meta.definitions[meta.fieldNames.indexOf(field)]!;
+      values[field] = raw === null || raw === undefined ? null : definition.decode(raw);
+    });
+    return meta.indexNames(values, client);
+  });
+}
+
 abstract class ModelBase {
   declare static [META]: ModelMeta;
 
@@ -166,6 +186,7 @@ abstract class ModelBase {
       return Promise.reject(error);
     }
     const write = (client: RedisClient): Promise<this> => {
+      if (meta.namingFields.length > 0) return this.saveNamed(meta, client, options?.expire);
       const { keys, args, key } = this.saveCommand(meta, client, options?.expire);
       return RECORD_SCRIPT.run(client, keys, args).then(
         () => {
@@ -181,6 +202,30 @@ abstract class ModelBase {
     return client instanceof Promise ? client.then(write) : write(client);
   }
 
+  /**
+   * The save of a model with partitioned or related indexes, whose keys are named by values:
+   * the names the stored record (at the previous key, or at the key it is saved to) has are
+   * read first, so that the save removes the record from the indexes it leaves, whichever side
+   * wrote it. One read, then the script.
+   */
+  private async saveNamed(meta: ModelMeta, client: RedisClient, expire: number | undefined): Promise<this> {
+    const values = this as unknown as Record<string, unknown>;
+    const indexes = meta.indexes(client);
+    const key = indexes.layout.instanceKey(meta.keyParts(values));
+    const previousKey = savedAt(this) ?? key;
+    const [oldNames] = await storedIndexNames(meta, client, [previousKey], `${meta.name}.save`);
+    const names = meta.indexNames(values, client);
+    const renamed = oldNames !== undefined && oldNames.some((name, i) => name !== names[i]);
+    const { keys, args } = this.saveCommand(meta, client, expire, names, renamed ? oldNames : undefined, previousKey);
+    try {
+      await RECORD_SCRIPT.run(client, keys, args);
+    } catch (error) {
+      throw new ModelWriteError([error], `${meta.name}.save failed: ${(error as Error).message}`);
+    }
+    (this as { [SAVED]?: string })[SAVED] = key;
+    return this;
+  }
+
   /** Checks the options and every field (generating auto keys); throws what save rejects with. */
   private validateForSave(options: SaveOptions | undefined): ModelMeta {
     if (options !== undefined) {
@@ -194,27 +239,42 @@ abstract class ModelBase {
     const { entries, definitions } = meta;
     for (let i = 0; i < entries.length; i++) {
       const [field, spec] = entries[i]!;
-      if (spec.kind === 'autokey' && (values[field] === null || values[field] === undefined)) {
-        values[field] = randomUUID().replace(/-/g, '');
-      }
+      const absent = values[field] === null || values[field] === undefined;
+      if (spec.kind === 'autokey' && absent) values[field] = randomUUID().replace(/-/g, '');
+      // Popoto's DatetimeField: auto_now on every save, auto_now_add while empty (its first save).
+      if (spec.autoNow === 'always' || (spec.autoNow === 'add' && absent)) values[field] = new Date();
       checkFieldValue(meta.name, field, spec, definitions[i]!, values[field]);
+    }
+    // Popoto's SortedField saves float(value) of a Decimal: the instance holds what is stored.
+    for (const { field, definition, structure } of meta.sortedIndexes) {
+      const stored = definition.index?.stored;
+      if (structure === 'zset' && stored !== undefined && values[field] !== null && values[field] !== undefined) {
+        values[field] = stored(values[field]);
+      }
     }
     return meta;
   }
 
   /** KEYS and ARGV of the record script's save (see record-script.ts for their layout). */
+  /**
+   * KEYS and ARGV of the record script's save (see record-script.ts for their layout). `names`
+   * name the record's partitioned and related indexes; `oldNames` are the names the stored
+   * record at `previousKey` has, when they differ (its entries there are removed).
+   */
   private saveCommand(
     meta: ModelMeta,
     client: RedisClient,
     expire: number | undefined,
+    names: readonly string[] = [],
+    oldNames?: readonly string[],
+    previousKey = savedAt(this),
   ): { keys: string[]; args: (string | number | Buffer)[]; key: string } {
     const values = this as unknown as Record<string, unknown>;
     const indexes = meta.indexes(client);
-    const { key, keys } = indexes.ofKeyParts(meta.keyParts(values));
-    const previousKey = savedAt(this);
-    const moving = previousKey !== undefined && previousKey !== key;
+    const { key, keys } = indexes.ofKeyParts(meta.keyParts(values), names);
+    const moving = previousKey !== undefined && (previousKey !== key || oldNames !== undefined);
     if (moving) {
-      const previous = indexes.ofKey(previousKey);
+      const previous = indexes.ofKey(previousKey, oldNames ?? names);
       if (previous === undefined) throw new Error(`${meta.name}: ${previousKey} is not a record key of this model`);
       // The old record and its index keys, without the class set (the same for both).
       keys.push(previousKey, ...previous.keys.slice(2));
@@ -225,7 +285,7 @@ abstract class ModelBase {
     else args.push('PX', Math.max(1, Math.round(expire * 1000)));
     args.push(moving ? previousKey : '');
     meta.appendScores(values, args);
-    meta.appendFields(values, args);
+    meta.appendFields(values, args, client);
     return { keys, args, key };
   }
 
@@ -240,7 +300,13 @@ abstract class ModelBase {
         : undefined;
     const client = await meta.client();
     const indexes = meta.indexes(client);
-    const record = keyParts === undefined ? indexes.ofKey(saved!) : indexes.ofKeyParts(keyParts);
+    const key = keyParts === undefined ? saved! : indexes.layout.instanceKey(keyParts);
+    // The partitioned and related indexes it is in are named by its stored values.
+    const names =
+      meta.namingFields.length === 0
+        ? []
+        : ((await storedIndexNames(meta, client, [key], `${meta.name}.delete`))[0] ?? meta.indexNames({}, client));
+    const record = indexes.ofKey(key, names);
     if (record === undefined) throw new Error(`${meta.name}: ${saved} is not a record key of this model`);
     let removed: unknown;
     try {

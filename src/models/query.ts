@@ -8,8 +8,11 @@ import type { FieldMap } from './fields.js';
 import type { ModelMeta } from './meta.js';
 import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
 import { RECORD_SCRIPT } from './record-script.js';
-import type { FilterParams, KeyValues, UniqueKeyValues } from './types.js';
-import { checkedKeyPart, givenKeyParts, isCompleteKey } from './values.js';
+import type { AllOptions, FieldName, FilterParams, KeyValues, Projection, UniqueKeyValues } from './types.js';
+import { checkedKeyPart, checkedKeyParts, givenKeyParts, isCompleteKey } from './values.js';
+import { metaOf } from './meta.js';
+import { escapeKeyPart } from './keys.js';
+import { loadRelated, type RelatedCache } from './relations.js';
 import { MultipleRecordsError } from './errors.js';
 import { NONE_KEY_PART, type RecordIndexes } from './indexes.js';
 
@@ -20,7 +23,27 @@ interface Plan {
   conditions: (() => Promise<string[]>)[];
   limit: number | undefined;
   orderBy: { field: string; descending: boolean } | undefined;
+  /** The fields of a projection (`values`): plain objects of those fields instead of instances. */
+  values: readonly string[] | undefined;
 }
+
+/** The options each read takes beside its conditions: anything else is a TypeError naming it. */
+const OPTIONS_OF = {
+  filter: ['limit', 'order_by', 'values'],
+  all: ['limit', 'order_by', 'values'],
+  keys: ['limit'],
+  count: ['limit'],
+  get: [],
+} as const;
+
+type QueryMethod = keyof typeof OPTIONS_OF;
+const ALL_OPTIONS: readonly string[] = OPTIONS_OF.filter;
+
+/** Redis GEOSEARCH's units, which are Popoto's `<field>_radius_unit` values. */
+const GEO_UNITS: readonly string[] = ['m', 'km', 'ft', 'mi'];
+
+/** A GeoField's filter parameters, as Popoto names them: `<field>`, `<field>_latitude`, `_longitude`, `_radius`, `_radius_unit`. */
+const GEO_SUFFIXES = ['_radius_unit', '_radius', '_latitude', '_longitude'] as const;
 
 /** A test of one key part (unescaped), for lookups that no index serves: read from the model's key set. */
 interface KeyPartTest {
@@ -72,8 +95,13 @@ export class Query<F extends FieldMap, I> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const read = (client: RedisClient): Promise<I | null> =>
-      this.batcherFor(client).read(meta.indexes(client).layout.instanceKey(parts));
+    const read = (client: RedisClient): Promise<I | null> => {
+      const key = meta.indexes(client).layout.instanceKey(parts);
+      const record = this.batcherFor(client).read(key);
+      return meta.relationshipFields.length === 0
+        ? record
+        : record.then(async (found) => (found === null ? null : (await this.withRelated(client, [found], [key]))[0]!));
+    };
     const client = meta.client();
     return client instanceof Promise ? client.then(read) : read(client);
   }
@@ -92,7 +120,16 @@ export class Query<F extends FieldMap, I> {
       layout.instanceKey(givenKeyParts(meta, kv, `${meta.name}.query.getMany[${i}]`)),
     );
     const records = await readRecords(client, keys, meta.fieldNames, `${meta.name}.query.getMany`);
-    return records.map((record, i) => this.build(record, keys[i]!));
+    const built = records.map((record, i) => this.build(record, keys[i]!));
+    if (meta.relationshipFields.length > 0) {
+      const found = built.flatMap((record, i) => (record === null ? [] : [i]));
+      await this.withRelated(
+        client,
+        found.map((i) => built[i]!),
+        found.map((i) => keys[i]!),
+      );
+    }
+    return built;
   }
 
   /**
@@ -104,30 +141,121 @@ export class Query<F extends FieldMap, I> {
    * returns records in score order, and `__in` in the order of its values. All the index reads
    * of one filter are sent at once (an `__in` of 1,000 values is one pipelined round trip).
    */
-  async filter(params: FilterParams<F>): Promise<I[]> {
+  filter<const K extends FieldName<F>>(params: FilterParams<F> & { values: readonly K[] }): Promise<Projection<F, K>[]>;
+  filter(params: FilterParams<F>): Promise<I[]>;
+  filter(params: FilterParams<F>): Promise<unknown[]> {
+    return this.read(params, 'filter');
+  }
+
+  /**
+   * Every record of the model; `options` as `filter`'s: `order_by`, `limit`, and `values` (plain
+   * objects of those fields). Any other option is a TypeError naming it.
+   */
+  all<const K extends FieldName<F>>(options: AllOptions<F> & { values: readonly K[] }): Promise<Projection<F, K>[]>;
+  all(options?: AllOptions<F>): Promise<I[]>;
+  all(options?: AllOptions<F>): Promise<unknown[]> {
+    return this.read(options ?? {}, 'all');
+  }
+
+  private async read(params: object, method: QueryMethod): Promise<unknown[]> {
     const client = await this.meta.client();
-    const plan = this.plan(params, client, `${this.meta.name}.query`);
-    const { records } = await this.fetch(client, await this.matchingKeys(plan));
+    const plan = this.plan(params, client, `${this.meta.name}.query`, method);
+    const keys = await this.matchingKeys(plan);
+    const records: unknown[] =
+      plan.values === undefined
+        ? (await this.fetch(client, keys)).records
+        : await this.project(client, keys, plan.values);
     const ordered =
       plan.orderBy === undefined ? records : sortBy(this.meta, records, plan.orderBy.field, plan.orderBy.descending);
     return plan.limit === undefined ? ordered : ordered.slice(0, plan.limit);
   }
 
-  /** Every record of the model. */
-  all(): Promise<I[]> {
-    return this.filter({});
-  }
-
   /** How many records match (all of them without parameters). Expired records are not counted. */
   async count(params?: FilterParams<F>): Promise<number> {
-    return (await this.keys(params)).length;
+    return (await this.matchingExisting(params, 'count')).length;
   }
 
   /** The Redis keys of the matching records that exist. */
   async keys(params?: FilterParams<F>): Promise<string[]> {
+    return this.matchingExisting(params, 'keys');
+  }
+
+  /**
+   * The records at `keys` (those that exist), built, into `cache` by key (null for none), with
+   * their own relations loaded: how a Relationship of another model loads this one's records.
+   * @internal
+   */
+  async readKeys(client: RedisClient, keys: readonly string[], cache: RelatedCache): Promise<void> {
+    const stored = await readRecords(client, keys, this.meta.fieldNames, `${this.meta.name}.query (related records)`);
+    const built: I[] = [];
+    const builtKeys: string[] = [];
+    stored.forEach((record, i) => {
+      const instance = this.build(record, keys[i]!);
+      cache.set(keys[i]!, instance as object | null);
+      if (instance !== null) {
+        built.push(instance);
+        builtKeys.push(keys[i]!);
+      }
+    });
+    if (this.meta.relationshipFields.length > 0) await this.withRelated(client, built, builtKeys, cache);
+  }
+
+  /** `records` (read from `keys`) with their Relationship fields' related instances loaded (see `loadRelated`). */
+  private async withRelated<R>(
+    client: RedisClient,
+    records: R[],
+    keys: readonly string[],
+    cache?: RelatedCache,
+  ): Promise<R[]> {
+    const objects = records as unknown as Record<string, unknown>[];
+    await loadRelated(client, this.meta, objects, (_, i) => keys[i]!, cache);
+    return records;
+  }
+
+  /**
+   * A projection (`values`) of the records at `keys` that exist: key fields from the key, as
+   * Popoto reads them, the others with one HMGET each (batched, with the key fields, which every
+   * stored record has: a record whose other values are all null is still found), decoded by the
+   * model's own decoder. Relationship fields hold their related instances.
+   */
+  private async project(client: RedisClient, keys: string[], values: readonly string[]): Promise<object[]> {
+    const meta = this.meta;
+    const { layout } = meta.indexes(client);
+    const stored = values.filter((field) => !meta.keyFields.includes(field));
+    const records = await readRecords(client, keys, [...stored, ...meta.keyFields], `${meta.name}.query`);
+    const objects: Record<string, unknown>[] = [];
+    const found: string[] = [];
+    const stale: string[] = [];
+    records.forEach((record, r) => {
+      const key = keys[r]!;
+      const parts = record === null ? undefined : layout.keyParts(key, meta.keyFields.length);
+      const keyValues = parts === undefined ? undefined : meta.keyValuesOf(parts);
+      if (keyValues === undefined) {
+        stale.push(key);
+        return;
+      }
+      const object: Record<string, unknown> = {};
+      for (const field of values) {
+        object[field] = meta.keyFields.includes(field)
+          ? keyValues[field]
+          : meta.decodeField(field, record![stored.indexOf(field)], key);
+      }
+      objects.push(object);
+      found.push(key);
+    });
+    this.cleanStale(
+      client,
+      stale.filter((key) => records[keys.indexOf(key)] === null),
+    );
+    if (values.some((field) => meta.relationshipFields.includes(field))) {
+      await loadRelated(client, meta, objects, (_, i) => found[i]!);
+    }
+    return objects;
+  }
+
+  private async matchingExisting(params: FilterParams<F> | undefined, method: 'keys' | 'count'): Promise<string[]> {
     const client = await this.meta.client();
-    const plan = this.plan(params ?? {}, client, `${this.meta.name}.query`);
-    if (plan.orderBy !== undefined) throw new TypeError(`${this.meta.name}.query.keys/count take no order_by`);
+    const plan = this.plan(params ?? {}, client, `${this.meta.name}.query`, method);
     const keys = await this.matchingKeys(plan);
     const existing = await existingKeys(client, keys);
     this.cleanStale(
@@ -155,7 +283,7 @@ export class Query<F extends FieldMap, I> {
       }
     }
     const client = await meta.client();
-    const plan = this.plan(given as FilterParams<F>, client, this.getCaller);
+    const plan = this.plan(given as FilterParams<F>, client, this.getCaller, 'get');
     const { records, keys } = await this.fetch(client, await this.matchingKeys(plan));
     if (records.length > 1) throw new MultipleRecordsError(this.getCaller, given, keys);
     return records[0] ?? null;
@@ -189,6 +317,7 @@ export class Query<F extends FieldMap, I> {
       }
     });
     this.cleanStale(client, stale);
+    if (this.meta.relationshipFields.length > 0) await this.withRelated(client, records, found);
     return { records, keys: found };
   }
 
@@ -204,11 +333,12 @@ export class Query<F extends FieldMap, I> {
    * parameter and the value) and turns them into Redis reads: one per index consulted, all
    * sent together, and at most one read of the model's key set for the lookups no index serves.
    */
-  private plan(params: FilterParams<F>, client: RedisClient, caller: string): Plan {
+  private plan(params: FilterParams<F>, client: RedisClient, caller: string, method: QueryMethod): Plan {
     const meta = this.meta;
     if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      throw new TypeError(`${caller}.filter needs an object of conditions, got ${describeValue(params)}`);
+      throw new TypeError(`${caller}.${method} needs an object of conditions, got ${describeValue(params)}`);
     }
+    const options: readonly string[] = OPTIONS_OF[method];
     const indexes = meta.indexes(client);
     const { layout } = indexes;
     /**
@@ -229,8 +359,37 @@ export class Query<F extends FieldMap, I> {
     const ranges = new Map<string, { min: string; max: string }>();
     let limit: number | undefined;
     let orderBy: Plan['orderBy'];
+    let values: Plan['values'];
+    /** Values given by equality, by field: a partitioned range takes its partition from them. */
+    const equal = new Map<string, unknown>();
+    /** Plain fields given by equality: each must name a partition of a range in this filter. */
+    const plainEqual: string[] = [];
+    const geo = new Map<string, GeoQuery>();
     for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
       if (value === undefined) continue;
+      if (ALL_OPTIONS.includes(name) && !options.includes(name)) {
+        throw new TypeError(
+          `${caller}.${method} takes no ${JSON.stringify(name)} option` +
+            (options.length > 0 ? ` (its options: ${options.join(', ')})` : ''),
+        );
+      }
+      if (method === 'all' && !options.includes(name)) {
+        throw new TypeError(
+          `${caller}.all has no option ${JSON.stringify(name)} (its options: ${options.join(', ')}); use filter for conditions`,
+        );
+      }
+      if (name === 'values') {
+        values = checkedProjection(meta, value, caller);
+        continue;
+      }
+      const geoParameter = geoParameterOf(meta, name);
+      if (geoParameter !== undefined) {
+        const [field, part] = geoParameter;
+        const query = geo.get(field) ?? {};
+        geo.set(field, query);
+        query[part] = value;
+        continue;
+      }
       if (name === 'limit') {
         assertInteger(value, `${caller} limit`, 0);
         limit = value;
@@ -253,7 +412,23 @@ export class Query<F extends FieldMap, I> {
       const position = meta.keyFields.indexOf(field);
       const index = meta.indexByField.get(field);
       const keyPart = (given: unknown): string => checkedKeyPart(meta, position, given, `${caller} ${name}:`);
-      if (position !== -1 && (op === 'eq' || op === 'in')) {
+      if (op === 'eq') equal.set(field, value);
+      if (op === 'eq' && index === undefined && position === -1) {
+        if (!meta.sortedIndexes.some((sorted) => meta.fields[sorted.field]!.sortBy?.includes(field))) {
+          throw unknownParameter(meta, name);
+        }
+        plainEqual.push(field);
+      } else if (op === 'eq' && index?.structure === 'related') {
+        const related = spec.model as abstract new (...args: never) => unknown;
+        if (!(value instanceof related)) {
+          throw new TypeError(
+            `${caller} ${name} must be an instance of ${metaOf(related).name} (Popoto's Relationship filter), got ${describeValue(value)}`,
+          );
+        }
+        checkedKeyParts(metaOf(related), value as Record<string, unknown>, `${caller} ${name}:`);
+        const set = indexes.zset(index, meta.relatedKey(field, value, client));
+        conditions.push(() => members(client, set));
+      } else if (position !== -1 && (op === 'eq' || op === 'in')) {
         if (op === 'in' && !Array.isArray(value)) {
           throw new TypeError(`${caller} ${name} must be an array of values, got ${describeValue(value)}`);
         }
@@ -312,6 +487,15 @@ export class Query<F extends FieldMap, I> {
         throw unknownParameter(meta, name);
       }
     }
+    for (const field of plainEqual) {
+      if (![...ranges.keys()].some((ranged) => meta.fields[ranged]!.sortBy?.includes(field))) {
+        throw new TypeError(
+          `${caller} ${field}: ${meta.name}.${field} is not indexed; it can be given only as the partition ` +
+            `(sortBy) of a SortedField range in the same filter`,
+        );
+      }
+    }
+    for (const [field, query] of geo) conditions.push(this.geoCondition(client, indexes, field, query, caller));
     const candidates = candidateKeys(meta.keyFields.length, allowed, partTests);
     if (candidates !== undefined) {
       // Every key field given by equality or __in: the record keys are known; one check of them
@@ -324,14 +508,83 @@ export class Query<F extends FieldMap, I> {
       if (tests.length > 0) conditions.push(() => this.keysWhere(client, indexes, tests));
     }
     // Sorted ranges first, so that their score order is the order of the result.
-    const rangeConditions = [...ranges].map(
-      ([field, { min, max }]) =>
-        () =>
-          client.zrangebyscore(indexes.zset(meta.indexByField.get(field)!), min, max),
-    );
+    const rangeConditions = [...ranges].map(([field, { min, max }]) => {
+      const zset = indexes.zset(meta.indexByField.get(field)!, this.partitionName(field, equal, caller));
+      return () => client.zrangebyscore(zset, min, max);
+    });
     const all = [...rangeConditions, ...conditions];
     if (all.length === 0) all.push(() => members(client, layout.classSet));
-    return { conditions: all, limit, orderBy };
+    if (values !== undefined && orderBy !== undefined && !values.includes(orderBy.field)) {
+      throw new TypeError(
+        `${caller} order_by ${JSON.stringify(orderBy.field)} must be one of the values (as in Popoto), got values ${describeValue(values)}`,
+      );
+    }
+    return { conditions: all, limit, orderBy, values };
+  }
+
+  /**
+   * The name of a SortedField's partition (`sortBy`) from the values the filter gives its
+   * partition fields by equality (undefined when it has none); a TypeError naming the partition
+   * field left out, never a read of the wrong (or no) sorted set.
+   */
+  private partitionName(field: string, equal: ReadonlyMap<string, unknown>, caller: string): string | undefined {
+    const meta = this.meta;
+    const sortBy = meta.fields[field]!.sortBy;
+    if (sortBy === undefined) return undefined;
+    return sortBy
+      .map((by) => {
+        if (!equal.has(by)) {
+          throw new TypeError(
+            `${caller}: ${meta.name}.${field} is partitioned by ${sortBy.join(', ')} (sortBy): a filter on it must ` +
+              `give ${by} by equality too, say { ${by}: <value>, ${field}__gte: <bound> }`,
+          );
+        }
+        const value = equal.get(by);
+        const spec = meta.fields[by]!;
+        const definition = meta.definitions[meta.fieldNames.indexOf(by)]!;
+        if (!(value === null ? spec.nullable : definition.fits(value))) {
+          throw new TypeError(
+            `${caller} ${by} must be ${definition.expected}${spec.nullable ? ' or null' : ''}, got ${describeValue(value)}`,
+          );
+        }
+        return escapeKeyPart(meta.partStr(by, value));
+      })
+      .join(':');
+  }
+
+  /**
+   * The records within a radius of a point of a GeoField (GEOSEARCH BYRADIUS, the query of
+   * Popoto's GEORADIUS): Popoto's parameters, the point as `<field>` or as `<field>_latitude`
+   * and `<field>_longitude`, `<field>_radius` (default 1) and `<field>_radius_unit` (default 'm').
+   */
+  private geoCondition(
+    client: RedisClient,
+    indexes: RecordIndexes,
+    field: string,
+    query: GeoQuery,
+    caller: string,
+  ): () => Promise<string[]> {
+    const definition = this.meta.definitions[this.meta.fieldNames.indexOf(field)]!;
+    const point = query.center ?? { latitude: query.latitude, longitude: query.longitude };
+    if (!definition.fits(point)) {
+      throw new TypeError(
+        `${caller} ${field} must be ${definition.expected} (the center of a radius search), got ${describeValue(query.center ?? point)}`,
+      );
+    }
+    const { latitude, longitude } = point as { latitude: number; longitude: number };
+    const radius = query.radius ?? 1;
+    if (typeof radius !== 'number' || !(radius >= 0) || !Number.isFinite(radius)) {
+      throw new TypeError(`${caller} ${field}_radius must be a finite number >= 0, got ${describeValue(radius)}`);
+    }
+    const unit = query.unit ?? 'm';
+    if (typeof unit !== 'string' || !GEO_UNITS.includes(unit)) {
+      throw new TypeError(
+        `${caller} ${field}_radius_unit must be one of ${GEO_UNITS.join(', ')}, got ${describeValue(unit)}`,
+      );
+    }
+    const key = indexes.zset(this.meta.indexByField.get(field)!);
+    return () =>
+      client.geosearch(key, 'FROMLONLAT', longitude, latitude, 'BYRADIUS', radius, unit) as Promise<string[]>;
   }
 
   /**
@@ -417,6 +670,46 @@ const CLEAN_TASK_NAME = 'popoto-ts: clean index entries of expired records';
 
 /** Per client, the record keys whose index cleanup is scheduled or running. */
 const cleaning = new WeakMap<RedisClient, Set<string>>();
+
+/** A GeoField's filter parameters, as given. */
+interface GeoQuery {
+  center?: unknown;
+  latitude?: unknown;
+  longitude?: unknown;
+  radius?: unknown;
+  unit?: unknown;
+}
+
+/** The GeoField and the part of its radius search a parameter names, or undefined for other parameters. */
+function geoParameterOf(meta: ModelMeta, name: string): [string, keyof GeoQuery] | undefined {
+  if (meta.fields[name]?.kind === 'geo' && Object.hasOwn(meta.fields, name)) return [name, 'center'];
+  for (const suffix of GEO_SUFFIXES) {
+    const field = name.slice(0, -suffix.length);
+    if (name.endsWith(suffix) && Object.hasOwn(meta.fields, field) && meta.fields[field]!.kind === 'geo') {
+      const part = (
+        { _radius_unit: 'unit', _radius: 'radius', _latitude: 'latitude', _longitude: 'longitude' } as const
+      )[suffix];
+      return [field, part];
+    }
+  }
+  return undefined;
+}
+
+/** The fields of a projection (`values`): a non-empty array of field names, each once. */
+function checkedProjection(meta: ModelMeta, value: unknown, caller: string): string[] {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((field) => typeof field === 'string' && Object.hasOwn(meta.fields, field)) ||
+    new Set(value).size !== value.length
+  ) {
+    throw new TypeError(
+      `${caller} values must be a non-empty array of ${meta.name}'s field names, each once (fields: ` +
+        `${meta.fieldNames.join(', ')}), got ${describeValue(value)}`,
+    );
+  }
+  return value as string[];
+}
 
 function unknownParameter(meta: ModelMeta, name: string): TypeError {
   const sorted = meta.sortedIndexes.map((index) => index.field);

@@ -7,12 +7,15 @@ import { RedisScript } from '../redis/script.js';
  * a move alike.
  *
  * KEYS: the record's keys as `RecordIndexes` builds them — record, class set, set indexes
- * (nk: `$KeyF`, `$UniqueKeyF`), zset indexes (ns: `$SortF`, `$SortedKeyF`) — and for a save
- * that moves the record (a key field changed): the old record, its nk sets and its ns zsets.
+ * (nk: `$KeyF`, `$UniqueKeyF`), valued indexes (ns: `$SortF`, `$SortedKeyF`, `$GeoF`,
+ * `$RelationshipF`) — and for a save that moves the record (a key field changed, or the name of
+ * a partitioned or related index): the old record, its nk sets and its ns valued indexes.
  * ARGV: op, nk, ns, the record key as stored in the sets (KEYS carry a client keyPrefix, set
  * members do not), then for op 'save': TTL unit and value ('' for none), the old record key (''
- * unless moving), one score per zset ('' for null: out of that index), and the hash's
- * field/value pairs.
+ * unless moving; the record key itself when only the names of its valued indexes changed: it
+ * then leaves the old ones, and keeps its hash), one value per valued index — a score (ZADD), `g<longitude> <latitude>`
+ * (GEOADD), `s` (SADD), or '' (for null: out of that index) — and the hash's field/value pairs.
+ * A valued index is removed from with ZREM, or SREM when it is a set (a Relationship's).
  *
  * ops: 'save' writes the record (HSET keeps an existing TTL, as Popoto's save does, unless a
  * new one is given) and its index entries; 'delete' removes the record and its entries and
@@ -22,11 +25,15 @@ import { RedisScript } from '../redis/script.js';
  */
 export const RECORD_SCRIPT = new RedisScript(`
 local op, nk, ns, member = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local function unindex(key, member)
+  local removed = redis.pcall('ZREM', key, member)
+  if type(removed) == 'table' and removed.err then redis.call('SREM', key, member) end
+end
 local function remove(record, member, first)
   local removed = redis.call('DEL', record)
   redis.call('SREM', KEYS[2], member)
   for i = first, first + nk - 1 do redis.call('SREM', KEYS[i], member) end
-  for i = first + nk, first + nk + ns - 1 do redis.call('ZREM', KEYS[i], member) end
+  for i = first + nk, first + nk + ns - 1 do unindex(KEYS[i], member) end
   return removed
 end
 if op == 'delete' then return remove(KEYS[1], member, 3) end
@@ -36,13 +43,22 @@ if op == 'clean' then
   return 1
 end
 local unit, ttl, old = ARGV[5], ARGV[6], ARGV[7]
-if old ~= '' then remove(KEYS[3 + nk + ns], old, 4 + nk + ns) end
+if old == member then
+  -- The same record, now in other partitions or related to another record: out of its old valued indexes only.
+  for i = 4 + nk + ns + nk, 3 + nk + ns + nk + ns do unindex(KEYS[i], member) end
+elseif old ~= '' then remove(KEYS[3 + nk + ns], old, 4 + nk + ns) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 8 + ns))
 if unit == 'EX' then redis.call('EXPIRE', KEYS[1], ttl) elseif unit == 'PX' then redis.call('PEXPIRE', KEYS[1], ttl) end
 redis.call('SADD', KEYS[2], member)
 for i = 3, 2 + nk do redis.call('SADD', KEYS[i], member) end
 for i = 1, ns do
-  local score = ARGV[7 + i]
-  if score == '' then redis.call('ZREM', KEYS[2 + nk + i], member) else redis.call('ZADD', KEYS[2 + nk + i], score, member) end
+  local value, key = ARGV[7 + i], KEYS[2 + nk + i]
+  local kind = string.sub(value, 1, 1)
+  if value == '' then unindex(key, member)
+  elseif kind == 's' then redis.call('SADD', key, member)
+  elseif kind == 'g' then
+    local longitude, latitude = string.match(value, '^g(%S+) (%S+)$')
+    redis.call('GEOADD', key, longitude, latitude, member)
+  else redis.call('ZADD', key, value, member) end
 end
 return 1`);

@@ -52,14 +52,44 @@ export type UniqueKeyValues<F extends FieldMap> = {
 }[UniqueKeyNames<F>];
 
 type Range = 'gt' | 'gte' | 'lt' | 'lte';
-type FieldName<F extends FieldMap> = keyof F & string;
+/** A field name of a model. */
+export type FieldName<F extends FieldMap> = keyof F & string;
+
+/** Names of the GeoFields, which filter by radius. */
+type GeoNames<F extends FieldMap> = { [K in keyof F]: F[K] extends { kind: 'geo' } ? K : never }[keyof F] & string;
+
+/** Names of the Relationships, which filter by their related instance. */
+type RelationshipNames<F extends FieldMap> = {
+  [K in keyof F]: F[K] extends { kind: 'relationship' } ? K : never;
+}[keyof F] &
+  string;
+
+/** Names of the fields partitioning a SortedField (its `sortBy`), given by equality beside its range. */
+type PartitionNames<F extends FieldMap> = {
+  [K in keyof F]: F[K] extends { sortBy: readonly (infer S)[] } ? S : never;
+}[keyof F] &
+  keyof F &
+  string;
+
+/** A projection (`values`): a plain object of the fields `K`. */
+export type Projection<F extends FieldMap, K extends keyof F> = { -readonly [P in K]: ValueOf<F[P]> };
+
+/** The options of `all`: `order_by`, `limit` and `values`, as `filter`'s. */
+export type AllOptions<F extends FieldMap> = {
+  limit?: number;
+  order_by?: FieldName<F> | `-${FieldName<F>}`;
+  values?: readonly FieldName<F>[];
+};
 
 /**
  * What `query.filter` takes: key fields by equality, `__in` (a list of values),
  * `__startswith`/`__endswith` (text of the key part) and, when nullable, `__isnull`; sorted
  * fields (SortedField, SortedKeyField) by equality or `__gt/__gte/__lt/__lte`; plus `limit` and
  * `order_by` (`'age'` or `'-age'`). Plain fields are not indexed, so they cannot be filtered on
- * (a compile error).
+ * (a compile error), except the partition fields of a SortedField (`sortBy`), given by
+ * equality beside its range. GeoFields by radius (`loc`, `loc_radius`, `loc_radius_unit`),
+ * Relationships by their related instance (`owner`). `values` makes the results plain objects
+ * of those fields.
  */
 export type FilterParams<F extends FieldMap> = { [K in KeyNames<F>]?: ValueOf<F[K]> } & {
   [K in KeyNames<F> as `${K}__in`]?: readonly ValueOf<F[K]>[];
@@ -69,7 +99,11 @@ export type FilterParams<F extends FieldMap> = { [K in KeyNames<F>]?: ValueOf<F[
   [K in SortedNames<F>]?: NonNullable<ValueOf<F[K]>>;
 } & {
   [K in SortedNames<F> as `${K}__${Range}`]?: NonNullable<ValueOf<F[K]>>;
-} & { limit?: number; order_by?: FieldName<F> | `-${FieldName<F>}` };
+} & { [K in PartitionNames<F>]?: ValueOf<F[K]> } & {
+  [K in RelationshipNames<F>]?: NonNullable<ValueOf<F[K]>>;
+} & { [K in GeoNames<F>]?: { latitude: number; longitude: number } } & {
+  [K in GeoNames<F> as `${K}_latitude` | `${K}_longitude` | `${K}_radius`]?: number;
+} & { [K in GeoNames<F> as `${K}_radius_unit`]?: 'm' | 'km' | 'ft' | 'mi' } & AllOptions<F>;
 
 /** Options of `save` and `create`. */
 export interface SaveOptions {

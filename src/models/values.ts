@@ -1,4 +1,5 @@
-import { describeValue } from '../utils/errors.js';
+import { describeValue, messageOf } from '../utils/errors.js';
+import { metaOf } from './meta.js';
 import { ModelValidationError } from './errors.js';
 import type { FieldTypeDefinition } from './field-types.js';
 import { AUTO_KEY_LENGTH, KEY_KINDS, type AnyFieldSpec } from './fields.js';
@@ -35,9 +36,14 @@ export function checkFieldValue(
 ): void {
   if (value === null || value === undefined) {
     if (spec.nullable) return;
-    throw new ModelValidationError(model, field, value, `${definition.expected} (the field is not nullable)`);
+    const expected = spec.kind === 'relationship' ? relatedExpected(spec) : definition.expected;
+    throw new ModelValidationError(model, field, value, `${expected} (the field is not nullable)`);
   }
+  if (spec.kind === 'relationship') return checkRelated(model, field, spec, value);
   if (!definition.fits(value)) throw new ModelValidationError(model, field, value, definition.expected);
+  if ((spec.kind === 'sorted' || spec.kind === 'sortedkey') && Number.isNaN(definition.index!.score(value))) {
+    throw new ModelValidationError(model, field, value, 'a value with a score (Redis cannot score NaN)');
+  }
   if (typeof value !== 'string') return;
   const { kind, maxLength } = spec;
   if (kind === 'autokey') {
@@ -59,6 +65,30 @@ export function checkFieldValue(
     );
   }
   if (KEY_KINDS.has(kind)) checkKeyValue(model, field, spec, value);
+}
+
+function relatedExpected(spec: AnyFieldSpec): string {
+  return `an instance of ${metaOf(spec.model!).name} (a Relationship)`;
+}
+
+/**
+ * Throws a ModelValidationError unless a Relationship's value is an instance of its model whose
+ * key fields are valid: its key is what the record stores.
+ */
+function checkRelated(model: string, field: string, spec: AnyFieldSpec, value: unknown): void {
+  const related = spec.model as abstract new (...args: never) => unknown;
+  if (!(value instanceof related)) throw new ModelValidationError(model, field, value, relatedExpected(spec));
+  const meta = metaOf(related);
+  try {
+    checkedKeyParts(meta, value as Record<string, unknown>, `${model}.${field}`);
+  } catch (error) {
+    throw new ModelValidationError(
+      model,
+      field,
+      value,
+      `${relatedExpected(spec)} with valid key fields: ${messageOf(error)}`,
+    );
+  }
 }
 
 /**

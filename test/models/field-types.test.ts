@@ -35,6 +35,18 @@ const SAMPLES: { [K in FieldType]: { good: FieldTypes[K][]; bad: unknown[] } } =
   decimal: { good: ['10.25', '-0.5', '1E+2', '.5', 'NaN', '-Infinity'], bad: ['1,5', '', 10.25, 'abc'] },
   list: { good: [[], [1, 'a', null, [2.5, { k: true }]]], bad: [{}, 'a'] },
   object: { good: [{}, { k: 1, nested: [1, 2.5, null], s: 'x' }], bad: [[], new Date(), null] },
+  bytes: { good: [Buffer.from([0, 255, 1]), Buffer.alloc(0), Buffer.alloc(300, 7)], bad: ['ab', [1, 2]] },
+  time: { good: ['00:00:00.000000', '23:59:59.999999'], bad: ['24:00:00.000000', '03:04:05', '3:04:05.000000', 1] },
+  set: { good: [new Set(), new Set([1, 'a', 2.5])], bad: [[1], {}] },
+  tuple: { good: [[], [1, 'a', [2.5, null]]], bad: [new Set(), 'a'] },
+  geo: {
+    good: [
+      { latitude: 1.5, longitude: -2 },
+      { latitude: 85.05112878, longitude: 180 },
+    ],
+    bad: [{ latitude: 86, longitude: 0 }, { latitude: 0, longitude: 181 }, { latitude: 1 }, [1, 2]],
+  },
+  relationship: { good: ['Owner:ann', 'Owner:a{&#58;}b'], bad: [1, null] },
 };
 
 describe('field type table', () => {
@@ -49,7 +61,10 @@ describe('field type table', () => {
   });
 
   it('derives the sortable types from the entries that have an index', () => {
-    expect(SORTABLE_TYPE_NAMES).toEqual(['int', 'float', 'datetime', 'date']);
+    expect(SORTABLE_TYPE_NAMES).toEqual(['int', 'float', 'datetime', 'date', 'decimal']);
+    expect(FIELD_TYPES.decimal.index.score('-Infinity')).toBe(-Infinity);
+    expect(FIELD_TYPES.decimal.index.boundScore('1E+2')).toBe(100);
+    expect(FIELD_TYPES.decimal.index.stored('100')).toBe('100.0');
     expect(FIELD_TYPES.float.index.score(2.5)).toBe(2.5);
     expect(FIELD_TYPES.date.index.boundScore('2024-01-01')).toBeUndefined();
   });
@@ -60,5 +75,11 @@ describe('field type table', () => {
     expect(FIELD_TYPES.int.encode(-33).toString('hex')).toBe('d0df');
     expect(FIELD_TYPES.int.encode(2 ** 40).toString('hex')).toBe('cf0000010000000000');
     expect(FIELD_TYPES.bigint.encode(5n).toString('hex')).toBe('05');
+  });
+
+  it('stores a null GeoField as Popoto does, the tuple (None, None), and reads it back as null', () => {
+    const { encodeNull, decode } = FIELD_TYPES.geo;
+    expect(encodeNull.toString('hex')).toBe('82a95f5f7475706c655f5fc3ac61735f656e636f6461626c6592c0c0');
+    expect(decode(decodeStream(encodeNull)[0])).toBeNull();
   });
 });

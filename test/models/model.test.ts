@@ -535,7 +535,7 @@ describe('validation', () => {
     expect(() => Field({ maxLength: -2 })).toThrow(new RangeError('Field maxLength must be an integer >= 1, got -2'));
     expect(() => Field({ null: 'yes' } as never)).toThrow(new TypeError("Field null must be a boolean, got 'yes'"));
     expect(() => SortedField({ nul: true } as never)).toThrow(
-      new TypeError('SortedField has no option "nul" (known: type, null, default)'),
+      new TypeError('SortedField has no option "nul" (known: type, null, default, sortBy)'),
     );
     expect(Field({ null: true }).nullable).toBe(true);
     expect(Field().nullable).toBe(false);
@@ -562,7 +562,7 @@ describe('validation', () => {
     expect(() => defineModel('M', { limit: SortedField(), id: KeyField() })).toThrow('M.limit: "limit" is reserved');
     expect(() => Field({ type: 'money' } as never)).toThrow(/Field type must be one of string, int/);
     expect(() => SortedField({ type: 'string' } as never)).toThrow(
-      "SortedField type must be one of float, int, datetime, date, got 'string'",
+      "SortedField type must be one of float, int, datetime, date, decimal, got 'string'",
     );
   });
 });

@@ -65,7 +65,7 @@ describe('model typing', () => {
       }
     }
     expectTypeOf(Member.query.get).returns.resolves.toEqualTypeOf<Member | null>();
-    expectTypeOf(Member.query.filter).returns.resolves.toEqualTypeOf<Member[]>();
+    expectTypeOf(() => Member.query.filter({ id: '1' })).returns.resolves.toEqualTypeOf<Member[]>();
     const created = async (): Promise<void> => {
       const member = await Member.create({ id: '1', name: 'Ann' });
       expectTypeOf(member).toEqualTypeOf<Member>();
@@ -84,7 +84,13 @@ describe('model typing', () => {
   it('types create, get and filter arguments and results', () => {
     expectTypeOf(User.create).parameter(0).toHaveProperty('name');
     expectTypeOf(User.query.get).returns.resolves.toEqualTypeOf<User | null>();
-    expectTypeOf(User.query.filter).returns.resolves.toEqualTypeOf<User[]>();
+    expectTypeOf(() => User.query.filter({ id: '1' })).returns.resolves.toEqualTypeOf<User[]>();
+    expectTypeOf(() => User.query.all({ limit: 1 })).returns.resolves.toEqualTypeOf<User[]>();
+    // A projection: plain objects of exactly the fields named.
+    expectTypeOf(() => User.query.filter({ id: '1', values: ['name', 'level'] })).returns.resolves.toEqualTypeOf<
+      { name: string; level: number }[]
+    >();
+    expectTypeOf(() => User.query.all({ values: ['id'] })).returns.resolves.toEqualTypeOf<{ id: string }[]>();
     expectTypeOf(User.query.getMany).returns.resolves.toEqualTypeOf<(User | null)[]>();
 
     const mistakes = (): void => {
@@ -111,7 +117,11 @@ describe('model typing', () => {
       // @ts-expect-error: maxLength is for string fields
       Field({ type: 'int', maxLength: 10 });
       // @ts-expect-error: only types with a sorted index can be SortedFields
-      SortedField({ type: 'decimal' });
+      SortedField({ type: 'list' });
+      // @ts-expect-error: autoNow is for datetime fields
+      Field({ type: 'date', autoNow: true });
+      // @ts-expect-error: a GeoField is declared with GeoField()
+      Field({ type: 'geo' });
       // @ts-expect-error: a bigint field takes bigints
       void User.create({ id: '1', name: 'Ann', level: 1, views: 5 });
       // @ts-expect-error: a range on a date field takes a Date
