@@ -306,7 +306,7 @@ export function SortedField<const O extends SortedFieldOptions = { type: 'float'
   if (!Array.isArray(names) || names.length === 0 || !names.every((name) => typeof name === 'string')) {
     throw new TypeError(`SortedField sortBy must be a field name or an array of them, got ${describeValue(sortBy)}`);
   }
-  return { kind: 'sorted', ...checked, sortBy: [...(names)] } as never;
+  return { kind: 'sorted', ...checked, sortBy: [...names] } as never;
 }
 
 /** The partition fields a SortedField's options name, in its type (filters take them by equality). */

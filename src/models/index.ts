@@ -2,7 +2,16 @@
  * popoto-ts/models: Popoto-style models on Redis, stored in Popoto's own layout so that a
  * TypeScript service and a Python Popoto service can share one Redis.
  */
-export { AutoKeyField, Field, KeyField, SortedField, SortedKeyField, UniqueKeyField } from './fields.js';
+export {
+  AutoKeyField,
+  Field,
+  GeoField,
+  KeyField,
+  Relationship,
+  SortedField,
+  SortedKeyField,
+  UniqueKeyField,
+} from './fields.js';
 export type {
   AnyFieldSpec,
   AutoKeyFieldOptions,
@@ -11,7 +20,10 @@ export type {
   FieldMap,
   FieldOptions,
   FieldSpec,
+  GeoFieldOptions,
   KeyFieldOptions,
+  RelationshipOptions,
+  RelationshipSpec,
   SortedFieldOptions,
   SortedKeyFieldOptions,
   UniqueKeyFieldOptions,
@@ -21,7 +33,9 @@ export type {
   FieldType,
   FieldTypes,
   FieldTypeDefinition,
+  GeoPoint,
   KeyableType,
+  PlainFieldType,
   KeyPart,
   SortableType,
   SortedIndex,
@@ -29,12 +43,15 @@ export type {
 export { defineModel, type ModelClass, type ModelInstance, type ModelMethods, type ModelOptions } from './model.js';
 export { Query } from './query.js';
 export type {
+  AllOptions,
   CreateValues,
+  FieldName,
   FilterParams,
   Instance,
   KeyNames,
   KeyValues,
   ModelFields,
+  Projection,
   SaveOptions,
   SortedNames,
   UniqueKeyNames,

@@ -7,7 +7,9 @@ import {
   AutoKeyField,
   defineModel,
   Field,
+  GeoField,
   KeyField,
+  Relationship,
   SortedField,
   SortedKeyField,
   UniqueKeyField,
@@ -79,5 +81,37 @@ export function interopModels(redis: Redis) {
     { redis },
   );
   const Memo = defineModel('Memo', { text: Field(), level: SortedField({ type: 'int' }) }, { redis });
-  return { Order, Ticket, Note, Account, Typed, Snow, Slot, Event, Memo };
+  const Player = defineModel(
+    'Player',
+    {
+      pid: KeyField(),
+      tier: KeyField({ type: 'int' }),
+      team: Field(),
+      score: SortedField({ type: 'float', sortBy: 'team' }),
+      points: SortedField({ type: 'int', sortBy: ['team', 'tier'] }),
+      price: SortedField({ type: 'decimal' }),
+    },
+    { redis },
+  );
+  const Gadget = defineModel(
+    'Gadget',
+    {
+      gid: KeyField(),
+      blob: Field({ type: 'bytes', null: true }),
+      at: Field({ type: 'time', null: true }),
+      tags: Field({ type: 'set', null: true }),
+      pair: Field({ type: 'tuple', null: true }),
+      created: Field({ type: 'datetime', autoNowAdd: true }),
+      updated: Field({ type: 'datetime', autoNow: true }),
+    },
+    { redis },
+  );
+  const Place = defineModel('Place', { name: KeyField(), loc: GeoField({ null: true }) }, { redis });
+  const Owner = defineModel('Owner', { oid: KeyField(), name: Field({ null: true }) }, { redis });
+  const Pet = defineModel(
+    'Pet',
+    { pid: KeyField(), owner: Relationship({ model: Owner, null: true }), kind: Field({ null: true }) },
+    { redis },
+  );
+  return { Order, Ticket, Note, Account, Typed, Snow, Slot, Event, Memo, Player, Gadget, Place, Owner, Pet };
 }

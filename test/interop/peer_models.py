@@ -3,12 +3,27 @@
 test/interop/models.ts declares the same models for popoto-ts. Order's key fields are declared
 out of alphabetical order (zone before code): Popoto still joins them as Order:<code>:<zone>.
 """
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from popoto import AutoKeyField, Field, KeyField, Model, SortedField, SortedKeyField, UniqueKeyField
+from popoto import (
+    AutoKeyField,
+    DataFrameField,
+    DatetimeField,
+    Field,
+    GeoField,
+    KeyField,
+    Model,
+    Relationship,
+    SortedField,
+    SortedKeyField,
+    UniqueKeyField,
+)
 
-__all__ = ["Order", "Ticket", "Note", "Account", "Typed", "Snow", "Slot", "Event", "Memo"]
+__all__ = [
+    "Order", "Ticket", "Note", "Account", "Typed", "Snow", "Slot", "Event", "Memo",
+    "Player", "Gadget", "Frame", "Place", "Owner", "Pet",
+]
 
 
 class Order(Model):
@@ -92,3 +107,54 @@ class Memo(Model):
 
     text = Field(type=str)
     level = SortedField(type=int)
+
+
+class Player(Model):
+    """SortedFields partitioned (sort_by) by a plain field, and by it and a key field; a Decimal one."""
+
+    pid = KeyField()
+    tier = KeyField(type=int)
+    team = Field(type=str)
+    score = SortedField(type=float, sort_by="team")
+    points = SortedField(type=int, sort_by=("team", "tier"))
+    price = SortedField(type=Decimal)
+
+
+class Gadget(Model):
+    """The bytes, time, set and tuple fields, and DatetimeField's auto_now_add and auto_now."""
+
+    gid = KeyField()
+    blob = Field(type=bytes, null=True)
+    at = Field(type=time, null=True)
+    tags = Field(type=set, null=True)
+    pair = Field(type=tuple, null=True)
+    created = DatetimeField(auto_now_add=True)
+    updated = DatetimeField(auto_now=True)
+
+
+class Frame(Model):
+    """A DataFrameField, which popoto-ts does not support."""
+
+    fid = KeyField()
+    frame = DataFrameField(null=True)
+    note = Field(type=str, null=True)
+
+
+class Place(Model):
+    """A GeoField (nullable, as Popoto's default)."""
+
+    name = KeyField()
+    loc = GeoField()
+
+
+class Owner(Model):
+    oid = KeyField()
+    name = Field(type=str, null=True)
+
+
+class Pet(Model):
+    """A Relationship to Owner (nullable, as Popoto's default)."""
+
+    pid = KeyField()
+    owner = Relationship(model=Owner)
+    kind = Field(type=str, null=True)

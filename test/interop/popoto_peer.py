@@ -7,7 +7,9 @@ Popoto connects to REDIS_URL when it is imported (the test's private redis-serve
 Values cross as JSON with tags for what JSON lacks, both ways: {"$datetime": iso},
 {"$date": iso}, {"$decimal": str}, {"$float": number-or-str}, {"$int": str} (beyond 2^53),
 {"$tuple": [...]}, {"$set": [...]}, {"$dict": [[key, value], ...]} (dicts with non-string
-keys, or whose key order matters), {"$bytes": hex}. Records come back with both their values
+keys, or whose key order matters), {"$bytes": hex}, {"$time": "HH:MM:SS.ffffff"}, {"$ref": key} (a
+model instance, by its record key: loaded with its model's query.get), {"$frame": [[row], ...]}
+(a pandas DataFrame of those rows). Records come back with both their values
 (tagged) and Python's repr() of each field, which shows the exact Python types.
 """
 import json
@@ -15,7 +17,7 @@ import logging
 import os
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 logging.disable(logging.CRITICAL)  # Popoto logs every validation failure at ERROR level
@@ -35,6 +37,8 @@ SAFE = 2**53
 
 def tag(value):
     """A Python value as tagged JSON."""
+    if isinstance(value, popoto.Model):
+        return {"$ref": value.db_key.redis_key}
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -45,6 +49,8 @@ def tag(value):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
+    if isinstance(value, time):
+        return {"$time": value.strftime("%H:%M:%S.%f")}
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
     if isinstance(value, bytes):
@@ -86,6 +92,17 @@ def untag(value):
             return set(untag(v) for v in inner)
         if name == "$dict":
             return {untag(k): untag(v) for k, v in inner}
+        if name == "$bytes":
+            return bytes.fromhex(inner)
+        if name == "$time":
+            return datetime.strptime(inner, "%H:%M:%S.%f").time()
+        if name == "$ref":
+            model = MODELS[inner.split(":")[0]]
+            return model.query.get(redis_key=inner)
+        if name == "$frame":
+            import pandas
+
+            return pandas.DataFrame(inner)
     return {k: untag(v) for k, v in value.items()}
 
 
@@ -154,6 +171,14 @@ def op_filter(req):
 
 def op_all(req):
     return [record(i) for i in MODELS[req["model"]].query.all()]
+
+
+def op_values(req):
+    """`filter(**params)` (or `all(**params)` without conditions) with values=: plain dicts, tagged."""
+    query = MODELS[req["model"]].query
+    params = untag(req["params"])
+    rows = query.filter(**params) if set(params) - {"values", "order_by", "limit"} else query.all(**params)
+    return [{k: tag(v) for k, v in row.items()} for row in rows]
 
 
 def op_count(req):
