@@ -20,7 +20,7 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: values= and all() opti
     const { Player } = interopModels(redis);
     for (const p of PLAYERS) await Player.create(p);
     const pythonRows = async (params: Record<string, unknown>) =>
-      ((await python.call('values', { model: 'Player', params })) as Record<string, unknown>[]).map(
+      (await python.call<Record<string, unknown>[]>('values', { model: 'Player', params })).map(
         (row) => fromPython(row) as Record<string, unknown>,
       );
     const byPid = (rows: Record<string, unknown>[]) =>
