@@ -17,7 +17,8 @@ import logging
 import os
 import sys
 import time
-from datetime import date, datetime, time
+from datetime import date, datetime
+from datetime import time as clock_time
 from decimal import Decimal
 
 logging.disable(logging.CRITICAL)  # Popoto logs every validation failure at ERROR level
@@ -49,7 +50,7 @@ def tag(value):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
-    if isinstance(value, time):
+    if isinstance(value, clock_time):
         return {"$time": value.strftime("%H:%M:%S.%f")}
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}

@@ -420,6 +420,27 @@ describe('every public export', () => {
       await fuzz(fc.tuple(lookups), (p) => Keyed.query.count(p as never), keyedNames);
       await fuzz(fc.tuple(fc.oneof(hostile, hostileKey())), (k) => Keyed.parseKey(k as never), ['FuzzKeyed', 'key']);
       for (const keyed of await Keyed.query.all()) await keyed.delete();
+
+      // GeoField, Relationship, sortBy partitions and projections (issue 16).
+      covers('GeoField', 'Relationship');
+      await fuzz(fc.tuple(options(anyOf('null', 'type'))), (o) => api.GeoField(o as never), ['GeoField', 'null', 'options', 'type']); // prettier-ignore
+      await fuzz(fc.tuple(options({ ...anyOf('null'), model: fc.oneof(hostile, fc.constant(Item)) })), (o) => api.Relationship(o as never), ['Relationship', 'model', 'null', 'options']); // prettier-ignore
+      const Linked = api.defineModel(
+        'FuzzLinked',
+        {
+          id: api.KeyField(),
+          team: api.Field({ null: true }),
+          at: api.GeoField({ null: true }),
+          item: api.Relationship({ model: Item, null: true }),
+          rank: api.SortedField({ type: 'decimal', sortBy: 'team', null: true }),
+        },
+        { redis },
+      );
+      const linkedNames = ['FuzzLinked', 'values', 'options', 'expire', 'id', 'team', 'at', 'item', 'rank', 'query', 'limit', 'order_by']; // prettier-ignore
+      const linked = fc.oneof(hostile, fc.record({ ...anyOf('id', 'team', 'at', 'item', 'rank', 'at_radius', 'at_radius_unit', 'rank__gte', 'values', 'order_by', 'limit') }, { requiredKeys: [] })); // prettier-ignore
+      await fuzz(fc.tuple(linked), (v) => Linked.create(v as never), linkedNames, { mayWrite: false });
+      await fuzz(fc.tuple(linked), (p) => Linked.query.filter(p as never), linkedNames);
+      await fuzz(fc.tuple(linked), (p) => Linked.query.all(p as never), linkedNames);
       await fuzz(fc.tuple(hostile), (v) => api.escapeKeyPart(v as never), ['value']);
       await fuzz(fc.tuple(hostile), (v) => api.unescapeKeyPart(v as never), ['escaped', 'value']);
       await fuzz(fc.tuple(hostile), (v) => api.datetimeFromIso(v as never), ['datetime', 'value', 'text']);
