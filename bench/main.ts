@@ -19,11 +19,12 @@ import { cpuThreads } from './workloads/cpu-threads.js';
 import { mixedJob } from './workloads/mixed-job.js';
 import { filterIn } from './workloads/filter-in.js';
 import { models } from './workloads/models.js';
+import { parity } from './workloads/parity.js';
 import { publish } from './workloads/publish.js';
 import { scan } from './workloads/scan.js';
 import { seed } from './workloads/seed.js';
 
-const workloads: Workload[] = [bulkGet, publish, scan, models, filterIn, seed, cpuThreads, cpuGrains, mixedJob];
+const workloads: Workload[] = [bulkGet, publish, scan, models, filterIn, parity, seed, cpuThreads, cpuGrains, mixedJob];
 
 const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

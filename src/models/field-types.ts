@@ -295,6 +295,11 @@ export const FIELD_TYPES = {
       const text = unwrap(stored, '__time__');
       return typeof text === 'string' && TIME.test(text) ? text : fail('a Popoto time');
     },
+    // Python's str() of a time leaves out a zero fraction: '03:04:05', else '03:04:05.000006'.
+    key: {
+      str: (value) => (value.endsWith('.000000') ? value.slice(0, 8) : value),
+      parse: (text) => (TIME.test(text) ? text : TIME.test(`${text}.000000`) ? `${text}.000000` : undefined),
+    },
   }),
   /**
    * Python `set`, as a JS Set; stored as `{"__set__": true, "as_encodable": [items]}`, the items

@@ -57,6 +57,23 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: bytes, time, set, tupl
     expect(await redis.exists('Gadget:g3')).toBe(0);
   });
 
+  it('a time key field: the key holds Python’s str() of the time (no zero fraction), the same bytes from each side', async () => {
+    const { redis, python, dump } = interop();
+    const { Shift } = interopModels(redis);
+    await python.create('Shift', { at: { $time: '03:04:05.000000' }, note: 'whole' });
+    await python.create('Shift', { at: { $time: '23:59:59.000001' }, note: 'fraction' });
+    const byPython = await dump();
+    await redis.unlink(...Object.keys(byPython));
+    await Shift.create({ at: '03:04:05.000000', note: 'whole' });
+    await Shift.create({ at: '23:59:59.000001', note: 'fraction' });
+    expect(await dump()).toEqual(byPython);
+    expect(await Shift.query.keys()).toEqual(
+      expect.arrayContaining(['Shift:03{&#58;}04{&#58;}05', 'Shift:23{&#58;}59{&#58;}59.000001']),
+    );
+    expect((await Shift.query.get({ at: '03:04:05.000000' }))?.note).toBe('whole');
+    expect((await python.get('Shift', { at: { $time: '23:59:59.000001' } }))?.values.note).toBe('fraction');
+  });
+
   it('auto_now on every save, auto_now_add on the first only; a popoto-ts re-save keeps Python’s to the microsecond', async () => {
     const { redis, python } = interop();
     const { Gadget } = interopModels(redis);

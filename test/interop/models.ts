@@ -113,5 +113,6 @@ export function interopModels(redis: Redis) {
     { pid: KeyField(), owner: Relationship({ model: Owner, null: true }), kind: Field({ null: true }) },
     { redis },
   );
-  return { Order, Ticket, Note, Account, Typed, Snow, Slot, Event, Memo, Player, Gadget, Place, Owner, Pet };
+  const Shift = defineModel('Shift', { at: KeyField({ type: 'time' }), note: Field({ null: true }) }, { redis });
+  return { Order, Ticket, Note, Account, Typed, Snow, Slot, Event, Memo, Player, Gadget, Place, Owner, Pet, Shift };
 }

@@ -67,7 +67,7 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: sort_by partitions, De
         { team: 'red', tier: 1, points__gte: 0 },
       ],
       [{ price__gte: '1' }, { price__gte: py.decimal('1') }],
-      [{ price__lt: 0 }, { price__lt: py.decimal('0') }],
+      [{ price__lt: '0' }, { price__lt: py.decimal('0') }],
     ];
     for (const [ts, python_] of cases) {
       const mine = (await Player.query.keys(ts)).sort();

@@ -22,7 +22,7 @@ from popoto import (
 
 __all__ = [
     "Order", "Ticket", "Note", "Account", "Typed", "Snow", "Slot", "Event", "Memo",
-    "Player", "Gadget", "Frame", "Place", "Owner", "Pet",
+    "Player", "Gadget", "Frame", "Place", "Owner", "Pet", "Shift",
 ]
 
 
@@ -158,3 +158,10 @@ class Pet(Model):
     pid = KeyField()
     owner = Relationship(model=Owner)
     kind = Field(type=str, null=True)
+
+
+class Shift(Model):
+    """A time key field: the key holds str() of the time."""
+
+    at = KeyField(type=time)
+    note = Field(type=str, null=True)

@@ -515,7 +515,7 @@ describe('validation', () => {
     expect(() => AutoKeyField('x' as never)).toThrow(new TypeError("AutoKeyField options must be an object, got 'x'"));
     expect(() => KeyField({ type: 'list' } as never)).toThrow(
       new TypeError(
-        "KeyField type must be one of string, int, bigint, float, boolean, datetime, date, decimal, got 'list'",
+        "KeyField type must be one of string, int, bigint, float, boolean, datetime, date, decimal, time, got 'list'",
       ),
     );
     expect(() => KeyField({ type: 'int', maxLength: 3 } as never)).toThrow(
