@@ -133,21 +133,21 @@ export const parity: Workload = {
         },
       ]);
       const m = (name: string): Measured => measured.get(name) ?? { median: 0, min: 0, max: 0 };
-      const row = (workload: string, contender: string, name: string, side?: Row['side']): Row => ({
+      const row = (workload: string, contender: string, name: string, side: Row['side'] = 'popoto-ts'): Row => ({
         workload,
         contender,
         opsPerSec: m(name).median,
         note: `records/s; ${spread(m(name))}`,
-        ...(side === undefined ? {} : { side }),
+        side,
       });
       return {
         rows: [
           row(partitioned, "filter({ team, points__gte }) on SortedField({ sortBy: 'team' })", 'partitioned'),
-          row(partitioned, 'the same on a KeyField team and an unpartitioned SortedField (two sets intersected)', 'flat', 'peer'), // prettier-ignore
+          row(partitioned, 'the same on a KeyField team and an unpartitioned SortedField (two sets intersected)', 'flat'), // prettier-ignore
           row(geo, "filter({ loc, loc_radius: 3, loc_radius_unit: 'km' })", 'geo'),
           row(geo, 'raw ioredis GEOSEARCH, then a pipeline of HGETALL (no decoding)', 'geo raw', 'peer'),
           row(projection, "all({ values: ['id', 'label'] })", 'values'),
-          row(projection, 'all() (whole records)', 'full', 'peer'),
+          row(projection, 'all() (whole records)', 'full'),
           row(related, 'getMany(1,000 keys): owners loaded in one batched read', 'related'),
           row(
             related,
