@@ -347,9 +347,9 @@ export type RelationshipSpec<M, N extends boolean> = FieldSpec<'relationship', '
  * number of records). When the related record is deleted, the reference stays (as in Popoto):
  * it reads as null, or, unless declared `null: true`, as a ModelValidationError naming the record.
  */
-export function Relationship<const M extends abstract new (...args: never) => unknown, const N extends boolean = false>(
-  options: RelationshipOptions<M> & { null?: N },
-): RelationshipSpec<M, N> {
+export function Relationship<const O extends RelationshipOptions<abstract new (...args: never) => unknown>>(
+  options: O,
+): RelationshipSpec<O['model'], NullOf<O>> {
   assertOptionsObject(options, 'Relationship options');
   if (options === undefined) throw new TypeError('Relationship needs options: { model: <the related model class> }');
   const { model } = options as { model?: unknown };

@@ -9,7 +9,9 @@ import {
   AutoKeyField,
   defineModel,
   Field,
+  GeoField,
   KeyField,
+  Relationship,
   SortedField,
   SortedKeyField,
   UniqueKeyField,
@@ -37,8 +39,31 @@ const User = defineModel(
   { redis: new Redis({ lazyConnect: true }) },
 );
 type User = ModelInstance<(typeof User)['fields']>;
+const Owner = defineModel('Owner', { oid: KeyField() }, { redis: new Redis({ lazyConnect: true }) });
+const Pet = defineModel(
+  'Pet',
+  { pid: KeyField(), owner: Relationship({ model: Owner }), vet: Relationship({ model: Owner, null: true }) },
+  { redis: new Redis({ lazyConnect: true }) },
+);
+const Scored = defineModel(
+  'Scored',
+  { id: KeyField(), team: Field(), points: SortedField({ type: 'int', sortBy: 'team' }), loc: GeoField() },
+  { redis: new Redis({ lazyConnect: true }) },
+);
 
 describe('model typing', () => {
+  it('types Relationships as instances of their model, GeoFields as points, partitions and geo in filters', () => {
+    const pet = new Pet({ pid: '1', owner: new Owner({ oid: 'o' }) });
+    expectTypeOf(pet.owner.oid).toEqualTypeOf<string>();
+    expectTypeOf(pet.vet).toEqualTypeOf<ModelInstance<(typeof Owner)['fields']> | null>();
+    expectTypeOf(new Scored({ id: '1', team: 'a', points: 1, loc: { latitude: 1, longitude: 2 } }).loc).toEqualTypeOf<{
+      latitude: number;
+      longitude: number;
+    }>();
+    const filtered = () => Scored.query.filter({ team: 'a', points__gte: 1, loc: { latitude: 1, longitude: 2 }, loc_radius: 5, loc_radius_unit: 'km' }); // prettier-ignore
+    expectTypeOf(filtered).returns.resolves.items.toHaveProperty('points');
+  });
+
   it('infers instance property types', () => {
     const user = new User({ id: '1', name: 'Ann', level: 3 });
     expectTypeOf(user.id).toEqualTypeOf<string>();
@@ -120,6 +145,12 @@ describe('model typing', () => {
       SortedField({ type: 'list' });
       // @ts-expect-error: autoNow is for datetime fields
       Field({ type: 'date', autoNow: true });
+      // @ts-expect-error: a Relationship not declared null holds an instance
+      void Pet.create({ pid: '1', owner: null });
+      // @ts-expect-error: a Relationship holds an instance of its model
+      void Pet.create({ pid: '1', owner: { id: '1' } });
+      // @ts-expect-error: a partition field is given by equality, a GeoField by a point
+      void Scored.query.filter({ team: 1, loc: [1, 2] });
       // @ts-expect-error: a GeoField is declared with GeoField()
       Field({ type: 'geo' });
       // @ts-expect-error: a bigint field takes bigints
