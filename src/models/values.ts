@@ -41,6 +41,18 @@ export function checkFieldValue(
   }
   if (spec.kind === 'relationship') return checkRelated(model, field, spec, value);
   if (!definition.fits(value)) throw new ModelValidationError(model, field, value, definition.expected);
+  if (spec.kind === 'geo') {
+    const { latitude, longitude } = value as { latitude: number; longitude: number };
+    if (latitude === 0 || longitude === 0) {
+      throw new ModelValidationError(
+        model,
+        field,
+        value,
+        'a point off the equator and the prime meridian (Popoto 0.8.3 cannot load a coordinate of exactly 0: its ' +
+          'check of the point tests each coordinate for truth)',
+      );
+    }
+  }
   if ((spec.kind === 'sorted' || spec.kind === 'sortedkey') && Number.isNaN(definition.index!.score(value))) {
     throw new ModelValidationError(model, field, value, 'a value with a score (Redis cannot score NaN)');
   }
