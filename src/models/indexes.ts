@@ -132,7 +132,8 @@ export class RecordIndexes {
     for (const index of this.meta.setIndexes) keys.push(this.set(index, keyParts[index.keyPosition!]!));
     let named = 0;
     this.meta.sortedIndexes.forEach((index, i) => {
-      keys.push(index.named ? `${this.sortedSets[i]!}:${names[named++]!}` : this.sortedSets[i]!);
+      // A name not given (the cleaning of an expired record, whose values are gone): Popoto's `None`.
+      keys.push(index.named ? `${this.sortedSets[i]!}:${names[named++] ?? NONE_KEY_PART}` : this.sortedSets[i]!);
     });
     return { key, keys };
   }
