@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Redis, RedisOptions } from 'ioredis';
 import { findOnPath } from '../src/redis/embedded-server.js';
+import { deleteKeysUnder } from '../src/redis/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -57,6 +58,35 @@ export interface BenchContext {
   /** Rounds per contender; the best round counts. */
   rounds: number;
   log: (message: string) => void;
+}
+
+/** The clients of a model workload: one under its own key prefix (the models'), one without. */
+export interface PrefixedClients {
+  keyPrefix: string;
+  redis: Redis;
+  plain: Redis;
+}
+
+/**
+ * Runs a model workload's `body` with a client under `<namespace><name>:` and a plain one, then
+ * deletes every key under that prefix and closes both, whatever happened.
+ */
+export async function withWorkloadKeys<T>(
+  { namespace, client, log }: BenchContext,
+  name: string,
+  body: (clients: PrefixedClients) => Promise<T>,
+): Promise<T> {
+  const keyPrefix = `${namespace}${name}:`;
+  const redis = client({ keyPrefix });
+  const plain = client();
+  try {
+    return await body({ keyPrefix, redis, plain });
+  } finally {
+    log('deleting the records');
+    await deleteKeysUnder(keyPrefix, { redis: plain });
+    redis.disconnect();
+    plain.disconnect();
+  }
 }
 
 /** Collects garbage between measurements when node runs with --expose-gc, to keep rounds comparable. */

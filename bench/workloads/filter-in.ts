@@ -3,9 +3,8 @@
 // done one query at a time (filter({ id }) awaited in turn), and, for context, those single
 // queries issued concurrently through runAllMultithreaded (auto-pipelined).
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
-import { deleteKeysUnder } from '../../src/redis/index.js';
 import { runAllMultithreaded } from '../../src/concurrency/index.js';
-import { measureRounds, spread, type Measured, type Workload } from '../harness.js';
+import { measureRounds, spread, type Measured, type Workload, withWorkloadKeys } from '../harness.js';
 
 const RECORDS = 20_000;
 const VALUES = 1_000;
@@ -15,16 +14,14 @@ const workload = 'model filter id__in 1,000 values';
 
 export const filterIn: Workload = {
   name: 'models: filter by id__in',
-  async run({ rounds, log, namespace, client }) {
-    const keyPrefix = `${namespace}filter-in:`;
-    const redis = client({ keyPrefix });
-    const plain = client();
-    const Price = defineModel(
-      'Price',
-      { id: KeyField(), symbol: Field(), close: SortedField({ type: 'float' }), volume: Field({ type: 'int' }) },
-      { redis },
-    );
-    try {
+  run(context) {
+    const { rounds, log } = context;
+    return withWorkloadKeys(context, 'filter-in', async ({ redis }) => {
+      const Price = defineModel(
+        'Price',
+        { id: KeyField(), symbol: Field(), close: SortedField({ type: 'float' }), volume: Field({ type: 'int' }) },
+        { redis },
+      );
       log(`seeding ${RECORDS} records`);
       const ids = Array.from({ length: RECORDS }, (_, i) => String(i));
       await runAllMultithreaded(
@@ -98,11 +95,6 @@ export const filterIn: Workload = {
           },
         ],
       };
-    } finally {
-      log('deleting the records');
-      await deleteKeysUnder(keyPrefix, { redis: plain });
-      redis.disconnect();
-      plain.disconnect();
-    }
+    });
   },
 };

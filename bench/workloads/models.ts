@@ -4,9 +4,8 @@
 import { FIELD_TYPES } from '../../src/models/field-types.js';
 import { RECORD_SCRIPT } from '../../src/models/record-script.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
-import { deleteKeysUnder } from '../../src/redis/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/concurrency/index.js';
-import { measureRounds, redisBenchmark, spread, type Measured, type Workload } from '../harness.js';
+import { measureRounds, redisBenchmark, spread, type Measured, type Workload, withWorkloadKeys } from '../harness.js';
 
 const RECORDS = 100_000;
 const SWEEP = [512, 1024, 2048, 4096];
@@ -15,21 +14,19 @@ const saveWorkload = 'model save with TTL 100k records';
 
 export const models: Workload = {
   name: 'models: get and save 100k records',
-  async run({ host, port, rounds, log, namespace, client }) {
-    const keyPrefix = `${namespace}models:`;
-    const redis = client({ keyPrefix });
-    const plain = client();
-    const Price = defineModel(
-      'Price',
-      {
-        id: KeyField(),
-        symbol: Field(),
-        close: SortedField({ type: 'float' }),
-        volume: Field({ type: 'int' }),
-      },
-      { redis },
-    );
-    try {
+  run(context) {
+    const { host, port, rounds, log } = context;
+    return withWorkloadKeys(context, 'models', async ({ keyPrefix, redis, plain }) => {
+      const Price = defineModel(
+        'Price',
+        {
+          id: KeyField(),
+          symbol: Field(),
+          close: SortedField({ type: 'float' }),
+          volume: Field({ type: 'int' }),
+        },
+        { redis },
+      );
       const records = Array.from(
         { length: RECORDS },
         (_, i) => new Price({ id: String(i), symbol: `S${i % 50}`, close: 100 + (i % 977) / 10, volume: 1000 + i }),
@@ -175,12 +172,7 @@ export const models: Workload = {
           `runAllMultithreaded(query.get) concurrency sweep, median ops/s: ${SWEEP.map((c) => `c=${c}: ${Math.round(m(gets, `runAll get c=${c}`).median)}`).join('; ')}`,
         ],
       };
-    } finally {
-      log('deleting the records');
-      await deleteKeysUnder(keyPrefix, { redis: plain });
-      redis.disconnect();
-      plain.disconnect();
-    }
+    });
   },
 };
 

@@ -5,9 +5,8 @@
 // records; 1,000 records read with their Relationship owners (batched) against the same reads one
 // record at a time.
 import { defineModel, Field, GeoField, KeyField, Relationship, SortedField } from '../../src/models/index.js';
-import { deleteKeysUnder } from '../../src/redis/index.js';
-import { runAllMultithreaded } from '../../src/utils/multithreading.js';
-import { measureRounds, spread, type Measured, type Row, type Workload } from '../harness.js';
+import { runAllMultithreaded } from '../../src/concurrency/index.js';
+import { measureRounds, spread, type Measured, type Row, type Workload, withWorkloadKeys } from '../harness.js';
 
 const RECORDS = 20_000;
 const TEAMS = 20;
@@ -20,28 +19,26 @@ const related = 'model Relationship read of 1,000 records with owners';
 
 export const parity: Workload = {
   name: 'models: partitions, geo, projections, relationships',
-  async run({ rounds, log, namespace, client }) {
-    const keyPrefix = `${namespace}parity:`;
-    const redis = client({ keyPrefix });
-    const plain = client();
-    const Score = defineModel(
-      'Score',
-      { id: KeyField(), team: Field(), points: SortedField({ type: 'int', sortBy: 'team' }) },
-      { redis },
-    );
-    const Flat = defineModel(
-      'Flat',
-      { id: KeyField(), team: KeyField(), points: SortedField({ type: 'int' }) },
-      { redis },
-    );
-    const Place = defineModel('Place', { id: KeyField(), loc: GeoField(), label: Field() }, { redis });
-    const Owner = defineModel('Owner', { oid: KeyField(), name: Field() }, { redis });
-    const Pet = defineModel(
-      'Pet',
-      { pid: KeyField(), owner: Relationship({ model: Owner }), kind: Field() },
-      { redis },
-    );
-    try {
+  run(context) {
+    const { rounds, log } = context;
+    return withWorkloadKeys(context, 'parity', async ({ keyPrefix, redis, plain }) => {
+      const Score = defineModel(
+        'Score',
+        { id: KeyField(), team: Field(), points: SortedField({ type: 'int', sortBy: 'team' }) },
+        { redis },
+      );
+      const Flat = defineModel(
+        'Flat',
+        { id: KeyField(), team: KeyField(), points: SortedField({ type: 'int' }) },
+        { redis },
+      );
+      const Place = defineModel('Place', { id: KeyField(), loc: GeoField(), label: Field() }, { redis });
+      const Owner = defineModel('Owner', { oid: KeyField(), name: Field() }, { redis });
+      const Pet = defineModel(
+        'Pet',
+        { pid: KeyField(), owner: Relationship({ model: Owner }), kind: Field() },
+        { redis },
+      );
       log(`seeding ${RECORDS} scores, ${RECORDS} places, ${PETS} pets of ${OWNERS} owners`);
       const ids = Array.from({ length: RECORDS }, (_, i) => i);
       await runAllMultithreaded(async (i: number) => {
@@ -165,11 +162,6 @@ export const parity: Workload = {
           },
         ],
       };
-    } finally {
-      log('deleting the records');
-      await deleteKeysUnder(keyPrefix, { redis: plain });
-      redis.disconnect();
-      plain.disconnect();
-    }
+    });
   },
 };
