@@ -15,4 +15,5 @@ export {
 } from './subscriber.js';
 export { SubscriberOverflowError } from './errors.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
+export { ShardedPubSubUnsupportedError } from '../redis/errors.js';
 export type { PubSubEncoding } from './payload.js';

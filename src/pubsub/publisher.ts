@@ -4,7 +4,8 @@ import { keySlot } from '../redis/key-slot.js';
 import { isCluster, useRedis, type AnyRedisClient } from '../redis/connection.js';
 import { publishMany } from '../redis/publish-many.js';
 import { describeValue } from '../utils/errors.js';
-import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
+import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
+import { assertShardedPubSub } from '../redis/sharded-support.js';
 import { assertOptionalClient } from '../redis/client-shape.js';
 import { assertName } from './inputs.js';
 import { encodePayload, validateEncoding, type PubSubEncoding } from './payload.js';
@@ -15,6 +16,15 @@ export interface PublisherOptions {
   redis?: AnyRedisClient;
   /** How values are sent. Default `'msgpack'`. */
   encoding?: PubSubEncoding;
+  /**
+   * Sharded pub/sub (Redis >= 7): SPUBLISH, sent to the master of the channel's hash slot, which
+   * delivers it only within its shard. On a cluster a classic PUBLISH is broadcast to every node,
+   * so adding masters adds no publish capacity; sharded publishing grows with them. Only sharded
+   * subscribers (`Subscriber({ sharded: true })`) receive these messages; Python Popoto's
+   * subscribers (classic SUBSCRIBE) do not. Default false. The first publish rejects with a
+   * ShardedPubSubUnsupportedError, before anything is sent, on a server without it.
+   */
+  sharded?: boolean;
 }
 
 /** Options of `Publisher.publishMany`: those of the bulk `publishMany`, the client being the publisher's. */
@@ -37,14 +47,18 @@ export type PublishManyOptions = Omit<BulkOptions, 'redis' | 'retries'>;
 export class Publisher {
   /** How this publisher sends values. */
   readonly encoding: PubSubEncoding;
+  /** Whether this publisher uses sharded pub/sub (SPUBLISH). */
+  readonly sharded: boolean;
   readonly #redis: AnyRedisClient | undefined;
 
   /** Throws a TypeError (or RangeError for an unknown encoding name) on bad options. */
   constructor(options?: PublisherOptions) {
     assertOptionsObject(options, 'options');
-    assertKnownKeys(options, ['redis', 'encoding'], 'options');
+    assertKnownKeys(options, ['redis', 'encoding', 'sharded'], 'options');
     assertOptionalClient(options?.redis);
+    assertOptionalBoolean(options?.sharded, 'sharded');
     this.encoding = validateEncoding(options?.encoding);
+    this.sharded = options?.sharded ?? false;
     this.#redis = options?.redis;
   }
 
@@ -59,7 +73,14 @@ export class Publisher {
     const payload = encodePayload(value, this.encoding, 'value');
     const client = await useRedis(this.#redis);
     const target = isCluster(client) ? (masterForSlot(client, keySlot(channel)) ?? client) : client;
-    return target.publish(channel, payload);
+    if (!this.sharded) return target.publish(channel, payload);
+    await assertShardedPubSub(client);
+    // Straight to the owner: a MOVED (the slot moved since the map was read) goes through the cluster client.
+    const sent = target.spublish(channel, payload).catch((error: unknown) => {
+      if (target === client || !(error instanceof Error) || !error.message.startsWith('MOVED ')) throw error;
+      return client.spublish(channel, payload);
+    });
+    return Number(await sent);
   }
 
   /**
@@ -73,7 +94,7 @@ export class Publisher {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, ['signal', 'batchSize', 'concurrency'], 'options');
     const encoded = this.#encodeEntries(entries);
-    return publishMany(encoded, { ...options, redis: await useRedis(this.#redis) });
+    return publishMany(encoded, { ...options, redis: await useRedis(this.#redis), sharded: this.sharded });
   }
 
   #encodeEntries(entries: Iterable<readonly [string, unknown]>): [string, string | Buffer][] {

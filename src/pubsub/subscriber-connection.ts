@@ -19,6 +19,18 @@ export interface ConnectionEvents {
 /** Channels (SUBSCRIBE) or patterns (PSUBSCRIBE). */
 export type SubscriptionKind = 'channel' | 'pattern';
 
+/** What a Subscriber asks of its connection(s): classic (`SubscriberConnection`) or sharded (`ShardedConnection`). */
+export interface PubSubConnection {
+  /** The channels or patterns currently held, in the order they were first added. */
+  list(kind: SubscriptionKind): string[];
+  /** Subscribes; resolves once Redis confirmed. */
+  add(kind: SubscriptionKind, names: string[]): Promise<void>;
+  /** Unsubscribes from `names`, or from every one of that kind when undefined. */
+  remove(kind: SubscriptionKind, names: string[] | undefined): Promise<void>;
+  /** Closes for good; calls still waiting reject with a RedisClosedError. */
+  close(): Promise<void>;
+}
+
 interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
@@ -49,7 +61,7 @@ export function subscriberClosedError(): RedisClosedError {
  * to know. For the same reason ioredis's `autoResubscribe` is off: after every reconnect this
  * class subscribes again to its own record of channels and patterns, then reports `resubscribed`.
  */
-export class SubscriberConnection {
+export class SubscriberConnection implements PubSubConnection {
   readonly #channels = new Set<string>();
   readonly #patterns = new Set<string>();
   readonly #waiters: Waiter[] = [];
@@ -127,16 +139,7 @@ export class SubscriberConnection {
     this.#closing = true;
     this.#rejectClosed(subscriberClosedError());
     this.#waiters.length = 0;
-    const redis = this.#redis;
-    await new Promise<void>((resolve) => {
-      redis.once('end', resolve);
-      redis.disconnect();
-      // Between two reconnect attempts there is no socket: disconnect() cancels the timer and no 'end' follows.
-      if (redis.status === 'end' || redis.status === 'reconnecting') {
-        redis.off('end', resolve);
-        resolve();
-      }
-    });
+    await closeLink(this.#redis);
   }
 
   #set(kind: SubscriptionKind): Set<string> {
@@ -170,20 +173,7 @@ export class SubscriberConnection {
   }
 
   #open(node: Redis, replacement: boolean): Redis {
-    const redis = node.duplicate({
-      connectionName: this.name,
-      lazyConnect: false,
-      enableOfflineQueue: true,
-      enableAutoPipelining: false,
-      autoResubscribe: false,
-      maxRetriesPerRequest: null,
-      readOnly: false,
-      retryStrategy: this.onCluster ? retryThenMoveOn : retryForever,
-      // disconnect() waits this long for a socket 'close' that never comes when the socket is
-      // already gone (between reconnect attempts), keeping the process alive meanwhile. Nothing
-      // a subscriber sends needs a graceful flush, so the socket is destroyed at once.
-      disconnectTimeout: 0,
-    });
+    const redis = openSubscriberLink(node, this.name, this.onCluster);
     // The first connection's first 'ready' sends nothing: the calls that started it are queued.
     let resubscribeOnReady = replacement;
     redis.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.events.message(channel, payload, undefined));
@@ -237,4 +227,39 @@ export class SubscriberConnection {
     for (const waiter of waiters) waiter.reject(error);
     this.events.error(error);
   }
+}
+
+/**
+ * A subscriber-mode connection to `node`: a duplicate of it named `name`, that queues commands
+ * while down and sends them again after a drop. On a cluster node it gives up after a few quick
+ * retries (its owner then moves on); on a single Redis it reconnects forever.
+ */
+export function openSubscriberLink(node: Redis, name: string, onCluster: boolean): Redis {
+  return node.duplicate({
+    connectionName: name,
+    lazyConnect: false,
+    enableOfflineQueue: true,
+    enableAutoPipelining: false,
+    autoResubscribe: false,
+    maxRetriesPerRequest: null,
+    readOnly: false,
+    retryStrategy: onCluster ? retryThenMoveOn : retryForever,
+    // disconnect() waits this long for a socket 'close' that never comes when the socket is
+    // already gone (between reconnect attempts), keeping the process alive meanwhile. Nothing
+    // a subscriber sends needs a graceful flush, so the socket is destroyed at once.
+    disconnectTimeout: 0,
+  });
+}
+
+/** Disconnects `redis` and resolves once it has ended (at once when it has no socket to close). */
+export function closeLink(redis: Redis): Promise<void> {
+  return new Promise<void>((resolve) => {
+    redis.once('end', resolve);
+    redis.disconnect();
+    // Between two reconnect attempts there is no socket: disconnect() cancels the timer and no 'end' follows.
+    if (redis.status === 'end' || redis.status === 'reconnecting') {
+      redis.off('end', resolve);
+      resolve();
+    }
+  });
 }

@@ -2,12 +2,24 @@ import { useRedis, type AnyRedisClient } from '../redis/connection.js';
 import { trackBackgroundPromise } from '../concurrency/background.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { isThenable } from '../concurrency/task-policy.js';
-import { assertFunction, assertInteger, assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
+import {
+  assertFunction,
+  assertInteger,
+  assertKnownKeys,
+  assertOptionalBoolean,
+  assertOptionsObject,
+} from '../utils/validate.js';
 import { assertOptionalClient } from '../redis/client-shape.js';
 import { collectNames } from './inputs.js';
 import { MessageStream } from './message-stream.js';
 import { decodePayload, validateEncoding, type PubSubEncoding } from './payload.js';
-import { SubscriberConnection, subscriberClosedError, type SubscriptionKind } from './subscriber-connection.js';
+import { ShardedConnection } from './sharded-connection.js';
+import {
+  SubscriberConnection,
+  subscriberClosedError,
+  type PubSubConnection,
+  type SubscriptionKind,
+} from './subscriber-connection.js';
 
 /** Options of `new Subscriber()`. */
 export interface SubscriberOptions {
@@ -26,6 +38,15 @@ export interface SubscriberOptions {
    * limit (memory then grows as long as the reader lags). See `SubscriberOverflowError`.
    */
   bufferSize?: number;
+  /**
+   * Sharded pub/sub (Redis >= 7, SSUBSCRIBE): each channel is held by the master of its hash
+   * slot, so on a cluster delivery scales with the masters instead of every message crossing
+   * every node. Receives what a sharded `Publisher` sends, and only that: classic PUBLISH and
+   * SPUBLISH channels are separate, and Python Popoto's subscribers (classic SUBSCRIBE) never see
+   * sharded messages. No patterns (Redis has no sharded PSUBSCRIBE). Default false. The first
+   * subscribe rejects with a ShardedPubSubUnsupportedError on a server without it.
+   */
+  sharded?: boolean;
 }
 
 /** A message whose payload was decoded (always the case with `'raw'` encoding). */
@@ -92,20 +113,22 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   readonly connectionName: string;
   /** Most messages that may wait for one `for await` reader. */
   readonly bufferSize: number;
+  /** Whether this subscriber uses sharded pub/sub (SSUBSCRIBE). */
+  readonly sharded: boolean;
   readonly #client: AnyRedisClient | undefined;
   readonly #messageHandlers = new Set<MessageHandler<T>>();
   readonly #resubscribeHandlers = new Set<() => void>();
   readonly #errorHandlers = new Set<(error: unknown) => void>();
   readonly #streams = new Set<MessageStream<SubscriberMessage<T>>>();
-  #connection: Promise<SubscriberConnection> | undefined;
-  #connected: SubscriberConnection | undefined;
+  #connection: Promise<PubSubConnection> | undefined;
+  #connected: PubSubConnection | undefined;
   #closing: Promise<void> | undefined;
   #errorShown = false;
 
   /** Throws a TypeError or RangeError naming the option on bad options. Connects nothing yet. */
   constructor(options?: SubscriberOptions) {
     assertOptionsObject(options, 'options');
-    assertKnownKeys(options, ['redis', 'encoding', 'connectionName', 'bufferSize'], 'options');
+    assertKnownKeys(options, ['redis', 'encoding', 'connectionName', 'bufferSize', 'sharded'], 'options');
     assertOptionalClient(options?.redis);
     this.encoding = validateEncoding(options?.encoding);
     const connectionName = options?.connectionName ?? 'popoto-ts:subscriber';
@@ -119,6 +142,8 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
     const bufferSize = options?.bufferSize ?? DEFAULT_BUFFER_SIZE;
     assertInteger(bufferSize, 'bufferSize', 1, true);
     this.bufferSize = bufferSize;
+    assertOptionalBoolean(options?.sharded, 'sharded');
+    this.sharded = options?.sharded ?? false;
     this.#client = options?.redis;
   }
 
@@ -152,6 +177,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
    * pattern is delivered twice, once each way, as Redis sends it.
    */
   async psubscribe(...patterns: string[]): Promise<void> {
+    this.#assertPatterns('psubscribe');
     await this.#add('pattern', collectNames(patterns, 'patterns', true));
   }
 
@@ -162,6 +188,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
 
   /** Unsubscribes from patterns, or from every pattern when called with none. Unknown names are ignored. */
   async punsubscribe(...patterns: string[]): Promise<void> {
+    this.#assertPatterns('punsubscribe');
     await this.#remove('pattern', patterns.length === 0 ? undefined : collectNames(patterns, 'patterns', false));
   }
 
@@ -245,6 +272,12 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
     await connection?.close();
   }
 
+  #assertPatterns(method: string): void {
+    if (this.sharded) {
+      throw new TypeError(`${method}: a sharded Subscriber has no patterns (Redis has no sharded PSUBSCRIBE)`);
+    }
+  }
+
   #list(kind: SubscriptionKind): string[] {
     return this.#connected?.list(kind) ?? [];
   }
@@ -262,7 +295,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
     await connection.remove(kind, names);
   }
 
-  #open(): Promise<SubscriberConnection> {
+  #open(): Promise<PubSubConnection> {
     if (this.closed) return Promise.reject(subscriberClosedError());
     this.#connection ??= this.#connect().catch((error: unknown) => {
       // Let the next call try again (the shared connection may have been opened meanwhile).
@@ -272,9 +305,10 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
     return this.#connection;
   }
 
-  async #connect(): Promise<SubscriberConnection> {
+  async #connect(): Promise<PubSubConnection> {
     const client = await useRedis(this.#client);
-    const connection = await SubscriberConnection.open(client, this.connectionName, {
+    const kind = this.sharded ? ShardedConnection : SubscriberConnection;
+    const connection = await kind.open(client, this.connectionName, {
       message: (channel, payload, pattern) => this.#deliver(channel, payload, pattern),
       ready: () => (this.#errorShown = false),
       resubscribed: () => this.#resubscribed(),

@@ -119,3 +119,27 @@ export function bulkFailure<R>(
     { cause: bulk },
   );
 }
+
+/**
+ * Sharded pub/sub (`sharded: true`) was asked of a server that does not have it: SPUBLISH and
+ * SSUBSCRIBE came with Redis 7. Thrown before anything is published or subscribed, so nothing
+ * silently falls back to classic pub/sub (whose subscribers would then miss the messages).
+ */
+export class ShardedPubSubUnsupportedError extends Error {
+  override readonly name = 'ShardedPubSubUnsupportedError';
+  /** Stable code, for telling this error apart without reading its message. */
+  readonly code = 'ERR_POPOTO_SHARDED_PUBSUB_UNSUPPORTED';
+  /** The server's `redis_version` (INFO server), or undefined if it did not say. */
+  readonly serverVersion: string | undefined;
+  /** The sharded pub/sub commands the server does not know. */
+  readonly missingCommands: readonly string[];
+
+  constructor(serverVersion: string | undefined, missingCommands: readonly string[]) {
+    super(
+      `sharded pub/sub needs Redis 7 or later: the server (redis_version ${serverVersion ?? 'unknown'}) does not know ` +
+        `${missingCommands.join(', ')}; use a Redis >= 7 with these commands enabled, or leave out sharded: true`,
+    );
+    this.serverVersion = serverVersion;
+    this.missingCommands = missingCommands;
+  }
+}

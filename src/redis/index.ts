@@ -15,7 +15,13 @@ export {
 export type { RedisClientLike } from './client-shape.js';
 export { DEFAULT_TIMEOUT_MS } from './availability.js';
 export { keySlot } from './key-slot.js';
-export { BulkOperationError, RedisClosedError, RedisConnectionError, RedisUnavailableError } from './errors.js';
+export {
+  BulkOperationError,
+  RedisClosedError,
+  RedisConnectionError,
+  RedisUnavailableError,
+  ShardedPubSubUnsupportedError,
+} from './errors.js';
 export { NoRedisError } from './default-server.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { DEFAULT_BATCH_SIZE, type BulkOptions } from './batches.js';
@@ -23,7 +29,7 @@ export { getMany } from './get-many.js';
 export { setMany, type SetManyOptions } from './set-many.js';
 export { deleteMany } from './delete-many.js';
 export { deleteKeysUnder, type DeleteKeysUnderOptions } from './delete-keys-under.js';
-export { publishMany } from './publish-many.js';
+export { publishMany, type PublishManyBulkOptions } from './publish-many.js';
 export { scanKeys, type ScanKeysOptions } from './scan-keys.js';
 export { escapeGlob } from './escape-glob.js';
 export type { RedisValue } from './inputs.js';

@@ -1,5 +1,20 @@
+import { assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
 import { runBulk, type BulkOptions } from './batches.js';
+import { useRedis } from './connection.js';
+import { assertShardedPubSub } from './sharded-support.js';
 import { collectEntries, type RedisValue } from './inputs.js';
+
+/** Options of the bulk `publishMany`. */
+export interface PublishManyBulkOptions extends Omit<BulkOptions, 'retries'> {
+  /**
+   * Sharded pub/sub (Redis >= 7): SPUBLISH instead of PUBLISH, each batch holding channels of
+   * one master's slots and sent to that master, so on a cluster publishing scales with the
+   * masters (a classic PUBLISH is broadcast to every node). Only sharded subscribers
+   * (`Subscriber({ sharded: true })`, SSUBSCRIBE) receive these; Python Popoto's do not. Rejects
+   * with a ShardedPubSubUnsupportedError, before anything is sent, on a server without it.
+   */
+  sharded?: boolean;
+}
 
 /**
  * Publishes many messages at once: `[channel, message]` pairs sent as pipelined `PUBLISH`
@@ -20,9 +35,13 @@ import { collectEntries, type RedisValue } from './inputs.js';
  */
 export async function publishMany(
   entries: Iterable<readonly [string, RedisValue]>,
-  options?: Omit<BulkOptions, 'retries'>,
+  options?: PublishManyBulkOptions,
 ): Promise<number[]> {
+  assertOptionsObject(options, 'options');
+  assertOptionalBoolean(options?.sharded, 'sharded');
+  const { sharded, ...bulk } = options ?? {};
   const { keys: channels, values: messages } = collectEntries(entries, 'entries', 'channel');
+  if (sharded === true && channels.length > 0) await assertShardedPubSub(await useRedis(bulk.redis));
   const receivers = new Array<number>(channels.length).fill(0);
   const confirmed = new Array<number | undefined>(channels.length);
   // Planned by channel as if it were a key: on a cluster each channel's messages leave from
@@ -33,11 +52,13 @@ export async function publishMany(
       keys: channels,
       shape: 'per-item',
       keyless: true,
-      command: (target, { indexes: [i] }) => target.publish(channels[i!]!, asPayload(messages[i!]!)),
+      command: sharded
+        ? (target, { indexes: [i] }) => target.spublish(channels[i!]!, asPayload(messages[i!]!))
+        : (target, { indexes: [i] }) => target.publish(channels[i!]!, asPayload(messages[i!]!)),
       onReply: ({ indexes: [i] }, reply) => (receivers[i!] = confirmed[i!] = Number(reply)),
       results: confirmed,
     },
-    options,
+    bulk,
   );
   return receivers;
 }
