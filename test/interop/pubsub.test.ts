@@ -53,4 +53,16 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: pub/sub (live)', () =>
     });
     expect(messages.slice(1).map((m) => m.repr)).toEqual(Array.from({ length: 20 }, (_, i) => `{'seq': ${i}}`));
   });
+
+  it("Popoto's Subscriber does not see what a sharded Publisher sends (SPUBLISH is not PUBLISH)", async () => {
+    const { redis, python } = interop();
+    await python.call('subscribe', { channels: ['sharded-orders'] });
+    const sharded = new Publisher({ redis, sharded: true });
+    expect(await sharded.publish('sharded-orders', { seq: 'sharded' })).toBe(0);
+    expect(await sharded.publishMany([['sharded-orders', { seq: 'sharded many' }]])).toEqual([0]);
+    // A classic message after them: once it has arrived, anything sharded would have too.
+    expect(await new Publisher({ redis }).publish('sharded-orders', { seq: 'classic' })).toBe(1);
+    const messages = await python.call<PyMessage[]>('received', { count: 1, timeout_ms: 10_000 });
+    expect(messages.map((m) => m.repr)).toEqual(["{'seq': 'classic'}"]);
+  });
 });

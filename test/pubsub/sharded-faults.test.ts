@@ -1,0 +1,111 @@
+// A sharded Subscriber while the cluster moves under it: a channel's slot migrated to another
+// master, then the master holding it killed (its replica takes over). One dedicated cluster of
+// 3 masters with a replica each, started here and stopped at the end; the tests run in order.
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Publisher, Subscriber } from '../../src/pubsub/index.js';
+import { keySlot } from '../../src/redis/key-slot.js';
+import { startFaultCluster, type FaultCluster } from '../redis/helpers/fault-cluster.js';
+import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
+import { nextMessages, nextResubscribe } from './helpers.js';
+
+failOnWarningsAndUnhandledRejections();
+
+let cluster: FaultCluster;
+let client: Cluster;
+let subscriber: Subscriber<string>;
+const errors: unknown[] = [];
+
+beforeAll(async () => {
+  cluster = await startFaultCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+  client = new Cluster(cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })));
+  subscriber = new Subscriber<string>({ redis: client, sharded: true, encoding: 'raw' });
+  // Placing channels while the cluster settles reports each failed attempt; the tests only need delivery.
+  subscriber.onError((error) => errors.push(error));
+}, 60_000);
+
+afterAll(async () => {
+  await subscriber?.close();
+  client?.disconnect();
+  await cluster?.stop();
+});
+
+const moving = 'sharded-faults:moving';
+const staying = 'sharded-faults:staying';
+
+/** The port of the master that serves `slot`, per `CLUSTER SHARDS`-free `CLUSTER NODES` of a live node. */
+async function ownerOf(slot: number): Promise<{ port: number; id: string }> {
+  const text = await cluster.cli((await cluster.masters())[0]!, 'cluster', 'nodes');
+  for (const line of text.split('\n').filter(Boolean)) {
+    const [id, address, flags, , , , , , ...ranges] = line.split(' ');
+    if (!flags!.includes('master') || flags!.includes('fail')) continue;
+    for (const range of ranges) {
+      const [from, to = from] = range.split('-').map(Number);
+      if (slot >= from! && slot <= to!) return { id: id!, port: Number(/:(\d+)@/.exec(address!)![1]) };
+    }
+  }
+  throw new Error(`no master serves slot ${slot}`);
+}
+
+async function shardSubscribers(port: number, channel: string): Promise<number> {
+  const reply = await cluster.cli(port, 'pubsub', 'shardnumsub', channel);
+  return Number(reply.trim().split('\n')[1]);
+}
+
+describe('a sharded subscription while the cluster moves', () => {
+  it('follows a slot moved to another master (the old one unsubscribes it) and keeps the other channels', async () => {
+    const slot = keySlot(moving);
+    const source = await ownerOf(slot);
+    expect((await ownerOf(keySlot(staying))).port).not.toBe(source.port);
+    await subscriber.subscribe(moving, staying);
+    expect(await shardSubscribers(source.port, moving)).toBe(1);
+    const masters = await cluster.masters();
+    const targetPort = masters.find((port) => port !== source.port)!;
+    const targetId = (await cluster.cli(targetPort, 'cluster', 'myid')).trim();
+
+    const resubscribed = nextResubscribe(subscriber);
+    // The migration as redis-cli --cluster reshard does it (the slot holds no keys).
+    await cluster.cli(targetPort, 'cluster', 'setslot', String(slot), 'importing', source.id);
+    await cluster.cli(source.port, 'cluster', 'setslot', String(slot), 'migrating', targetId);
+    await cluster.cli(targetPort, 'cluster', 'setslot', String(slot), 'node', targetId);
+    for (const port of masters) await cluster.cli(port, 'cluster', 'setslot', String(slot), 'node', targetId);
+    await resubscribed;
+    expect(await shardSubscribers(targetPort, moving)).toBe(1);
+    expect(await shardSubscribers(source.port, moving)).toBe(0);
+
+    const publisher = new Publisher({ redis: client, sharded: true, encoding: 'raw' });
+    const received = nextMessages(subscriber, 3);
+    await publisher.publish(moving, 'm1');
+    await publisher.publish(staying, 's1');
+    await publisher.publish(moving, 'm2');
+    const messages = await received;
+    expect(messages.filter((m) => m.channel === moving).map((m) => m.data)).toEqual(['m1', 'm2']);
+    expect(messages.filter((m) => m.channel === staying).map((m) => m.data)).toEqual(['s1']);
+    expect(subscriber.channels).toEqual([moving, staying]);
+  });
+
+  it('subscribes again on the replica that takes over when the master holding the channel is killed', async () => {
+    const slot = keySlot(moving);
+    const victim = await ownerOf(slot);
+    const node = cluster.nodes.find((n) => n.port === victim.port)!;
+    const resubscribed = nextResubscribe(subscriber);
+    cluster.kill(node);
+    await cluster.waitHealthy();
+    await resubscribed;
+    const owner = await ownerOf(slot);
+    expect(owner.port).not.toBe(victim.port);
+    expect(await shardSubscribers(owner.port, moving)).toBe(1);
+
+    // The publishing side learns the new map the way a program would: on its next slot refresh.
+    await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+    const publisher = new Publisher({ redis: client, sharded: true, encoding: 'raw' });
+    const received = nextMessages(subscriber, 2);
+    await publisher.publish(moving, 'after failover');
+    await publisher.publish(staying, 'still here');
+    const messages = await received;
+    expect(messages.map((m) => [m.channel, m.data]).sort()).toEqual([
+      [moving, 'after failover'],
+      [staying, 'still here'],
+    ]);
+  });
+});
