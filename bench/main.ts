@@ -25,7 +25,19 @@ import { scan } from './workloads/scan.js';
 import { seed } from './workloads/seed.js';
 import { shardedPublish } from './workloads/sharded-publish.js';
 
-const workloads: Workload[] = [bulkGet, publish, shardedPublish, scan, models, filterIn, parity, seed, cpuThreads, cpuGrains, mixedJob];
+const workloads: Workload[] = [
+  bulkGet,
+  publish,
+  shardedPublish,
+  scan,
+  models,
+  filterIn,
+  parity,
+  seed,
+  cpuThreads,
+  cpuGrains,
+  mixedJob,
+];
 
 const only = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -18,7 +18,9 @@ const errors: unknown[] = [];
 
 beforeAll(async () => {
   cluster = await startFaultCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-  client = new Cluster(cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })));
+  client = new Cluster(
+    cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
+  );
   subscriber = new Subscriber({ redis: client, sharded: true, encoding: 'raw' });
   // Placing channels while the cluster settles reports each failed attempt; the tests only need delivery.
   subscriber.onError((error) => errors.push(error));

@@ -126,7 +126,17 @@ describe('sharded pub/sub on a server without it', () => {
   // with rename-command (only Redis 7 is installed here). The check asks the server which
   // commands it has, so this is the answer a Redis 6 gives.
   const server = usePrivateRedis({
-    args: ['--rename-command', 'SPUBLISH', '', '--rename-command', 'SSUBSCRIBE', '', '--rename-command', 'SUNSUBSCRIBE', ''],
+    args: [
+      '--rename-command',
+      'SPUBLISH',
+      '',
+      '--rename-command',
+      'SSUBSCRIBE',
+      '',
+      '--rename-command',
+      'SUNSUBSCRIBE',
+      '',
+    ],
   });
 
   it('Publisher, publishMany and Subscriber reject with ShardedPubSubUnsupportedError before sending anything', async () => {
