@@ -2,6 +2,7 @@
 // cluster: delivery in order per channel, binary values, separation from classic channels, and
 // bad input. The cluster moving under a subscription (slot moves, a failover) is in
 // sharded-faults.test.ts; a server without sharded pub/sub below.
+import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { publishMany, ShardedPubSubUnsupportedError } from '../../src/redis/index.js';
@@ -9,7 +10,7 @@ import { Publisher, Subscriber } from '../../src/pubsub/index.js';
 import { keySlot } from '../../src/redis/key-slot.js';
 import { targets, useKeyPrefix, usePrivateRedis } from '../helpers/redis.js';
 import { Redis } from 'ioredis';
-import { nextMessages, useSubscribers } from './helpers.js';
+import { connectionsNamed, killConnectionsNamed, nextMessages, nextResubscribe, useSubscribers } from './helpers.js';
 
 describe.each(targets)('sharded pub/sub on $name', ({ create }) => {
   const redis = create();
@@ -99,6 +100,27 @@ describe.each(targets)('sharded pub/sub on $name', ({ create }) => {
     await subscriber.unsubscribe();
     expect(subscriber.channels).toEqual([]);
     expect(await publisher.publish(kept, 'nobody')).toBe(0);
+  });
+
+  it('subscribes again after the server kills its connection', async () => {
+    const connectionName = `popoto-test:sharded:${randomBytes(6).toString('hex')}`;
+    const subscriber = openSubscriber({ sharded: true, connectionName });
+    const publisher = new Publisher({ redis, sharded: true });
+    // One hash tag: one slot, so one connection on the cluster too.
+    const [a, b] = [`{${prefix()}}a`, `{${prefix()}}b`];
+    await subscriber.subscribe(a, b);
+    const resubscribed = nextResubscribe(subscriber);
+    expect(await killConnectionsNamed(redis, connectionName)).toBe(1);
+    await resubscribed;
+    const [after] = await connectionsNamed(redis, connectionName);
+    expect(after!.fields.ssub).toBe('2');
+    const received = nextMessages(subscriber, 2);
+    await publisher.publish(a, 'a after kill');
+    await publisher.publish(b, 'b after kill');
+    expect(await received).toEqual([
+      { channel: a, data: 'a after kill' },
+      { channel: b, data: 'b after kill' },
+    ]);
   });
 
   it('refuses bad input: patterns, a non-boolean sharded, bad channels', async () => {
