@@ -1,4 +1,4 @@
-import { assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
+import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
 import { runBulk, type BulkOptions } from './batches.js';
 import { useRedis } from './connection.js';
 import { assertShardedPubSub } from './sharded-support.js';
@@ -38,6 +38,10 @@ export async function publishMany(
   options?: PublishManyBulkOptions,
 ): Promise<number[]> {
   assertOptionsObject(options, 'options');
+  // `retries` gets its own explanation from validateBulkOptions; every other unknown name is refused here, with `sharded` listed.
+  if ((options as { retries?: unknown } | undefined)?.retries === undefined) {
+    assertKnownKeys(options, ['redis', 'signal', 'batchSize', 'concurrency', 'sharded'], 'options');
+  }
   assertOptionalBoolean(options?.sharded, 'sharded');
   const { sharded, ...bulk } = options ?? {};
   const { keys: channels, values: messages } = collectEntries(entries, 'entries', 'channel');

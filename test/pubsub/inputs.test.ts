@@ -19,7 +19,7 @@ describe('pub/sub bad input', () => {
       ),
     );
     expect(() => new Publisher({ encodng: 'raw' } as never)).toThrow(
-      new TypeError('options has no option "encodng" (known: redis, encoding)'),
+      new TypeError('options has no option "encodng" (known: redis, encoding, sharded)'),
     );
     expect(() => new Publisher('raw' as never)).toThrow(new TypeError("options must be an object, got 'raw'"));
   });
