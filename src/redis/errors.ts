@@ -125,10 +125,9 @@ export function bulkFailure<R>(
  * SSUBSCRIBE came with Redis 7. Thrown before anything is published or subscribed, so nothing
  * silently falls back to classic pub/sub (whose subscribers would then miss the messages).
  */
-export class ShardedPubSubUnsupportedError extends Error {
-  override readonly name = 'ShardedPubSubUnsupportedError';
-  /** Stable code, for telling this error apart without reading its message. */
-  readonly code = 'ERR_POPOTO_SHARDED_PUBSUB_UNSUPPORTED';
+export class ShardedPubSubUnsupportedError extends PopotoError {
+  override readonly name: string = 'ShardedPubSubUnsupportedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_SHARDED_PUBSUB_UNSUPPORTED';
   /** The server's `redis_version` (INFO server), or undefined if it did not say. */
   readonly serverVersion: string | undefined;
   /** The sharded pub/sub commands the server does not know. */

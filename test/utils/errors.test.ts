@@ -25,6 +25,7 @@ const instances: Record<string, Error & { code?: unknown }> = {
   ModelWriteError: new api.ModelWriteError([], 'failed'),
   MultipleRecordsError: new api.MultipleRecordsError('get', { email: 'a' }, ['User:1', 'User:2']),
   SubscriberOverflowError: new api.SubscriberOverflowError(100),
+  ShardedPubSubUnsupportedError: new api.ShardedPubSubUnsupportedError('6.2.0', ['SPUBLISH']),
 };
 
 /** The errors that keep a platform parent: argument errors and aggregates of per-item errors. */
