@@ -3,6 +3,7 @@ import { masterForSlot } from '../redis/cluster-nodes.js';
 import { keySlot } from '../redis/key-slot.js';
 import { isCluster, useRedis, type AnyRedisClient } from '../redis/connection.js';
 import { publishMany } from '../redis/publish-many.js';
+import { followRedirects } from '../redis/redirects.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
 import { assertShardedPubSub } from '../redis/sharded-support.js';
@@ -72,15 +73,16 @@ export class Publisher {
     assertName(channel, 'channel');
     const payload = encodePayload(value, this.encoding, 'value');
     const client = await useRedis(this.#redis);
-    const target = isCluster(client) ? (masterForSlot(client, keySlot(channel)) ?? client) : client;
-    if (!this.sharded) return target.publish(channel, payload);
-    await assertShardedPubSub(client);
-    // Straight to the owner: a MOVED (the slot moved since the map was read) goes through the cluster client.
-    const sent = target.spublish(channel, payload).catch((error: unknown) => {
-      if (target === client || !(error instanceof Error) || !error.message.startsWith('MOVED ')) throw error;
-      return client.spublish(channel, payload);
+    if (this.sharded) await assertShardedPubSub(client);
+    // On a cluster: the channel's slot owner keeps one channel's messages in order; while it is
+    // failing (its connection not ready) the cluster client routes the command instead (any node
+    // delivers a classic PUBLISH; a SPUBLISH goes to the slot's owner). Each attempt picks anew,
+    // under the one redirect rule.
+    return followRedirects(client, async () => {
+      const owner = isCluster(client) ? masterForSlot(client, keySlot(channel)) : undefined;
+      const target = owner?.status === 'ready' ? owner : client;
+      return this.sharded ? Number(await target.spublish(channel, payload)) : target.publish(channel, payload);
     });
-    return Number(await sent);
   }
 
   /**

@@ -2,14 +2,14 @@ import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { TaskError } from '../utils/errors.js';
 import { runAllMultithreaded, type RetryOptions } from '../concurrency/index.js';
 import { normalizeRunOptions, type RetryPolicy } from '../concurrency/run-options.js';
-import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
-import { onNextClientEvent, timeoutOf, untilReady } from './availability.js';
+import { timeoutOf, untilReady } from './availability.js';
 import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
 import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
 import { assertOptionalClient, keyPrefixOf } from './client-shape.js';
-import { bulkFailure, isClosedError, RedisUnavailableError } from './errors.js';
+import { bulkFailure, isClosedError } from './errors.js';
+import { pauseOn, redirectDelayMs, redirectedTooLong, redirectOf, type Redirect } from './redirects.js';
 import { keySlot } from './key-slot.js';
 import { redactError, secretsOf } from './secrets.js';
 
@@ -295,36 +295,11 @@ export interface BulkSpec {
   results?: unknown[];
 }
 
-/** A redirect Redis Cluster answers instead of running the command: not a failure, the item goes again. */
-type Redirect = { kind: 'moved' } | { kind: 'ask'; address: string } | { kind: 'wait' };
-
-function redirectOf(error: unknown): Redirect | undefined {
-  const message = error instanceof Error ? error.message : '';
-  if (message.startsWith('MOVED ')) return { kind: 'moved' };
-  if (message.startsWith('ASK ')) return { kind: 'ask', address: message.split(' ')[2] ?? '' };
-  if (message.startsWith('TRYAGAIN') || message.startsWith('CLUSTERDOWN')) return { kind: 'wait' };
+/** A redirect (see `redirectOf`), or a slot whose master we hold no connection to, which is followed like a MOVED. */
+function redirectOrMissingOwner(error: unknown): Redirect | undefined {
   if (error instanceof NoSlotOwnerError) return { kind: 'moved' };
-  return undefined;
+  return redirectOf(error);
 }
-
-/**
- * What an item redirected for too long fails with: the cluster could not say where it belongs
- * (the last redirect is the cause), which is an unavailability, not a MOVED for the caller to handle.
- */
-function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: number): RedisUnavailableError {
-  const error = new RedisUnavailableError(
-    `the Redis Cluster kept redirecting this command for ${elapsedMs} ms (last answer: ${
-      last instanceof Error ? last.message : String(last)
-    }); it was not run`,
-    timeoutMs,
-  );
-  return Object.assign(error, { cause: last });
-}
-
-/** Redirect rounds per call before the items count as failed (ioredis's `maxRedirections` default). */
-const MAX_REDIRECTIONS = 16;
-/** Wait before sending again after TRYAGAIN / CLUSTERDOWN (ioredis's `retryDelayOnTryAgain`). */
-const REDIRECT_DELAY_MS = 100;
 
 /**
  * Runs a bulk operation: plans batches, sends them all, hands each group's reply to `onReply`,
@@ -332,9 +307,9 @@ const REDIRECT_DELAY_MS = 100;
  *
  * On a cluster every batch goes straight to the master of its slot, computed as Redis does;
  * MOVED, ASK, TRYAGAIN and CLUSTERDOWN answers (a resharding, a failover) are followed by
- * sending those items again (after a slot refresh, to the ASK target, or after 100 ms), for up
- * to 16 rounds and `timeoutMs`, and never reach the caller as such: past that the items fail
- * with a RedisUnavailableError. A cluster client that is not ready is waited for, as long. With `retries`, the items that still failed are
+ * sending those items again (after a slot refresh, to the ASK target, or after a pause), by the
+ * one redirect rule (redirects.ts: backoff until `timeoutMs`), and never reach the caller as
+ * such: past that the items fail with a RedisUnavailableError. A cluster client that is not ready is waited for, as long. With `retries`, the items that still failed are
  * sent again with backoff, re-planned each round. If any item failed in the end, rejects with a
  * BulkOperationError listing exactly which (not confirmed), or a RedisClosedError when the
  * connection was closed meanwhile.
@@ -368,8 +343,8 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     indexes: readonly number[] | undefined,
   ): Promise<{ failed: Map<number, unknown>; aborted: boolean }> => {
     const failed = new Map<number, unknown>();
-    // Redirects are followed for at most timeoutMs (and 16 rounds): a cluster that is failing
-    // over or resharding settles within that, or its items fail and `retries` takes over.
+    // Redirects are followed for at most timeoutMs: a cluster that is failing over or
+    // resharding settles within that, or its items fail and `retries` takes over.
     const budget = timeoutOf(client);
     const deadline = Date.now() + budget;
     if (isCluster(client)) await untilReady(client, budget);
@@ -377,7 +352,7 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     let round = indexes;
     let pending: { batches: Batch[]; asking?: Redis }[] = [{ batches: plan(round) }];
     for (let redirections = 0; pending.length > 0; redirections++) {
-      const lastRound = redirections >= MAX_REDIRECTIONS || Date.now() >= deadline;
+      const lastRound = Date.now() >= deadline;
       const moved: number[] = [];
       const asked = new Map<string, number[]>();
       let wait = false;
@@ -393,7 +368,7 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
           spec.onReply?.(group, result.value);
           return;
         }
-        const redirect = isCluster(client) ? redirectOf(result.error) : undefined;
+        const redirect = isCluster(client) ? redirectOrMissingOwner(result.error) : undefined;
         if (redirect === undefined || lastRound) {
           const error = redactError(
             redirect === undefined
@@ -432,7 +407,10 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
       if (moved.length === 0 && asked.size === 0) break;
       round = [...moved, ...[...asked.values()].flat()].sort((a, b) => a - b);
       const cluster = client as Cluster;
-      const waited = wait ? await pause(REDIRECT_DELAY_MS, signal, client) : true;
+      // The first MOVED or ASK is followed at once (a slot refresh is the wait); anything else,
+      // and any redirect after that, waits its turn in the backoff, within what is left of timeoutMs.
+      const delay = wait || redirections > 0 ? Math.min(redirectDelayMs(redirections), deadline - Date.now()) : 0;
+      const waited = delay > 0 ? await pauseOn(delay, client, signal) : true;
       if (!waited) return abandon(round);
       const remaining = Math.max(0, deadline - Date.now());
       if (cluster.status !== 'ready') await untilReady(cluster, remaining);
@@ -462,7 +440,7 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
       }
     }
     if (retryable.length === 0) break;
-    if (!(await pause(backoffMs(retry, round), signal, client))) {
+    if (!(await pauseOn(backoffMs(retry, round), client, signal))) {
       aborted = true;
       break;
     }
@@ -503,15 +481,6 @@ function positionIn(sorted: readonly number[], index: number): number {
 
 function toTaskErrors(failed: Map<number, unknown>): TaskError[] {
   return [...failed].map(([index, error]) => new TaskError(index, error));
-}
-
-/**
- * Waits `ms`; resolves false if the caller's signal aborted (before or during the wait), true
- * otherwise. A client that closes for good ends the wait early: what follows fails at once.
- */
-async function pause(ms: number, signal: AbortSignal | undefined, client: RedisClient): Promise<boolean> {
-  await stoppableDelay(ms, { signal, stopWhen: (stop) => onNextClientEvent(client, 'end', stop) });
-  return signal?.aborted !== true;
 }
 
 /**

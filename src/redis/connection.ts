@@ -24,6 +24,7 @@ import { embeddedNotice, resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisClosedError, RedisConnectionError } from './errors.js';
 import { redactError, scrubText, secretsOf } from './secrets.js';
+import { clusterRedirectOptions } from './redirects.js';
 import { parseClusterNodes, parseRedisUrl, redactUrl } from './url.js';
 
 export { isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
@@ -73,6 +74,9 @@ type State =
       /** Settling what a client closed elsewhere still held, and stopping its private server. */
       settling?: Promise<void>;
     };
+
+/** Auto-pipelining on the shared Cluster client (see the measurement in docs/reliability.md). */
+const AUTO_PIPELINE_CLUSTER = true;
 
 let state: State = { kind: 'idle' };
 
@@ -259,7 +263,8 @@ async function open(options: ConnectOptions): Promise<{
     const target = `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
     refuseClusterDatabase(target, redisOptions.db, options.redisOptions?.db, options.clusterOptions?.redisOptions?.db);
     const client = new Cluster(nodes, {
-      enableAutoPipelining: true,
+      enableAutoPipelining: AUTO_PIPELINE_CLUSTER,
+      ...clusterRedirectOptions(timeoutMs),
       lazyConnect: true,
       ...options.clusterOptions,
       redisOptions: { ...bounded, ...redisOptions, ...options.redisOptions, ...options.clusterOptions?.redisOptions },

@@ -37,3 +37,30 @@ function listenOnce(port: number): Promise<number> {
     });
   });
 }
+
+/**
+ * A free port of 127.0.0.1 in `[low, high]` whose companion `port + offset` is free too, found by
+ * probing from a random start (so that processes probing the same range rarely collide), leaving
+ * out `skip` (ports already handed out but not yet bound).
+ */
+export async function freePortInRange(
+  low: number,
+  high: number,
+  offset: number,
+  skip: ReadonlySet<number> = new Set(),
+): Promise<number> {
+  const size = high - low + 1;
+  const first = Math.floor(Math.random() * size);
+  for (let i = 0; i < size; i++) {
+    const port = low + ((first + i) % size);
+    if (skip.has(port) || port + offset > 65535) continue;
+    try {
+      await listenOnce(port);
+      await listenOnce(port + offset);
+      return port;
+    } catch {
+      // taken; try the next
+    }
+  }
+  throw new Error(`no free port p in ${low}-${high} with p + ${offset} also free`);
+}

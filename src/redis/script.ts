@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './connection.js';
+import { followRedirects } from './redirects.js';
 
 /** What a script call may pass as ARGV. */
 export type ScriptArgument = string | Buffer | number;
@@ -21,7 +22,9 @@ interface BufferScripting {
  *
  * Being ordinary client commands, the calls are auto-pipelined (when the client has it on),
  * prefixed with the client's `keyPrefix`, and on a cluster routed by the slot of their first
- * key (ioredis knows where EVALSHA's keys are). A caller that needs many calls makes many
+ * key (ioredis knows where EVALSHA's keys are). On a cluster, a MOVED, ASK, TRYAGAIN or
+ * CLUSTERDOWN answer (a failover, a resharding) is followed by the one redirect rule
+ * (`followRedirects`: backoff until `timeoutMs`), so a model save rides out a failover. A caller that needs many calls makes many
  * `run`s in one tick and lets auto-pipelining batch them, rather than building pipelines:
  * a NOSCRIPT reply inside a pipeline would need a second pass of its own.
  *
@@ -39,19 +42,25 @@ export class RedisScript {
 
   /** Runs the script with `keys` and `args`; resolves with its reply (bulk strings as UTF-8 strings). */
   run(client: RedisClient, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
-    return client
-      .evalsha(this.sha, keys.length, ...keys, ...args)
-      .catch((error: unknown) => this.#unlessLoaded(error, () => client.eval(this.lua, keys.length, ...keys, ...args)));
+    return followRedirects(client, () =>
+      client
+        .evalsha(this.sha, keys.length, ...keys, ...args)
+        .catch((error: unknown) =>
+          this.#unlessLoaded(error, () => client.eval(this.lua, keys.length, ...keys, ...args)),
+        ),
+    );
   }
 
   /** Like `run`, with bulk string replies as Buffers (for binary replies). */
   runBuffer(client: RedisClient, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
     const scripting = client as unknown as BufferScripting;
-    return scripting
-      .evalshaBuffer(this.sha, keys.length, ...keys, ...args)
-      .catch((error: unknown) =>
-        this.#unlessLoaded(error, () => scripting.evalBuffer(this.lua, keys.length, ...keys, ...args)),
-      );
+    return followRedirects(client, () =>
+      scripting
+        .evalshaBuffer(this.sha, keys.length, ...keys, ...args)
+        .catch((error: unknown) =>
+          this.#unlessLoaded(error, () => scripting.evalBuffer(this.lua, keys.length, ...keys, ...args)),
+        ),
+    );
   }
 
   /** Rethrows anything but NOSCRIPT; on NOSCRIPT sends the source (EVAL loads it for the next EVALSHA). */

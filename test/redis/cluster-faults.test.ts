@@ -16,7 +16,7 @@ import {
   setMany,
 } from '../../src/redis/index.js';
 import { outcomeOf, settleWithin, sleep } from '../helpers/async.js';
-import { startFaultCluster, type FaultCluster } from './helpers/fault-cluster.js';
+import { startFaultCluster, type FaultCluster } from '../../bench/soak/fault-cluster.js';
 import { hostileKey } from './helpers/hostile-keys.js';
 import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 

@@ -1,0 +1,117 @@
+import type { ClusterOptions } from 'ioredis';
+import { stoppableDelay } from '../concurrency/delay.js';
+import { backoffMs } from '../concurrency/task-policy.js';
+import type { RetryPolicy } from '../concurrency/run-options.js';
+import { onNextClientEvent, timeoutOf } from './availability.js';
+import { isCluster, type RedisClient } from './client-shape.js';
+import { RedisUnavailableError } from './errors.js';
+
+// The one retry rule for Redis Cluster's "not here, not now" answers, whatever sends the command:
+// the bulk operations (runBulk), single commands popoto-ts sends itself (model scripts, the read
+// batcher, Publisher.publish: `followRedirects`), and commands a user sends through the shared
+// connection (`getRedis()`: ioredis applies it, configured by `clusterRedirectOptions`).
+// MOVED, ASK, TRYAGAIN and CLUSTERDOWN are answered before the command runs, so sending it again
+// can never apply it twice: they are retried with backoff until the client's `timeoutMs`.
+
+/** A redirect Redis Cluster answers instead of running the command: not a failure, the command goes again. */
+export type Redirect = { kind: 'moved' } | { kind: 'ask'; address: string } | { kind: 'wait' };
+
+/** ioredis's wrapping of the last redirect once its own count ran out. */
+const TOO_MANY = 'Too many Cluster redirections. Last error: ';
+
+/**
+ * The redirect `error` is, if it is one: MOVED and ASK (the slot lives elsewhere), TRYAGAIN (a
+ * multi-key command during a slot migration) and CLUSTERDOWN (a failover under way), also when
+ * ioredis gave up following them itself ("Too many Cluster redirections").
+ */
+export function redirectOf(error: unknown): Redirect | undefined {
+  let message = error instanceof Error ? error.message : '';
+  if (message.startsWith(TOO_MANY)) message = message.slice(TOO_MANY.length).replace(/^\w*Error: /, '');
+  if (message.startsWith('MOVED ')) return { kind: 'moved' };
+  if (message.startsWith('ASK ')) return { kind: 'ask', address: message.split(' ')[2] ?? '' };
+  if (message.startsWith('TRYAGAIN') || message.startsWith('CLUSTERDOWN')) return { kind: 'wait' };
+  return undefined;
+}
+
+/**
+ * The backoff between redirect rounds: from 50 ms (ioredis's own pause is 100 ms), doubling, with
+ * jitter, to at most 1 s, so that a failover of a few seconds is asked about a dozen times, not a hundred.
+ */
+export const REDIRECT_BACKOFF: RetryPolicy = { retries: Infinity, minDelayMs: 50, maxDelayMs: 1000, retryIf: undefined };
+
+/** The wait before redirect round `round` (0 for the first retry). */
+export function redirectDelayMs(round: number): number {
+  return backoffMs(REDIRECT_BACKOFF, round);
+}
+
+/**
+ * Waits `ms`; resolves false if `signal` aborted (before or during the wait), true otherwise. A
+ * client that closes for good ends the wait early: what follows fails at once.
+ */
+export async function pauseOn(ms: number, client: RedisClient, signal?: AbortSignal): Promise<boolean> {
+  await stoppableDelay(ms, { signal, stopWhen: (stop) => onNextClientEvent(client, 'end', stop) });
+  return signal?.aborted !== true;
+}
+
+/**
+ * What a command redirected for too long fails with: the cluster could not say where it belongs
+ * (the last redirect is the cause), which is an unavailability, not a MOVED for the caller to handle.
+ */
+export function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: number): RedisUnavailableError {
+  const error = new RedisUnavailableError(
+    `the Redis Cluster kept redirecting this command for ${elapsedMs} ms (last answer: ${
+      last instanceof Error ? last.message : String(last)
+    }); it was not run`,
+    timeoutMs,
+  );
+  return Object.assign(error, { cause: last });
+}
+
+/**
+ * Sends a single command with `send` and, on a cluster, sends it again while Redis answers with
+ * a redirect (see `redirectOf`), with `REDIRECT_BACKOFF` pauses, until the client's `timeoutMs`;
+ * past that it fails with a RedisUnavailableError whose cause is the last answer. Any other
+ * error is the caller's, at once. `send` routes the command itself (ioredis follows the slot map
+ * it refreshes on MOVED); on a single Redis this is `send()` and nothing more.
+ */
+export function followRedirects<T>(client: RedisClient, send: () => Promise<T>): Promise<T> {
+  // Not async, and nothing extra until a redirect: this wraps every model save and read.
+  if (!isCluster(client)) return send();
+  const started = Date.now();
+  return send().catch((error: unknown) => keepFollowing(client, send, error, started));
+}
+
+async function keepFollowing<T>(client: RedisClient, send: () => Promise<T>, first: unknown, started: number): Promise<T> {
+  const budget = timeoutOf(client);
+  let error = first;
+  for (let round = 0; ; round++) {
+    if (redirectOf(error) === undefined) throw error;
+    const elapsed = Date.now() - started;
+    const wait = redirectDelayMs(round);
+    if (elapsed + wait > budget) throw redirectedTooLong(error, elapsed, budget);
+    // A client closed for good meanwhile ends the pause: the next send then fails as closed.
+    await pauseOn(wait, client);
+    try {
+      return await send();
+    } catch (next) {
+      error = next;
+    }
+  }
+}
+
+/**
+ * ioredis Cluster options that make ioredis itself follow the rule for commands sent straight
+ * through the client (`getRedis()`): it pauses 100 ms after TRYAGAIN, CLUSTERDOWN and a
+ * connection lost to a failing master (it cannot back off), and follows MOVED at once; its count
+ * of redirects is sized so that it keeps going for `timeoutMs` of 100 ms pauses (its default, 16,
+ * gives up after 1.6 s, shorter than a failover).
+ */
+export function clusterRedirectOptions(timeoutMs: number): ClusterOptions {
+  const pauseMs = 100;
+  return {
+    retryDelayOnTryAgain: pauseMs,
+    retryDelayOnClusterDown: pauseMs,
+    retryDelayOnFailover: pauseMs,
+    maxRedirections: Math.max(16, Math.ceil(timeoutMs / pauseMs)),
+  };
+}
