@@ -49,7 +49,7 @@ try {
   await connect({ clusterNodes: cluster.seeds, quiet: true });
   const stop = new AbortController();
   const rssMb: number[] = [];
-  const warmUpMs = Math.min(10_000, (seconds * 1000) / 3);
+  const warmUpMs = Math.min(15_000, (seconds * 1000) / 3);
   const sampler = setInterval(() => {
     if (Date.now() - ledger.started >= warmUpMs) rssMb.push(process.memoryUsage().rss / 2 ** 20);
   }, 1000);

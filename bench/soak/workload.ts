@@ -23,7 +23,7 @@ import type { Ledger } from './ledger.js';
 /** The TTL every write sets, in seconds; the invariants check it. */
 export const TTL_SECONDS = 3600;
 /** Keys per write path, rewritten round after round. */
-export const KEYS_PER_KIND = 20_000;
+export const KEYS_PER_KIND = 5_000;
 export const CHANNEL = 'soak:channel';
 
 /** The model the background saves write (its records are `SoakRecord:<id>`). */
@@ -140,7 +140,7 @@ export async function runLoad({ stop, ledger, waitReplicas }: LoadOptions): Prom
   const getManyRound = async (n: number): Promise<void> => {
     const keys = Array.from({ length: 200 }, (_, i) => keyOf('setMany', n * 200 + i));
     try {
-      await getMany(keys, { retries: 3 });
+      await getMany(keys, { retries: { retries: 10, minDelayMs: 100, maxDelayMs: 1000 } });
       ledger.count('getMany', keys.length);
     } catch (error) {
       ledger.error('getMany', error);

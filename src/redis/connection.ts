@@ -75,13 +75,11 @@ type State =
       settling?: Promise<void>;
     };
 
-/** Auto-pipelining on the shared Cluster client (see the measurement in docs/reliability.md). */
-const AUTO_PIPELINE_CLUSTER = true;
-
 let state: State = { kind: 'idle' };
 
 /**
- * Opens the shared connection (ioredis, auto-pipelined) and resolves once it is ready.
+ * Opens the shared connection (ioredis, auto-pipelined; on a cluster only popoto-ts's own scripts
+ * are, see `clusterRedirectOptions`) and resolves once it is ready.
  *
  * Where it connects, first match wins: `url` / `clusterNodes` given here; `REDIS_CLUSTER_NODES`
  * (a Cluster client); `REDIS_URL`; `defaultUrl` (127.0.0.1:6379) if it answers; else a private
@@ -263,7 +261,6 @@ async function open(options: ConnectOptions): Promise<{
     const target = `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
     refuseClusterDatabase(target, redisOptions.db, options.redisOptions?.db, options.clusterOptions?.redisOptions?.db);
     const client = new Cluster(nodes, {
-      enableAutoPipelining: AUTO_PIPELINE_CLUSTER,
       ...clusterRedirectOptions(timeoutMs),
       lazyConnect: true,
       ...options.clusterOptions,

@@ -16,6 +16,10 @@ import {
   setMany,
 } from '../../src/redis/index.js';
 import { outcomeOf, settleWithin, sleep } from '../helpers/async.js';
+import { defineModel, Field, KeyField } from '../../src/models/index.js';
+import { Publisher } from '../../src/pubsub/index.js';
+import { drainBackgroundTasks, onBackgroundError, runAllMultithreaded, startNewThread } from '../../src/index.js';
+import { getRedis } from '../../src/redis/index.js';
 import { startFaultCluster, type FaultCluster } from '../../bench/soak/fault-cluster.js';
 import { hostileKey } from './helpers/hostile-keys.js';
 import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
@@ -237,6 +241,91 @@ describe('a master killed mid-write', () => {
       data.map(([key]) => key),
       { retries: 5 },
     );
+  });
+});
+
+/** The master serving `key`'s slot and its replica, by port. */
+async function shardOf(key: string): Promise<{ master: number; replica: number }> {
+  const slot = keySlot(key);
+  const lines = (await cluster.cli(cluster.nodes[0]!.port, 'cluster', 'nodes')).split('\n').filter(Boolean);
+  const master = lines.find(
+    (line) =>
+      / master /.test(line.replace(/,/g, ' ')) &&
+      !/fail/.test(line) &&
+      line
+        .split(' ')
+        .slice(8)
+        .some((range) => {
+          const [low, high = low] = range.split('-').map(Number);
+          return low! <= slot && slot <= high!;
+        }),
+  )!;
+  const id = master.split(' ')[0]!;
+  const replica = lines.find((line) => line.split(' ')[3] === id && !/fail/.test(line))!;
+  const portOf = (line: string): number => Number(/:(\d+)@/.exec(line)![1]);
+  return { master: portOf(master), replica: portOf(replica) };
+}
+
+describe('a failover under every write path (the one redirect rule)', () => {
+  const Item = defineModel('FailoverItem', { id: KeyField(), value: Field() });
+
+  it('background model saves, getRedis() SETs and Publisher.publish ride out a stalled master: none fails', async () => {
+    await cluster.waitHealthy();
+    const { master } = await shardOf('{FailoverItem}');
+    const victim = cluster.nodes.find((node) => node.port === master)!;
+    const failures: unknown[] = [];
+    const stopErrors = onBackgroundError((error) => failures.push(error));
+    const save = startNewThread((item: InstanceType<typeof Item>) => item.save({ expire: 600 }));
+    const publisher = new Publisher();
+    let writing = true;
+    let round = 0;
+    const load = (async () => {
+      while (writing) {
+        const n = round++;
+        for (let i = 0; i < 50; i++) save(new Item({ id: `${(n * 50 + i) % 2000}`, value: `v${n}` }));
+        await runAllMultithreaded(
+          (i: number) => getRedis().set(`failover-cmd:${(n * 50 + i) % 2000}`, `v${n}`, 'EX', 600),
+          Array.from({ length: 50 }, (_, i) => i),
+        ).catch((error: unknown) => failures.push(error));
+        await publisher.publish('failover-channel', n).catch((error: unknown) => failures.push(error));
+        await sleep(20);
+      }
+    })();
+    await sleep(300);
+    // Stalled past the node timeout: the cluster answers CLUSTERDOWN, then MOVED, while its replica takes over.
+    cluster.kill(victim, 'SIGSTOP');
+    for (let i = 0; i < 200 && (await cluster.masters(cluster.nodes.find((n) => n !== victim)!.port)).includes(master); i++) {
+      await sleep(100);
+    }
+    await sleep(1000);
+    cluster.kill(victim, 'SIGCONT');
+    writing = false;
+    await load;
+    await drainBackgroundTasks();
+    stopErrors();
+    await cluster.waitHealthy();
+    expect(failures.map((error) => (error instanceof Error ? error.message : String(error)))).toEqual([]);
+    expect(round).toBeGreaterThan(10);
+    const last = round - 1;
+    // What was saved last is there (every save was acknowledged, none reported failed).
+    expect((await Item.query.get({ id: `${(last * 50) % 2000}` }))?.value).toBe(`v${last}`);
+  });
+
+  it('a model save to a shard with no live node fails within timeoutMs with a RedisUnavailableError', async () => {
+    await cluster.waitHealthy();
+    const { master, replica } = await shardOf('{FailoverItem}');
+    const stalled = cluster.nodes.filter((node) => node.port === master || node.port === replica);
+    for (const node of stalled) cluster.kill(node, 'SIGSTOP');
+    try {
+      // timeoutMs (5000) of redirects, after at most timeoutMs / 2 to notice the silent socket.
+      const outcome = await settleWithin(outcomeOf(new Item({ id: 'down', value: 'x' }).save()), 5000 * 2 + 2000);
+      expect(outcome).toMatchObject({ settled: true, value: { ok: false } });
+      const error = (outcome as { value: { error: AggregateError } }).value.error;
+      expect(error.errors[0]).toBeInstanceOf(RedisUnavailableError);
+    } finally {
+      for (const node of stalled) cluster.kill(node, 'SIGCONT');
+    }
+    await cluster.waitHealthy();
   });
 });
 

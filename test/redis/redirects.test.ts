@@ -1,0 +1,40 @@
+// The one redirect rule's classifier: which answers are sent again (never run by Redis), which are the caller's.
+import { describe, expect, it } from 'vitest';
+import { redirectOf } from '../../src/redis/redirects.js';
+
+class ReplyError extends Error {
+  override readonly name = 'ReplyError';
+}
+
+describe('redirectOf', () => {
+  it('follows MOVED and ASK to where the slot lives, and waits out TRYAGAIN and CLUSTERDOWN', () => {
+    expect(redirectOf(new ReplyError('MOVED 3999 127.0.0.1:30001'))).toEqual({ kind: 'moved' });
+    expect(redirectOf(new ReplyError('ASK 3999 127.0.0.1:30002'))).toEqual({ kind: 'ask', address: '127.0.0.1:30002' });
+    expect(redirectOf(new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'))).toEqual({ kind: 'wait' });
+    expect(redirectOf(new ReplyError('CLUSTERDOWN The cluster is down'))).toEqual({ kind: 'wait' });
+  });
+
+  it('sees the last redirect through ioredis giving up, and an auto-pipeline refused because the slot map moved', () => {
+    const gaveUp = new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down');
+    expect(redirectOf(gaveUp)).toEqual({ kind: 'wait' });
+    expect(redirectOf(new Error('Too many Cluster redirections. Last error: MOVED 1 127.0.0.1:30003'))).toEqual({
+      kind: 'moved',
+    });
+    expect(redirectOf(new Error('All keys in the pipeline should belong to the same slots allocation group'))).toEqual({
+      kind: 'wait',
+    });
+  });
+
+  it('leaves everything else to the caller: a lost connection may have run the command', () => {
+    for (const error of [
+      new Error('Connection is closed.'),
+      new ReplyError('ERR wrong number of arguments'),
+      new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'),
+      new ReplyError('NOSCRIPT No matching script'),
+      'MOVED 1 127.0.0.1:1',
+      undefined,
+    ]) {
+      expect(redirectOf(error)).toBeUndefined();
+    }
+  });
+});
