@@ -36,6 +36,11 @@ export function availabilityOptions(timeoutMs: number): RedisOptions {
 /** What `guardAvailability` returns. */
 export interface AvailabilityGuard {
   readonly timeoutMs: number;
+  /**
+   * The connection came back unusable (a database index refused on a reconnect): every command
+   * held, and every new one until the client is ready again, fails at once with `error`.
+   */
+  fail(error: Error): void;
   /** Stops watching (the client is being closed). */
   stop(): void;
 }
@@ -65,6 +70,8 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
   let timer: NodeJS.Timeout | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   let stopped = false;
+  // Why the client cannot be used, when it is known better than "unreachable".
+  let failure: Error | undefined;
 
   const clear = (): void => {
     clearTimeout(timer);
@@ -73,6 +80,12 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
     sweeper = undefined;
   };
   const sweep = (): void => {
+    if (failure !== undefined) {
+      // Not in the middle of a reconnect's handshake: its own commands (the ready check's INFO)
+      // are queued with the others, and failing them would let ioredis skip its checks.
+      if (client.status !== 'connect') rejectQueued(client, failure, false);
+      return;
+    }
     const error = new RedisUnavailableError(
       `Redis at ${target} is unreachable (no usable connection for ${downMs} ms; timeoutMs is ${timeoutMs}); ` +
         'the command was not confirmed (it may have run if it was sent before the connection was lost)',
@@ -89,7 +102,10 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
       sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
     }, downMs).unref();
   };
-  const up = (): void => clear();
+  const up = (): void => {
+    failure = undefined;
+    clear();
+  };
   // Closed for good (quit() or disconnect() on the client itself): ioredis refuses every later
   // command at once, so there is nothing left to bound, and a sweeper started now would run for
   // the life of the process.
@@ -101,6 +117,12 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
   client.on('ready', up);
   const guard: AvailabilityGuard = {
     timeoutMs,
+    fail(error) {
+      if (stopped) return;
+      failure = error;
+      clear();
+      sweeper = setInterval(sweep, SWEEP_INTERVAL_MS).unref();
+    },
     stop() {
       stopped = true;
       clear();

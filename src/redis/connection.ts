@@ -296,7 +296,9 @@ async function open(options: ConnectOptions): Promise<{
     await ready(client, target, secrets);
     await confirmDatabase(client, target, secrets);
     await warnOfUnneededPassword(client, target);
-    return { client, embedded, target, guard: guardAvailability(client, timeoutMs, target) };
+    const guard = guardAvailability(client, timeoutMs, target);
+    watchDatabase(client, target, secrets, guard);
+    return { client, embedded, target, guard };
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -393,6 +395,29 @@ function refuseClusterDatabase(target: string, ...indexes: unknown[]): void {
     `a Redis Cluster has only database 0, got database ${describeValue(db)} for ${target}: ` +
       'remove the /<db> from the cluster URL (or the db option)',
   );
+}
+
+/**
+ * On every reconnect ioredis selects `options.db` again, and a refusal (an ACL that no longer
+ * allows SELECT, a server restarted with fewer databases) is only an 'error' event: the
+ * connection would turn ready on database 0 and send every queued command there. So the
+ * refusal closes that connection before it is ready (ioredis keeps reconnecting), and until a
+ * reconnect is accepted every command fails at once with a RedisConnectionError naming the index.
+ */
+function watchDatabase(client: Redis, target: string, secrets: string[], guard: AvailabilityGuard): void {
+  const db = client.options.db;
+  if (db === undefined || db === 0) return;
+  client.on('error', (error: unknown) => {
+    const command = (error as { command?: { name?: unknown } } | null)?.command;
+    if (command?.name !== 'select' || client.status === 'ready') return;
+    client.disconnect(true);
+    guard.fail(
+      new RedisConnectionError(
+        `Redis at ${target} refused database ${db} on a reconnect (${scrubText(messageOf(error), secrets)}); ` +
+          'commands fail until it accepts it again, and none is sent to another database',
+      ),
+    );
+  });
 }
 
 /**

@@ -79,14 +79,73 @@ export function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: n
  * Sends a single command with `send` and, on a cluster, sends it again while Redis answers with
  * a redirect (see `redirectOf`), with `REDIRECT_BACKOFF` pauses, until the client's `timeoutMs`;
  * past that it fails with a RedisUnavailableError whose cause is the last answer. Any other
- * error is the caller's, at once. `send` routes the command itself (ioredis follows the slot map
- * it refreshes on MOVED); on a single Redis this is `send()` and nothing more.
+ * error is the caller's, at once. An answer still missing after `timeoutMs` (every node of the
+ * shard stalled) fails it the same way. `send` routes the command itself (ioredis follows the
+ * slot map it refreshes on MOVED); on a single Redis this is `send()` and nothing more.
  */
 export function followRedirects<T>(client: RedisClient, send: () => Promise<T>): Promise<T> {
   // Not async, and nothing extra until a redirect: this wraps every model save and read.
   if (!isCluster(client)) return send();
   const started = Date.now();
-  return send().catch((error: unknown) => keepFollowing(client, send, error, started));
+  return bounded(
+    client,
+    started,
+    send().catch((error: unknown) => keepFollowing(client, send, error, started)),
+  );
+}
+
+/** A call `followRedirects` is waiting on: when it started, and how to fail it. */
+interface Watched {
+  started: number;
+  fail(error: Error): void;
+}
+const watchedCalls = new WeakMap<object, { calls: Set<Watched>; timer: NodeJS.Timeout }>();
+
+/**
+ * Settles `pending` or, once `timeoutMs` has passed since `started`, rejects with a
+ * RedisUnavailableError: a shard whose master and replicas all stall leaves ioredis resending to
+ * it (each try waits out a socket timeout), so the time bound is kept here, by one unref'd
+ * watchdog per client rather than a timer per call.
+ */
+function bounded<T>(client: RedisClient, started: number, pending: Promise<T>): Promise<T> {
+  const budget = timeoutOf(client);
+  return new Promise<T>((resolve, reject) => {
+    let entry = watchedCalls.get(client);
+    if (entry === undefined) {
+      const calls = new Set<Watched>();
+      const timer = setInterval(() => {
+        const now = Date.now();
+        for (const call of calls) {
+          if (now - call.started < budget) continue;
+          calls.delete(call);
+          call.fail(
+            new RedisUnavailableError(
+              `the Redis Cluster did not answer within timeoutMs (${budget} ms); the command was not confirmed ` +
+                '(it may still run if it reached a server)',
+              budget,
+            ),
+          );
+        }
+        if (calls.size === 0) {
+          clearInterval(timer);
+          watchedCalls.delete(client);
+        }
+      }, 100).unref();
+      watchedCalls.set(client, (entry = { calls, timer }));
+    }
+    const call: Watched = { started, fail: reject };
+    entry.calls.add(call);
+    pending.then(
+      (value) => {
+        entry.calls.delete(call);
+        resolve(value);
+      },
+      (error: unknown) => {
+        entry.calls.delete(call);
+        reject(error);
+      },
+    );
+  });
 }
 
 async function keepFollowing<T>(client: RedisClient, send: () => Promise<T>, first: unknown, started: number): Promise<T> {

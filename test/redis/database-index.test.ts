@@ -82,6 +82,30 @@ describe('a database index the server refuses', () => {
     expect((error as Error).message).toMatch(/refused database 1 \(.*SELECT is not allowed in cluster mode/);
   });
 
+  it('fails the next commands with a RedisConnectionError naming the index when a reconnect is refused it', async () => {
+    const client = await connect(url(2));
+    await client.set('before', 'yes');
+    try {
+      // SELECT denied from now on: the next reconnect cannot select database 2.
+      await admin.call('ACL', 'SETUSER', 'app', '-select');
+      await admin.call('CLIENT', 'KILL', 'USER', 'app');
+      const error = await settleWithin(client.set('after', 'no'), 5000);
+      expect(error).toBeInstanceOf(RedisConnectionError);
+      expect((error as Error).message).toContain('refused database 2 on a reconnect');
+      expect(`${(error as Error).message} ${(error as Error).stack}`).not.toContain(password);
+      const bulk = await settleWithin(setMany([['bulk-after', 'no']]), 5000);
+      expect(JSON.stringify(bulk, Object.getOwnPropertyNames(bulk)) + String(bulk)).toContain('refused database 2');
+      // Nothing reached database 0 (or any other) meanwhile.
+      expect(await keysPerDatabase()).toEqual([0, 0, 1, 0]);
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'app', '+select');
+    }
+    // Allowed again: the client reconnects on its own, on database 2.
+    for (let i = 0; i < 100 && client.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await client.get('before')).toBe('yes');
+    await client.del('before');
+  });
+
   it('uses an index the server has: writes land in that database only', async () => {
     const client = await connect(url(3));
     await setMany([['in-three', 'yes']]);
