@@ -7,7 +7,7 @@ import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObje
 import { timeoutOf, untilReady } from './availability.js';
 import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
 import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
-import { assertOptionalClient, keyPrefixOf } from './client-shape.js';
+import { assertOptionalClient, keyPrefixOf, prefixIn } from './client-shape.js';
 import { bulkFailure, isClosedError } from './errors.js';
 import { pauseOn, redirectDelayMs, redirectedTooLong, redirectOf, type Redirect } from './redirects.js';
 import { keySlot } from './key-slot.js';
@@ -491,8 +491,7 @@ function toTaskErrors(failed: Map<number, unknown>): TaskError[] {
 function keyArgumentsFor(client: RedisClient, keys: readonly string[]): (index: number) => string {
   if (!isCluster(client)) return (i) => keys[i]!;
   const wire = keyPrefixOf(client);
-  const node = (client.options.redisOptions as { keyPrefix?: unknown } | undefined)?.keyPrefix;
-  const nodePrefix = typeof node === 'string' ? node : '';
+  const nodePrefix = prefixIn(client.options.redisOptions);
   if (wire === nodePrefix) return (i) => keys[i]!;
   if (!wire.startsWith(nodePrefix)) {
     throw new TypeError(

@@ -52,8 +52,25 @@ function isRedisClient(value: unknown): value is RedisClient {
  * it from what it yields, so that keys found are the keys the same client reads and writes.
  */
 export function keyPrefixOf(client: AnyRedisClient): string {
-  const prefix = (client.options as { keyPrefix?: unknown }).keyPrefix;
-  return typeof prefix === 'string' ? prefix : '';
+  return prefixIn(client.options);
+}
+
+/** The `keyPrefix` of an ioredis options object (a Cluster's `redisOptions`, say), as `keyPrefixOf` reads it. */
+export function prefixIn(options: object | undefined): string {
+  const prefix = (options as { keyPrefix?: unknown } | undefined)?.keyPrefix;
+  if (typeof prefix === 'string') return prefix;
+  if (prefix === undefined || prefix === null) return '';
+  // ioredis takes a Buffer too and sends its bytes. Those of valid UTF-8 are the string they spell
+  // (what keys are here); any other bytes have no string form, so they are refused, never dropped.
+  if (Buffer.isBuffer(prefix)) {
+    const text = prefix.toString('utf8');
+    if (Buffer.from(text, 'utf8').equals(prefix)) return text;
+    throw new TypeError(
+      'keyPrefix is a Buffer that is not valid UTF-8: popoto-ts names keys with strings and cannot ' +
+        'place them under it; use a string keyPrefix',
+    );
+  }
+  throw new TypeError(`keyPrefix must be a string or a Buffer, got ${typeof prefix}`);
 }
 
 /** True for a Redis Cluster client (of any copy of ioredis); false for anything else. */

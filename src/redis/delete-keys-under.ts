@@ -31,6 +31,9 @@ const BATCHES_PER_CHUNK = 20;
  * on a client prefixed `app:`, `deleteKeysUnder('tmp:')` deletes `app:tmp:*` and nothing else.
  * Every option is checked before anything is sent; a failed UNLINK batch (after `retries`)
  * rejects with `deleteMany`'s BulkOperationError, an abort with `signal.reason` or that error.
+ * A failure midway (a BulkOperationError, a RedisClosedError, a scan that failed) carries
+ * `deleted`: the keys confirmed deleted before it (`(error as { deleted?: number }).deleted`);
+ * those of the failed batch that were deleted too are not in it.
  *
  * @example
  * // Everything an import job wrote, on a single Redis or a cluster:
@@ -50,21 +53,30 @@ export async function deleteKeysUnder(prefix: string, options?: DeleteKeysUnderO
   let keys: AsyncIterable<string> | undefined = scanKeys(pattern, scanOptions);
   const chunkSize = batchSize * BATCHES_PER_CHUNK;
   let deleted = 0;
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    keys ??= scanKeys(pattern, scanOptions);
-    let found = 0;
-    let chunk: string[] = [];
-    for await (const key of keys) {
-      found++;
-      chunk.push(key);
-      if (chunk.length >= chunkSize) {
-        deleted += await deleteMany(chunk, bulk);
-        chunk = [];
+  try {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      keys ??= scanKeys(pattern, scanOptions);
+      let found = 0;
+      let chunk: string[] = [];
+      for await (const key of keys) {
+        found++;
+        chunk.push(key);
+        if (chunk.length >= chunkSize) {
+          deleted += await deleteMany(chunk, bulk);
+          chunk = [];
+        }
       }
+      if (chunk.length > 0) deleted += await deleteMany(chunk, bulk);
+      if (found === 0) break;
+      keys = undefined;
     }
-    if (chunk.length > 0) deleted += await deleteMany(chunk, bulk);
-    if (found === 0) break;
-    keys = undefined;
+  } catch (error) {
+    // The keys deleted before the failure are gone: say how many, on the error itself (not on an
+    // abort reason, which is the caller's own value).
+    if (error instanceof Error && error !== bulk.signal?.reason) {
+      Object.defineProperty(error, 'deleted', { value: deleted, enumerable: true, configurable: true });
+    }
+    throw error;
   }
   return deleted;
 }

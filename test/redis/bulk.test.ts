@@ -486,6 +486,29 @@ describe('deleteKeysUnder, pass after pass', () => {
     expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([]);
   });
 
+  it('failing midway, says on the error how many keys it had deleted', async () => {
+    const p = prefix();
+    await setMany(
+      Array.from({ length: 10 }, (_, i) => [`${p}${i}`, '1'] as const),
+      { redis },
+    );
+    const unlink = redis.unlink.bind(redis);
+    let calls = 0;
+    const client = Object.assign(Object.create(redis) as Redis, {
+      unlink: async (...keys: string[]) => {
+        if (calls++ > 0) return redis.call('UNLINK'); // Redis refuses it: wrong number of arguments
+        const removed = await unlink(...keys);
+        await redis.set(`${p}late`, '1'); // found by the second pass, whose UNLINK fails
+        return removed;
+      },
+    });
+    const error = await deleteKeysUnder(p, { redis: client }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BulkOperationError);
+    expect((error as { deleted?: number }).deleted).toBe(10);
+    expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([`${p}late`]);
+    await redis.del(`${p}late`);
+  });
+
   it('gives up after 20 passes on a prefix that keeps being written to, with the count so far', async () => {
     // A writer that never stops: one new key after every UNLINK.
     const { p, client } = await withWriter((p, n) => redis.set(`${p}again:${n}`, '1'));

@@ -54,4 +54,27 @@ describe('connect({ redisOptions: { keyPrefix } })', () => {
       raw.disconnect();
     }
   });
+
+  it('honours a keyPrefix given as a Buffer of UTF-8, and refuses one that is not UTF-8 before sending anything', async () => {
+    const raw = new Redis(server().url);
+    try {
+      const before = (await scanAll(raw, '*')).sort();
+      await connect({ url: server().url, redisOptions: { keyPrefix: Buffer.from('bufapp:') as unknown as string } });
+      await setMany([['cache:1', 'x']], { expire: 60 });
+      expect(await getMany(['cache:1'])).toEqual(['x']);
+      expect(await raw.get('bufapp:cache:1')).toBe('x');
+      const scanned: string[] = [];
+      for await (const key of scanKeys('cache:*')) scanned.push(key);
+      expect(scanned).toEqual(['cache:1']);
+      expect(await deleteKeysUnder('cache:')).toBe(1);
+      expect((await scanAll(raw, '*')).sort()).toEqual(before);
+      await disconnect();
+
+      await connect({ url: server().url, redisOptions: { keyPrefix: Buffer.from([0xff, 0x3a]) as unknown as string } });
+      await expect(setMany([['cache:1', 'x']])).rejects.toThrow(/keyPrefix is a Buffer that is not valid UTF-8/);
+      expect((await scanAll(raw, '*')).sort()).toEqual(before);
+    } finally {
+      raw.disconnect();
+    }
+  });
 });
