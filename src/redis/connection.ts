@@ -19,7 +19,14 @@ import {
   waitForReplies,
   type AvailabilityGuard,
 } from './availability.js';
-import { assertOptionalClient, isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
+import {
+  assertOptionalClient,
+  isCluster,
+  keyPrefixOf,
+  prefixIn,
+  type AnyRedisClient,
+  type RedisClient,
+} from './client-shape.js';
 import { embeddedNotice, resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisClosedError, RedisConnectionError } from './errors.js';
@@ -158,6 +165,7 @@ export function getRedis(): RedisClient {
 export async function useRedis(client?: AnyRedisClient): Promise<RedisClient> {
   if (client !== undefined) {
     assertOptionalClient(client);
+    keyPrefixOf(client);
     // 'end' only: ioredis passes through 'close' on its way to reconnecting.
     if (client.status === 'end') throw new RedisClosedError();
     return client;
@@ -241,6 +249,8 @@ function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefin
   assertOptionsObject(options.redisOptions, 'redisOptions');
   assertOptionsObject(options.clusterOptions, 'clusterOptions');
   if (options.timeoutMs !== undefined) assertDuration(options.timeoutMs, 'timeoutMs', 2);
+  // A keyPrefix popoto-ts cannot place keys under is refused here, before connecting (prefixIn throws).
+  for (const where of [options.redisOptions, options.clusterOptions, options.clusterOptions?.redisOptions]) prefixIn(where);
   return options;
 }
 

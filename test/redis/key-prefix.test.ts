@@ -70,8 +70,13 @@ describe('connect({ redisOptions: { keyPrefix } })', () => {
       expect((await scanAll(raw, '*')).sort()).toEqual(before);
       await disconnect();
 
-      await connect({ url: server().url, redisOptions: { keyPrefix: Buffer.from([0xff, 0x3a]) as unknown as string } });
-      await expect(setMany([['cache:1', 'x']])).rejects.toThrow(/keyPrefix is a Buffer that is not valid UTF-8/);
+      const latin1 = Buffer.from([0xff, 0x3a]) as unknown as string;
+      await expect(connect({ url: server().url, redisOptions: { keyPrefix: latin1 } })).rejects.toThrow(
+        /keyPrefix is a Buffer that is not valid UTF-8/,
+      );
+      const given = new Redis(server().url, { keyPrefix: latin1 });
+      await expect(setMany([['cache:1', 'x']], { redis: given })).rejects.toThrow(TypeError);
+      given.disconnect();
       expect((await scanAll(raw, '*')).sort()).toEqual(before);
     } finally {
       raw.disconnect();
