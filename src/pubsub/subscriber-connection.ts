@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from '../redis/connection.js';
-import { RedisClosedError } from '../redis/errors.js';
+import { RedisClosedError, RedisUnavailableError } from '../redis/errors.js';
+import { timeoutOf } from '../redis/availability.js';
 import { redactError, secretsOf } from '../redis/secrets.js';
 import { messageOf } from '../utils/errors.js';
 
@@ -79,6 +80,8 @@ export class SubscriberConnection implements PubSubConnection {
     private readonly name: string,
     private readonly onCluster: boolean,
     private readonly events: ConnectionEvents,
+    /** The client's `timeoutMs`: how long a (un)subscribe waits for Redis's confirmation. */
+    private readonly timeoutMs: number,
   ) {
     this.#closed = new Promise<never>((_, reject) => (this.#rejectClosed = reject));
     // Only ever raced against; this handler keeps it from being an unhandled rejection.
@@ -90,7 +93,8 @@ export class SubscriberConnection implements PubSubConnection {
 
   /** Opens a connection for `client` named `name` (visible in CLIENT LIST). */
   static async open(client: RedisClient, name: string, events: ConnectionEvents): Promise<SubscriberConnection> {
-    if (!isCluster(client)) return new SubscriberConnection(() => [client], name, false, events);
+    const timeoutMs = timeoutOf(client);
+    if (!isCluster(client)) return new SubscriberConnection(() => [client], name, false, events, timeoutMs);
     // The node list is only known once the cluster is connected; a command waits for that.
     if (client.status !== 'ready') await client.ping();
     const known = client.nodes('master');
@@ -100,7 +104,7 @@ export class SubscriberConnection implements PubSubConnection {
       const live = client.status === 'ready' ? client.nodes('master') : [];
       return live.length > 0 ? live : known;
     };
-    return new SubscriberConnection(nodes, name, true, events);
+    return new SubscriberConnection(nodes, name, true, events, timeoutMs);
   }
 
   /** The channels or patterns currently held, in the order they were first added. */
@@ -116,6 +120,9 @@ export class SubscriberConnection implements PubSubConnection {
     try {
       await this.#confirm((redis) => (kind === 'channel' ? redis.subscribe(...names) : redis.psubscribe(...names)));
     } catch (error) {
+      // Not confirmed in time (Redis down): kept, so that it takes effect when Redis is back
+      // (the command is still queued, and every reconnect subscribes to the record).
+      if (error instanceof RedisUnavailableError) throw error;
       // Refused (an ACL, say): not kept, or every reconnect would fail on it again.
       for (const name of added) set.delete(name);
       throw error;
@@ -155,12 +162,36 @@ export class SubscriberConnection implements PubSubConnection {
    */
   async #confirm(send: (redis: Redis) => Promise<unknown>): Promise<void> {
     if (this.#closing) throw subscriberClosedError();
+    // However the confirmation is waited for, it fails after timeoutMs with Redis unreachable.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new RedisUnavailableError(
+            `Redis did not confirm the (un)subscribe within timeoutMs (${this.timeoutMs} ms): it is unreachable; ` +
+              'the subscriber keeps reconnecting and holds the request, which takes effect when Redis is back',
+            this.timeoutMs,
+          ),
+        );
+      }, this.timeoutMs);
+      timer.unref();
+    });
+    late.catch(() => undefined);
+    try {
+      await this.#confirmUntimed(send, late);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #confirmUntimed(send: (redis: Redis) => Promise<unknown>, late: Promise<never>): Promise<void> {
     const redis = this.#redis;
     const sentAt = this.#generation;
     try {
-      await Promise.race([send(redis), this.#closed]);
+      await Promise.race([send(redis), this.#closed, late]);
     } catch (error) {
       if (this.#closing) throw subscriberClosedError();
+      if (error instanceof RedisUnavailableError) throw error;
       // ioredis marks the connection ended before it rejects what it held; any other failure is Redis's answer.
       if (redis.status !== 'end') throw error;
       // A resubscription that started after this call went out already covered it.
@@ -168,6 +199,7 @@ export class SubscriberConnection implements PubSubConnection {
       await Promise.race([
         new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject })),
         this.#closed,
+        late,
       ]);
     }
   }

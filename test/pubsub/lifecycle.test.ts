@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { Publisher, Subscriber, SubscriberOverflowError } from '../../src/pubsub/index.js';
 import { drainBackgroundTasks, onBackgroundError } from '../../src/concurrency/background.js';
 import { runPrefix, targets, useKeyPrefix } from '../helpers/redis.js';
+import { startEmbeddedRedis } from '../../src/redis/embedded-server.js';
+import { outcomeOf, settleWithin } from '../helpers/async.js';
+import { connect, disconnect, RedisUnavailableError } from '../../src/redis/index.js';
 import {
   connectionsNamed,
   killConnectionsNamed,
@@ -163,5 +166,36 @@ describe('await using a Subscriber', () => {
     expect(subscriber.closed).toBe(true);
     expect(await reading).toEqual([]);
     expect(await connectionsNamed(redis, connectionName)).toHaveLength(0);
+  });
+});
+
+describe('a subscriber while Redis is down', () => {
+  it('fails subscribe() within timeoutMs with a RedisUnavailableError, and subscribes once Redis is back', async () => {
+    const server = await startEmbeddedRedis();
+    const port = server.port;
+    await connect({ url: server.url, timeoutMs: 1000 });
+    const subscriber = new Subscriber({ encoding: 'raw' });
+    try {
+      await subscriber.subscribe('before');
+      await server.stop();
+      const outcome = await settleWithin(outcomeOf(subscriber.subscribe('during')), 1000 + 2000);
+      expect(outcome).toMatchObject({ settled: true, value: { ok: false } });
+      expect((outcome as { value: { error: unknown } }).value.error).toBeInstanceOf(RedisUnavailableError);
+      // Back on the same port: the request held meanwhile takes effect with the resubscription.
+      const resubscribed = nextResubscribe(subscriber);
+      const again = await startEmbeddedRedis({ port });
+      try {
+        await within(resubscribed, 'the resubscription after the restart');
+        expect(subscriber.channels.sort()).toEqual(['before', 'during']);
+      } finally {
+        await subscriber.close();
+        await disconnect();
+        await again.stop();
+      }
+    } finally {
+      await subscriber.close();
+      await disconnect();
+      await server.stop();
+    }
   });
 });
