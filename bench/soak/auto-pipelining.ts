@@ -44,7 +44,9 @@ try {
   await cluster.stop();
 }
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-process.stdout.write(`| workload (${COUNT} calls, 1,000 at a time, median of ${ROUNDS}) | auto-pipelining on, ops/s | off, ops/s | off / on |\n| --- | --- | --- | --- |\n`);
+process.stdout.write(
+  `| workload (${COUNT} calls, 1,000 at a time, median of ${ROUNDS}) | auto-pipelining on, ops/s | off, ops/s | off / on |\n| --- | --- | --- | --- |\n`,
+);
 for (const name of Object.keys(results.on!)) {
   const on = median(results.on![name]!);
   const off = median(results.off![name]!);

@@ -100,13 +100,19 @@ export async function checkInvariants(inputs: CheckInputs): Promise<Verdict> {
         ? undefined
         : discardedBy(redisKey(key, history.kind), history.acked.at - ledger.started, faults, logs);
     if (explanation !== undefined) discarded.push(`${key}: ${explanation}`);
-    else violate('lost-write', `${key}: acknowledged ${JSON.stringify(history.acked?.value)}, found ${JSON.stringify(value)}`);
+    else
+      violate(
+        'lost-write',
+        `${key}: acknowledged ${JSON.stringify(history.acked?.value)}, found ${JSON.stringify(value)}`,
+      );
   });
 
-  for (const [key, kind] of ledger.inFlight) violate('unaccounted-write', `${kind} ${key}: neither acknowledged nor reported failed`);
+  for (const [key, kind] of ledger.inFlight)
+    violate('unaccounted-write', `${kind} ${key}: neither acknowledged nor reported failed`);
   for (const promise of ledger.pending) violate('pending-promise', `a load promise never settled (${String(promise)})`);
   if (inputs.backgroundPending > 0) {
-    for (let i = 0; i < inputs.backgroundPending; i++) violate('pending-promise', 'a background save still pending after drain');
+    for (let i = 0; i < inputs.backgroundPending; i++)
+      violate('pending-promise', 'a background save still pending after drain');
   }
   for (const reason of ledger.unhandledRejections) violate('unhandled-rejection', reason);
 
@@ -165,7 +171,8 @@ function discardedBy(key: string, at: number, faults: Fault[], logs: Map<Fault, 
     if (fault.kind === 'kill') {
       return `acknowledged ${fault.start - at} ms before its master (${fault.port}) was killed: a replica took over without it`;
     }
-    if (line !== undefined) return `acknowledged ${fault.start - at} ms before its master (${fault.port}) was stalled; its log: ${line.trim()}`;
+    if (line !== undefined)
+      return `acknowledged ${fault.start - at} ms before its master (${fault.port}) was stalled; its log: ${line.trim()}`;
   }
   return undefined;
 }

@@ -62,7 +62,11 @@ export class Ledger {
     second.errors[kind] = (second.errors[kind] ?? 0) + n;
     this.failedByKind[kind] = (this.failedByKind[kind] ?? 0) + n;
     if (this.failures.filter((f) => f.kind === kind).length < 5) {
-      this.failures.push({ kind, at: Date.now() - this.started, error: error instanceof Error ? error.message : String(error) });
+      this.failures.push({
+        kind,
+        at: Date.now() - this.started,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

@@ -41,8 +41,15 @@ process.on('unhandledRejection', (reason) => {
   ledger.unhandledRejections.push(reason instanceof Error ? reason.message : String(reason));
 });
 
-log(`seed ${seed}, ${seconds} s${selfTest ? ' (self-test)' : ''}${waitReplicas === undefined ? '' : `, waitReplicas ${waitReplicas}`}`);
-const cluster = await startFaultCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000, portRange: [30000, 39999] });
+log(
+  `seed ${seed}, ${seconds} s${selfTest ? ' (self-test)' : ''}${waitReplicas === undefined ? '' : `, waitReplicas ${waitReplicas}`}`,
+);
+const cluster = await startFaultCluster({
+  masters: 3,
+  replicasPerMaster: 1,
+  nodeTimeoutMs: 1000,
+  portRange: [30000, 39999],
+});
 let verdict: Verdict | undefined;
 let faults: Fault[] = [];
 try {
@@ -65,14 +72,25 @@ try {
   const { backgroundPending } = await loading;
   await planted;
   await heal(cluster);
-  const fresh = new Cluster(cluster.seeds.split(',').map((seedNode) => ({ host: '127.0.0.1', port: Number(seedNode.split(':')[1]) })), {
-    enableAutoPipelining: true,
-  });
+  const fresh = new Cluster(
+    cluster.seeds.split(',').map((seedNode) => ({ host: '127.0.0.1', port: Number(seedNode.split(':')[1]) })),
+    {
+      enableAutoPipelining: true,
+    },
+  );
   try {
     if (selfTest) await plantAfterRun(fresh, rssMb);
     clearInterval(sampler);
     rssMb.push(process.memoryUsage().rss / 2 ** 20);
-    verdict = await checkInvariants({ ledger, faults, cluster, fresh, backgroundPending, rssMb, rssBoundMb: RSS_BOUND_MB });
+    verdict = await checkInvariants({
+      ledger,
+      faults,
+      cluster,
+      fresh,
+      backgroundPending,
+      rssMb,
+      rssBoundMb: RSS_BOUND_MB,
+    });
   } finally {
     fresh.disconnect();
   }
@@ -88,7 +106,10 @@ const report = {
   selfTest,
   waitReplicas: waitReplicas ?? null,
   faults: Object.fromEntries(
-    ['kill', 'sigstop', 'failover', 'client-kill', 'pubsub-kill'].map((kind) => [kind, faults.filter((f) => f.kind === kind).length]),
+    ['kill', 'sigstop', 'failover', 'client-kill', 'pubsub-kill'].map((kind) => [
+      kind,
+      faults.filter((f) => f.kind === kind).length,
+    ]),
   ),
   operations: totals('ops'),
   writesReportedFailed: Object.fromEntries(WRITE_KINDS.map((kind) => [kind, ledger.failedByKind[kind] ?? 0])),
@@ -110,7 +131,9 @@ if (selfTest) {
   process.exitCode = VIOLATION_KINDS.every((kind) => caught.has(kind)) ? 0 : 1;
 } else {
   const broken = verdict?.violations ?? [];
-  process.stdout.write(broken.length === 0 ? 'every invariant held\n' : `INVARIANTS BROKEN: ${broken.map((v) => v.kind).join(', ')}\n`);
+  process.stdout.write(
+    broken.length === 0 ? 'every invariant held\n' : `INVARIANTS BROKEN: ${broken.map((v) => v.kind).join(', ')}\n`,
+  );
   process.exitCode = broken.length === 0 ? 0 : 1;
 }
 

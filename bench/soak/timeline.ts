@@ -10,7 +10,8 @@ export function timelineSpec(seconds: Second[], faults: Fault[], title: string):
   const points: { second: number; path: string; measure: string; value: number }[] = [];
   seconds.forEach((second, t) => {
     for (const [path, value] of Object.entries(second.ops)) points.push({ second: t, path, measure: 'ops/s', value });
-    for (const [path, value] of Object.entries(second.errors)) points.push({ second: t, path, measure: 'errors/s', value });
+    for (const [path, value] of Object.entries(second.errors))
+      points.push({ second: t, path, measure: 'errors/s', value });
   });
   const spans = faults.map((fault) => ({ start: fault.start / 1000, end: fault.end / 1000, fault: fault.kind }));
   const layer = (measure: string): Record<string, unknown> => ({

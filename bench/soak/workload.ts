@@ -98,7 +98,11 @@ export async function runLoad({ stop, ledger, waitReplicas }: LoadOptions): Prom
     ]);
     for (const [key] of entries) ledger.sending('setMany', key);
     try {
-      await setMany(entries, { expire: TTL_SECONDS, retries: { retries: 5, minDelayMs: 100, maxDelayMs: 1000 }, ...wait });
+      await setMany(entries, {
+        expire: TTL_SECONDS,
+        retries: { retries: 5, minDelayMs: 100, maxDelayMs: 1000 },
+        ...wait,
+      });
       for (const [key, value] of entries) ledger.acked('setMany', key, value);
     } catch (error) {
       const failed = new Set(error instanceof BulkOperationError ? error.failedIndexes : entries.map((_, i) => i));

@@ -1,3 +1,4 @@
+import { assertWaitReplicas, connectionFor, waitForReplicas } from '../redis/wait-replicas.js';
 import { randomUUID } from 'node:crypto';
 import { assertOptionalClient, type AnyRedisClient } from '../redis/client-shape.js';
 import type { RedisClient } from '../redis/connection.js';
@@ -188,7 +189,13 @@ abstract class ModelBase {
     const write = (client: RedisClient): Promise<this> => {
       if (meta.namingFields.length > 0) return this.saveNamed(meta, client, options?.expire);
       const { keys, args, key } = this.saveCommand(meta, client, options?.expire);
-      return RECORD_SCRIPT.run(client, keys, args).then(
+      const waitReplicas = options?.waitReplicas;
+      const saved = RECORD_SCRIPT.run(client, keys, args);
+      return (
+        waitReplicas === undefined
+          ? saved
+          : saved.then(() => waitForReplicas(client, connectionFor(client, key), waitReplicas))
+      ).then(
         () => {
           (this as { [SAVED]?: string })[SAVED] = key;
           return this;
@@ -230,10 +237,11 @@ abstract class ModelBase {
   private validateForSave(options: SaveOptions | undefined): ModelMeta {
     if (options !== undefined) {
       assertOptionsObject(options, 'options');
-      assertKnownKeys(options, ['expire'], 'options');
+      assertKnownKeys(options, ['expire', 'waitReplicas'], 'options');
     }
     const expire = options?.expire;
     if (expire !== undefined) assertExpire(expire);
+    assertWaitReplicas(options?.waitReplicas);
     const meta = metaOf(this);
     const values = this as unknown as Record<string, unknown>;
     const { entries, definitions } = meta;

@@ -109,4 +109,11 @@ export type FilterParams<F extends FieldMap> = { [K in KeyNames<F>]?: ValueOf<F[
 export interface SaveOptions {
   /** Time to live of the record in seconds (a fraction is sent as milliseconds). */
   expire?: number;
+  /**
+   * After the save, wait (Redis `WAIT`, at most `timeoutMs` / 4) until this many replicas have it;
+   * with fewer, the save rejects with a ModelWriteError whose cause is a ReplicasNotConfirmedError
+   * (the record is written on the master, but a failover before its replicas catch up may discard
+   * it). Costs a round trip and the replicas' lag (see docs/reliability.md).
+   */
+  waitReplicas?: number;
 }

@@ -250,7 +250,8 @@ function normalizeConnectOptions(urlOrOptions: string | ConnectOptions | undefin
   assertOptionsObject(options.clusterOptions, 'clusterOptions');
   if (options.timeoutMs !== undefined) assertDuration(options.timeoutMs, 'timeoutMs', 2);
   // A keyPrefix popoto-ts cannot place keys under is refused here, before connecting (prefixIn throws).
-  for (const where of [options.redisOptions, options.clusterOptions, options.clusterOptions?.redisOptions]) prefixIn(where);
+  for (const where of [options.redisOptions, options.clusterOptions, options.clusterOptions?.redisOptions])
+    prefixIn(where);
   return options;
 }
 

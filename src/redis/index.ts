@@ -24,6 +24,7 @@ export {
 } from './errors.js';
 export { NoRedisError } from './default-server.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
+export { ReplicasNotConfirmedError } from './wait-replicas.js';
 export { DEFAULT_BATCH_SIZE, type BulkOptions } from './batches.js';
 export { getMany } from './get-many.js';
 export { setMany, type SetManyOptions } from './set-many.js';

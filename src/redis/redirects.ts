@@ -45,7 +45,12 @@ export function redirectOf(error: unknown): Redirect | undefined {
  * The backoff between redirect rounds: from 50 ms (ioredis's own pause is 100 ms), doubling, with
  * jitter, to at most 1 s, so that a failover of a few seconds is asked about a dozen times, not a hundred.
  */
-export const REDIRECT_BACKOFF: RetryPolicy = { retries: Infinity, minDelayMs: 50, maxDelayMs: 1000, retryIf: undefined };
+export const REDIRECT_BACKOFF: RetryPolicy = {
+  retries: Infinity,
+  minDelayMs: 50,
+  maxDelayMs: 1000,
+  retryIf: undefined,
+};
 
 /** The wait before redirect round `round` (0 for the first retry). */
 export function redirectDelayMs(round: number): number {
@@ -148,7 +153,12 @@ function bounded<T>(client: RedisClient, started: number, pending: Promise<T>): 
   });
 }
 
-async function keepFollowing<T>(client: RedisClient, send: () => Promise<T>, first: unknown, started: number): Promise<T> {
+async function keepFollowing<T>(
+  client: RedisClient,
+  send: () => Promise<T>,
+  first: unknown,
+  started: number,
+): Promise<T> {
   const budget = timeoutOf(client);
   let error = first;
   for (let round = 0; ; round++) {

@@ -1,4 +1,8 @@
+import { TaskError } from '../utils/errors.js';
 import { assertOptionsObject } from '../utils/validate.js';
+import { useRedis, type RedisClient } from './connection.js';
+import { BulkOperationError, bulkFailure } from './errors.js';
+import { assertWaitReplicas, connectionFor, waitForReplicas } from './wait-replicas.js';
 import { runBulk, type BulkOptions } from './batches.js';
 import { assertExpire } from './expire.js';
 import { collectEntries, type RedisValue } from './inputs.js';
@@ -10,6 +14,14 @@ export interface SetManyOptions extends BulkOptions {
    * milliseconds). Default: no expiry.
    */
   expire?: number;
+  /**
+   * After the writes, wait (Redis `WAIT`, at most `timeoutMs` / 4) until this many replicas of each
+   * master written to have them; items on a master with fewer fail, as not confirmed, with a
+   * ReplicasNotConfirmedError. For writes that must survive a failover: Redis replicates
+   * asynchronously, so an acknowledged write can be lost when its master fails before its
+   * replicas have it. Costs a round trip per master and the replicas' lag (see docs/reliability.md).
+   */
+  waitReplicas?: number;
 }
 
 /**
@@ -30,10 +42,59 @@ export async function setMany(
 ): Promise<void> {
   assertOptionsObject(options, 'options');
   // The bulk options are checked by runBulk; a misspelt `expire` would silently drop the TTL.
-  const { expire, ...bulkOptions } = options ?? {};
+  const { expire, waitReplicas, ...bulkOptions } = options ?? {};
   if (expire !== undefined) assertExpire(expire);
+  assertWaitReplicas(waitReplicas);
   const { keys, values } = collectEntries(entries, 'entries');
-  if (expire === undefined) {
+  const written = writeAll(keys, values, expire, bulkOptions);
+  if (waitReplicas === undefined) return written;
+  let failure: unknown;
+  await written.catch((error: unknown) => (failure = error));
+  if (failure !== undefined && !(failure instanceof BulkOperationError)) throw failure;
+  const failed = new Map<number, unknown>(
+    failure instanceof BulkOperationError ? failure.errors.map((e: TaskError) => [e.index, e.cause]) : [],
+  );
+  const client = await useRedis(bulkOptions.redis);
+  // One WAIT per connection written to: its items fail together if it falls short.
+  const byConnection = new Map<unknown, number[]>();
+  keys.forEach((key, i) => {
+    if (failed.has(i)) return;
+    const connection = connectionFor(client, key);
+    const list = byConnection.get(connection) ?? [];
+    byConnection.set(connection, list);
+    list.push(i);
+  });
+  await Promise.all(
+    [...byConnection].map(async ([connection, indexes]) => {
+      try {
+        await waitForReplicas(client, connection as RedisClient | undefined, waitReplicas);
+      } catch (error) {
+        for (const i of indexes) failed.set(i, error);
+      }
+    }),
+  );
+  if (failed.size > 0) {
+    throw bulkFailure(
+      'setMany',
+      keys.length,
+      [...failed].map(([i, error]) => new TaskError(i, error)),
+    );
+  }
+}
+
+function writeAll(
+  keys: string[],
+  values: RedisValue[],
+  expire: number | undefined,
+  bulkOptions: BulkOptions,
+): Promise<void> {
+  return expire === undefined
+    ? writeWithoutExpiry(keys, values, bulkOptions)
+    : writeWithExpiry(keys, values, expire, bulkOptions);
+}
+
+async function writeWithoutExpiry(keys: string[], values: RedisValue[], bulkOptions: BulkOptions): Promise<void> {
+  {
     await runBulk(
       {
         operation: 'setMany',
@@ -43,8 +104,15 @@ export async function setMany(
       },
       bulkOptions,
     );
-    return;
   }
+}
+
+async function writeWithExpiry(
+  keys: string[],
+  values: RedisValue[],
+  expire: number,
+  bulkOptions: BulkOptions,
+): Promise<void> {
   const seconds = Number.isInteger(expire);
   const ttl = seconds ? expire : Math.max(1, Math.round(expire * 1000));
   await runBulk(

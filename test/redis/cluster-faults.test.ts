@@ -13,6 +13,7 @@ import {
   getMany,
   keySlot,
   RedisUnavailableError,
+  ReplicasNotConfirmedError,
   setMany,
 } from '../../src/redis/index.js';
 import { outcomeOf, settleWithin, sleep } from '../helpers/async.js';
@@ -336,6 +337,26 @@ describe('a failover under every write path (the one redirect rule)', () => {
       for (const node of stalled) cluster.kill(node, 'SIGCONT');
     }
     await cluster.waitHealthy();
+  });
+});
+
+describe('waitReplicas (WAIT)', () => {
+  it('confirms writes on as many replicas as asked, and reports those it could not confirm', async () => {
+    await heal(cluster);
+    const Item = defineModel('WaitItem', { id: KeyField(), value: Field() });
+    const entries = Array.from({ length: 300 }, (_, i) => [`wait:${i}`, `v${i}`] as [string, string]);
+    await setMany(entries, { expire: 600, waitReplicas: 1 });
+    await Item.create({ id: '1', value: 'x' }, { expire: 600, waitReplicas: 1 });
+    // Every master has one replica: two cannot confirm (WAIT gives up after timeoutMs).
+    const outcome = await outcomeOf(setMany(entries.slice(0, 3), { waitReplicas: 2 }));
+    expect(outcome.ok).toBe(false);
+    const error = (outcome as { error: BulkOperationError }).error;
+    expect(error).toBeInstanceOf(BulkOperationError);
+    expect(error.failedIndexes).toEqual([0, 1, 2]);
+    expect(error.errors[0]!.cause).toBeInstanceOf(ReplicasNotConfirmedError);
+    expect(error.errors[0]!.cause).toMatchObject({ acknowledged: 1, required: 2 });
+    await expect(setMany(entries, { waitReplicas: 0 })).rejects.toThrow(RangeError);
+    await deleteMany(entries.map(([key]) => key));
   });
 });
 

@@ -10,7 +10,9 @@ describe('redirectOf', () => {
   it('follows MOVED and ASK to where the slot lives, and waits out TRYAGAIN and CLUSTERDOWN', () => {
     expect(redirectOf(new ReplyError('MOVED 3999 127.0.0.1:30001'))).toEqual({ kind: 'moved' });
     expect(redirectOf(new ReplyError('ASK 3999 127.0.0.1:30002'))).toEqual({ kind: 'ask', address: '127.0.0.1:30002' });
-    expect(redirectOf(new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'))).toEqual({ kind: 'wait' });
+    expect(redirectOf(new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'))).toEqual({
+      kind: 'wait',
+    });
     expect(redirectOf(new ReplyError('CLUSTERDOWN The cluster is down'))).toEqual({ kind: 'wait' });
   });
 
