@@ -47,7 +47,7 @@ export interface CheckInputs {
   cluster: FaultCluster;
   fresh: Cluster;
   backgroundPending: number;
-  /** RSS samples, MB, first one after warm-up. */
+  /** RSS after a full GC, MB: once warmed up, and at the end. */
   rssMb: number[];
   rssBoundMb: number;
 }
@@ -131,7 +131,7 @@ export async function checkInvariants(inputs: CheckInputs): Promise<Verdict> {
     else violate('pubsub-loss', `message ${seq} (published at ${t} ms, outside every fault) never received`);
   }
 
-  const growth = inputs.rssMb.length === 0 ? 0 : Math.max(...inputs.rssMb) - inputs.rssMb[0]!;
+  const growth = inputs.rssMb.length < 2 ? 0 : inputs.rssMb.at(-1)! - inputs.rssMb[0]!;
   if (growth > inputs.rssBoundMb) violate('rss', `RSS grew ${growth.toFixed(1)} MB (bound ${inputs.rssBoundMb} MB)`);
 
   return {
