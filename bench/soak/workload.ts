@@ -106,7 +106,7 @@ export async function runLoad({ stop, ledger, waitReplicas }: LoadOptions): Prom
       for (const [key, value] of entries) ledger.acked('setMany', key, value);
     } catch (error) {
       const failed = new Set(error instanceof BulkOperationError ? error.failedIndexes : entries.map((_, i) => i));
-      const cause = error instanceof BulkOperationError ? error.errors[0] : error;
+      const cause: unknown = error instanceof BulkOperationError ? error.errors[0] : error;
       entries.forEach(([key, value], i) => {
         if (failed.has(i)) ledger.failed('setMany', key, value, cause);
         else ledger.acked('setMany', key, value);
@@ -165,7 +165,7 @@ export async function runLoad({ stop, ledger, waitReplicas }: LoadOptions): Prom
     }
   };
 
-  let backgroundPending = 0;
+  let backgroundPending: number;
   try {
     await Promise.all([
       loop('setMany', 20, setManyRound),

@@ -48,11 +48,16 @@ export async function setMany(
   const { keys, values } = collectEntries(entries, 'entries');
   const written = writeAll(keys, values, expire, bulkOptions);
   if (waitReplicas === undefined) return written;
-  let failure: unknown;
-  await written.catch((error: unknown) => (failure = error));
-  if (failure !== undefined && !(failure instanceof BulkOperationError)) throw failure;
+  let failure: BulkOperationError | undefined;
+  try {
+    await written;
+  } catch (error) {
+    // Items not written are reported as they are; the others still wait for their replicas.
+    if (!(error instanceof BulkOperationError)) throw error;
+    failure = error;
+  }
   const failed = new Map<number, unknown>(
-    failure instanceof BulkOperationError ? failure.errors.map((e: TaskError) => [e.index, e.cause]) : [],
+    failure === undefined ? [] : failure.errors.map((e: TaskError) => [e.index, e.cause]),
   );
   const client = await useRedis(bulkOptions.redis);
   // One WAIT per connection written to: its items fail together if it falls short.
