@@ -7,6 +7,8 @@ import { pythonDateStr, pythonDatetimeStr, pythonDecimalStr, pythonFloatStr } fr
 import { useInterop } from './harness.js';
 import { interopModels } from './models.js';
 import { py, type PyRecord } from './python-peer.js';
+// A small seeded generator (mulberry32), so a failure can be replayed: the soak's own.
+import { seededRandom as mulberry32 } from '../../bench/soak/faults.js';
 
 const interop = useInterop();
 
@@ -193,18 +195,6 @@ describe('Python Popoto 0.8.3 and popoto-ts on one Redis: typed and nullable key
     expect(await python.count('Slot', { zone__isnull: true })).toBe(1);
   });
 });
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A finite double: any bit pattern half the time, else a "human" number (integral, short fraction, powers of ten). */
 function randomDouble(random: () => number): number {

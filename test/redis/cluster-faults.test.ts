@@ -53,6 +53,17 @@ async function errorStats(): Promise<Map<string, number>> {
   return totals;
 }
 
+/** True when a CLUSTER NODES line's slot ranges hold `slot`. */
+function serves(line: string, slot: number): boolean {
+  return line
+    .split(' ')
+    .slice(8)
+    .some((range) => {
+      const [low, high = low] = range.split('-').map(Number);
+      return low! <= slot && slot <= high!;
+    });
+}
+
 function delta(before: Map<string, number>, after: Map<string, number>, name: string): number {
   return (after.get(name) ?? 0) - (before.get(name) ?? 0);
 }
@@ -96,15 +107,7 @@ describe('a resharding under load', () => {
     const masters = nodes.filter((line) => line.includes('master') && !line.includes('fail'));
     const idOf = (line: string): string => line.split(' ')[0]!;
     const portOf = (line: string): number => Number(/:(\d+)@/.exec(line)![1]);
-    const source = masters.find((line) =>
-      line
-        .split(' ')
-        .slice(8)
-        .some((range) => {
-          const [low, high = low] = range.split('-').map(Number);
-          return low! <= slot && slot <= high!;
-        }),
-    )!;
+    const source = masters.find((line) => serves(line, slot))!;
     const target = masters.find((line) => line !== source)!;
     const before = await errorStats();
 
@@ -252,16 +255,7 @@ async function shardOf(key: string): Promise<{ master: number; replica: number }
   const live = cluster.nodes.find((node) => !cluster.isDead(node))!;
   const lines = (await cluster.cli(live.port, 'cluster', 'nodes')).split('\n').filter(Boolean);
   const master = lines.find(
-    (line) =>
-      / master /.test(line.replace(/,/g, ' ')) &&
-      !/fail/.test(line) &&
-      line
-        .split(' ')
-        .slice(8)
-        .some((range) => {
-          const [low, high = low] = range.split('-').map(Number);
-          return low! <= slot && slot <= high!;
-        }),
+    (line) => / master /.test(line.replace(/,/g, ' ')) && !/fail/.test(line) && serves(line, slot),
   )!;
   const id = master.split(' ')[0]!;
   const replica = lines.find((line) => line.split(' ')[3] === id && !/fail/.test(line))!;
