@@ -177,7 +177,7 @@ describe('every public export', () => {
     'ModelWriteError', 'NoRedisError', 'RedisClosedError', 'RedisConnectionError', 'RedisUnavailableError',
     'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'TaskTimeoutError', 'PopotoError', 'BackgroundQueueFullError', 'ThreadCrashError',
     'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'DEFAULT_CANCEL_GRACE_MS', 'CHUNK_TARGET_MS', 'MAX_CHUNK_SIZE',
-    'MultipleRecordsError', 'ShardedPubSubUnsupportedError',
+    'MultipleRecordsError', 'ShardedPubSubUnsupportedError', 'ReplicasNotConfirmedError',
   ]; // prettier-ignore
   const fuzzed = new Set<string>();
   const covers = (...names: string[]): void => names.forEach((name) => fuzzed.add(name));
