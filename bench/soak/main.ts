@@ -1,4 +1,4 @@
-// `npm run soak -- --seconds N [--seed S] [--wait-replicas N] [--self-test]`: the chaos soak. It
+// `npm run soak -- --seconds N [--seed S] [--wait-replicas N] [--timeout-ms MS] [--self-test]`: the chaos soak. It
 // starts a 3-master + 3-replica cluster on free loopback ports (30000-39999, bus ports +10000),
 // runs the mixed load of workload.ts through the public API while the seeded scheduler of
 // faults.ts breaks the cluster, then checks the invariants of invariants.ts with a fresh client
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     seed: { type: 'string' },
     'wait-replicas': { type: 'string' },
+    'timeout-ms': { type: 'string', default: '5000' },
     'self-test': { type: 'boolean', default: false },
   },
 });
@@ -30,6 +31,8 @@ const selfTest = args['self-test'];
 const seconds = selfTest ? 12 : Number(args.seconds);
 const seed = args.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(args.seed);
 const waitReplicas = args['wait-replicas'] === undefined ? undefined : Number(args['wait-replicas']);
+/** connect()'s timeoutMs: a failover slower than this fails writes (reported) by design. */
+const timeoutMs = Number(args['timeout-ms']);
 if (!(seconds > 0) || !Number.isInteger(seed)) throw new RangeError('--seconds must be > 0 and --seed an integer');
 /** RSS may grow this much (MB) after the warm-up: the load's key spaces and ledger are bounded. */
 const RSS_BOUND_MB = 64;
@@ -53,7 +56,7 @@ const cluster = await startFaultCluster({
 let verdict: Verdict | undefined;
 let faults: Fault[] = [];
 try {
-  await connect({ clusterNodes: cluster.seeds, quiet: true });
+  await connect({ clusterNodes: cluster.seeds, quiet: true, timeoutMs });
   const stop = new AbortController();
   const rssMb: number[] = [];
   const warmUpMs = Math.min(15_000, (seconds * 1000) / 3);
@@ -105,7 +108,7 @@ try {
 }
 
 const report = {
-  command: `npm run soak -- --seconds ${seconds} --seed ${seed}${waitReplicas === undefined ? '' : ` --wait-replicas ${waitReplicas}`}`,
+  command: `npm run soak -- --seconds ${seconds} --seed ${seed}${waitReplicas === undefined ? '' : ` --wait-replicas ${waitReplicas}`}${timeoutMs === 5000 ? '' : ` --timeout-ms ${timeoutMs}`}`,
   seed,
   seconds,
   selfTest,
