@@ -74,13 +74,14 @@ export class Publisher {
     const payload = encodePayload(value, this.encoding, 'value');
     const client = await useRedis(this.#redis);
     if (this.sharded) await assertShardedPubSub(client);
-    // On a cluster: the channel's slot owner keeps one channel's messages in order; while it is
-    // failing (its connection not ready) the cluster client routes the command instead (any node
-    // delivers a classic PUBLISH; a SPUBLISH goes to the slot's owner). Each attempt picks anew,
-    // under the one redirect rule.
+    // On a cluster: the channel's slot owner keeps one channel's messages in order (its connection
+    // may still be opening: the message waits in its queue); once that connection is closed for
+    // good (the master failed) the cluster client routes it instead (any node delivers a classic
+    // PUBLISH; a SPUBLISH goes to the slot's owner). Each attempt picks anew, under the one
+    // redirect rule.
     return followRedirects(client, async () => {
       const owner = isCluster(client) ? masterForSlot(client, keySlot(channel)) : undefined;
-      const target = owner?.status === 'ready' ? owner : client;
+      const target = owner !== undefined && owner.status !== 'end' ? owner : client;
       return this.sharded ? Number(await target.spublish(channel, payload)) : target.publish(channel, payload);
     });
   }
