@@ -1,3 +1,4 @@
+import { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 import type { Redis } from 'ioredis';
 import { assertInteger } from '../utils/validate.js';
 import { timeoutOf } from './availability.js';
@@ -10,8 +11,9 @@ import { keySlot } from './key-slot.js';
  * `timeoutMs` (WAIT). It is on the master; if the master fails before its replicas catch up,
  * Redis may discard it (asynchronous replication).
  */
-export class ReplicasNotConfirmedError extends Error {
-  override readonly name = 'ReplicasNotConfirmedError';
+export class ReplicasNotConfirmedError extends PopotoError {
+  override readonly name: string = 'ReplicasNotConfirmedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REPLICAS_NOT_CONFIRMED';
 
   constructor(
     /** Replicas that confirmed. */

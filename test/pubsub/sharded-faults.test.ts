@@ -5,7 +5,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher, Subscriber } from '../../src/pubsub/index.js';
 import { keySlot } from '../../src/redis/key-slot.js';
-import { startFaultCluster, type FaultCluster } from '../redis/helpers/fault-cluster.js';
+import { startFaultCluster, type FaultCluster } from '../../bench/soak/fault-cluster.js';
 import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 import { nextMessages, nextResubscribe } from './helpers.js';
 

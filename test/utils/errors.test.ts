@@ -26,6 +26,7 @@ const instances: Record<string, Error & { code?: unknown }> = {
   MultipleRecordsError: new api.MultipleRecordsError('get', { email: 'a' }, ['User:1', 'User:2']),
   SubscriberOverflowError: new api.SubscriberOverflowError(100),
   ShardedPubSubUnsupportedError: new api.ShardedPubSubUnsupportedError('6.2.0', ['SPUBLISH']),
+  ReplicasNotConfirmedError: new api.ReplicasNotConfirmedError(0, 1, 100),
 };
 
 /** The errors that keep a platform parent: argument errors and aggregates of per-item errors. */
