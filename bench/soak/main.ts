@@ -173,5 +173,7 @@ async function plantAfterRun(fresh: Cluster): Promise<Buffer[]> {
   const plain = acked.filter(([, history]) => history.kind === 'setMany');
   await fresh.del(plain[0]![0]);
   await fresh.persist(plain[1]![0]);
-  return Array.from({ length: RSS_BOUND_MB + 16 }, () => Buffer.alloc(2 ** 20, 1));
+  // Twice the bound: the warm-up sample may stand above the end's settled RSS by tens of MB (the
+  // load's buffers freed), and the planted growth must exceed the bound whatever that offset.
+  return Array.from({ length: 2 * RSS_BOUND_MB + 16 }, () => Buffer.alloc(2 ** 20, 1));
 }
