@@ -93,31 +93,20 @@ const DEFAULT_MAX_DELAY_MS = 5000;
 /** Which run takes the options: each refuses what it has no use for, and names only what it takes. */
 export type RunForm = 'run' | 'settled' | 'stream';
 
+const RUN_OPTIONS = optionNames<RunAllOptions>({
+  concurrency: true,
+  signal: true,
+  stopOnError: true,
+  timeoutMs: true,
+  retries: true,
+  onProgress: true,
+});
+
 const KNOWN_OPTIONS: Record<RunForm, readonly string[]> = {
-  run: optionNames<RunAllOptions>({
-    concurrency: true,
-    signal: true,
-    stopOnError: true,
-    timeoutMs: true,
-    retries: true,
-    onProgress: true,
-  }),
-  settled: optionNames<Omit<RunAllOptions, 'stopOnError'>>({
-    concurrency: true,
-    signal: true,
-    timeoutMs: true,
-    retries: true,
-    onProgress: true,
-  }),
-  stream: optionNames<StreamAllOptions>({
-    concurrency: true,
-    signal: true,
-    stopOnError: true,
-    timeoutMs: true,
-    retries: true,
-    onProgress: true,
-    highWaterMark: true,
-  }),
+  run: RUN_OPTIONS,
+  // runAllSettled has no use for stopOnError: every task runs.
+  settled: RUN_OPTIONS.filter((name) => name !== ('stopOnError' satisfies keyof RunAllOptions)),
+  stream: [...RUN_OPTIONS, ...optionNames<Omit<StreamAllOptions, keyof RunAllOptions>>({ highWaterMark: true })],
 };
 
 const RETRY_OPTIONS = optionNames<RetryOptions>({ retries: true, minDelayMs: true, maxDelayMs: true, retryIf: true });
