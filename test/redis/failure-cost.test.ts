@@ -71,6 +71,7 @@ describe('failed items', () => {
     // The first round covers every item; each of the two retry rounds only the 3 that failed.
     expect(sizes.filter((size) => size === count)).toHaveLength(1);
     expect(sizes.filter((size) => size === denied.length)).toHaveLength(2);
+    // Safe: `admin` is on this file's own private redis-server (usePrivateRedis), never the user's.
     await admin.flushall();
   });
 });

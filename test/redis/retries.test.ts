@@ -41,6 +41,7 @@ afterAll(async () => {
   await server.stop();
 });
 beforeEach(async () => {
+  // Safe: `admin` is on the private redis-server this file started (startEmbeddedRedis), never the user's.
   await admin.flushall();
   await admin.config('RESETSTAT');
 });
