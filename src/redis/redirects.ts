@@ -1,5 +1,5 @@
 import { list as redisCommands } from '@ioredis/commands';
-import type { ClusterOptions } from 'ioredis';
+import { ReplyError, type ClusterOptions } from 'ioredis';
 import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import type { RetryPolicy } from '../concurrency/run-options.js';
@@ -80,6 +80,28 @@ export function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: n
   return Object.assign(error, { cause: last });
 }
 
+/** How `followRedirects` treats its command. */
+export interface FollowOptions {
+  /**
+   * The command leaves the same state however often it runs (a model save writes the whole
+   * record and its index entries): it is also sent again when ioredis aborted it because its
+   * connection closed after part of its auto-pipeline was answered (a `CLIENT KILL`, a master
+   * killed), which ioredis cannot resend itself, not knowing whether the command ran.
+   */
+  repeatable?: boolean;
+}
+
+/**
+ * redis-errors' base class, which ioredis exports only through `ReplyError`'s prototype; its
+ * `AbortError` (a command aborted by a connection close) is recognised by class and name.
+ */
+const RedisError = Object.getPrototypeOf(ReplyError) as new () => Error;
+
+/** Whether ioredis aborted the command because its connection closed before it was answered. */
+export function abortedByClose(error: unknown): boolean {
+  return error instanceof RedisError && error.name === 'AbortError';
+}
+
 /**
  * Sends a single command with `send` and, on a cluster, sends it again while Redis answers with
  * a redirect (see `redirectOf`), with `REDIRECT_BACKOFF` pauses, until the client's `timeoutMs`;
@@ -88,14 +110,15 @@ export function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: n
  * shard stalled) fails it the same way. `send` routes the command itself (ioredis follows the
  * slot map it refreshes on MOVED); on a single Redis this is `send()` and nothing more.
  */
-export function followRedirects<T>(client: RedisClient, send: () => Promise<T>): Promise<T> {
+export function followRedirects<T>(client: RedisClient, send: () => Promise<T>, options?: FollowOptions): Promise<T> {
   // Not async, and nothing extra until a redirect: this wraps every model save and read.
   if (!isCluster(client)) return send();
   const started = Date.now();
+  const repeatable = options?.repeatable === true;
   return bounded(
     client,
     started,
-    send().catch((error: unknown) => keepFollowing(client, send, error, started)),
+    send().catch((error: unknown) => keepFollowing(client, send, { first: error, started, repeatable })),
   );
 }
 
@@ -156,16 +179,18 @@ function bounded<T>(client: RedisClient, started: number, pending: Promise<T>): 
 async function keepFollowing<T>(
   client: RedisClient,
   send: () => Promise<T>,
-  first: unknown,
-  started: number,
+  { first, started, repeatable }: { first: unknown; started: number; repeatable: boolean },
 ): Promise<T> {
   const budget = timeoutOf(client);
   let error = first;
   for (let round = 0; ; round++) {
-    if (redirectOf(error) === undefined) throw error;
+    if (redirectOf(error) === undefined && !(repeatable && abortedByClose(error))) throw error;
     const elapsed = Date.now() - started;
     const wait = redirectDelayMs(round);
-    if (elapsed + wait > budget) throw redirectedTooLong(error, elapsed, budget);
+    if (elapsed + wait > budget) {
+      // An aborted command may have run: it fails as itself, not as "not run".
+      throw abortedByClose(error) ? error : redirectedTooLong(error, elapsed, budget);
+    }
     // A client closed for good meanwhile ends the pause: the next send then fails as closed.
     await pauseOn(wait, client);
     try {
