@@ -1,10 +1,11 @@
 import { list as redisCommands } from '@ioredis/commands';
-import { ReplyError, type ClusterOptions } from 'ioredis';
+import { ReplyError, type Cluster, type ClusterOptions } from 'ioredis';
 import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import type { RetryPolicy } from '../concurrency/run-options.js';
 import { onNextClientEvent, timeoutOf } from './availability.js';
 import { isCluster, type RedisClient } from './client-shape.js';
+import { refreshSlots } from './cluster-nodes.js';
 import { RedisUnavailableError } from './errors.js';
 
 // The one retry rule for Redis Cluster's "not here, not now" answers, whatever sends the command:
@@ -26,7 +27,7 @@ const TOO_MANY = 'Too many Cluster redirections. Last error: ';
 const REGROUPED = 'All keys in the pipeline should belong to the same slots allocation group';
 
 /**
- * The redirect `error` is, if it is one: MOVED and ASK (the slot lives elsewhere), TRYAGAIN (a
+ * The redirect `error` is, if it is one: MOVED, READONLY and ASK (the slot lives elsewhere), TRYAGAIN (a
  * multi-key command during a slot migration) and CLUSTERDOWN (a failover under way), also when
  * ioredis gave up following them itself ("Too many Cluster redirections"); and an auto-pipeline
  * ioredis refused because the slot map changed under it (nothing was sent: it waits like CLUSTERDOWN).
@@ -35,7 +36,9 @@ export function redirectOf(error: unknown): Redirect | undefined {
   let message = error instanceof Error ? error.message : '';
   if (message === REGROUPED) return { kind: 'wait' };
   if (message.startsWith(TOO_MANY)) message = message.slice(TOO_MANY.length).replace(/^\w*Error: /, '');
-  if (message.startsWith('MOVED ')) return { kind: 'moved' };
+  // READONLY: a master just demoted still took the command for its old slots (a write on a
+  // replica is refused before anything is written); ioredis does not refresh its slot map on it.
+  if (message.startsWith('MOVED ') || message.startsWith('READONLY ')) return { kind: 'moved' };
   if (message.startsWith('ASK ')) return { kind: 'ask', address: message.split(' ')[2] ?? '' };
   if (message.startsWith('TRYAGAIN') || message.startsWith('CLUSTERDOWN')) return { kind: 'wait' };
   return undefined;
@@ -191,6 +194,9 @@ async function keepFollowing<T>(
       // An aborted command may have run: it fails as itself, not as "not run".
       throw abortedByClose(error) ? error : redirectedTooLong(error, elapsed, budget);
     }
+    // ioredis refreshes its slot map on a MOVED it follows itself, but not on one it gave up on,
+    // nor on READONLY: the next send would go to the same node.
+    if (redirectOf(error)?.kind === 'moved') void refreshSlots(client as Cluster, budget - elapsed);
     // A client closed for good meanwhile ends the pause: the next send then fails as closed.
     await pauseOn(wait, client);
     try {
