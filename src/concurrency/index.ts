@@ -22,13 +22,16 @@ export { TaskTimeoutError as TimeoutError } from '../utils/errors.js';
 export type { Progress, RetryOptions, RunAllOptions, StreamAllOptions } from './run-options.js';
 export {
   BackgroundQueueFullError,
+  BackgroundTasks,
   backgroundTaskStats,
   configureBackgroundTasks,
   DEFAULT_MAX_PENDING_BACKGROUND_TASKS,
+  defaultBackgroundTasks,
   drainBackgroundTasks,
   installShutdownHooks,
   onBackgroundError,
   type BackgroundErrorHandler,
+  type BackgroundFunctionOptions,
   type BackgroundTaskConfig,
   type BackgroundTaskInfo,
   type BackgroundTaskStats,

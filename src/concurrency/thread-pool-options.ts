@@ -1,5 +1,6 @@
 // The options and task types of ThreadPool, and the checks of what only a pool takes.
 import { assertInteger } from '../utils/validate.js';
+import type { BackgroundTasks } from './background-registry.js';
 import type { RunAllOptions, StreamAllOptions } from './run-options.js';
 import type { TaskContext } from './task-context.js';
 import type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
@@ -45,6 +46,11 @@ export interface ThreadPoolOptions {
    * a task that stops within the grace period keeps its thread. Default 1000 ms.
    */
   cancelGraceMs?: number;
+  /**
+   * The background registry that tracks `pool.startNewThread` tasks and receives the pool's
+   * background errors. Default: `defaultBackgroundTasks`.
+   */
+  tasks?: BackgroundTasks;
 }
 
 /** The options every ThreadPool run adds to the engine's. */

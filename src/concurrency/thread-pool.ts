@@ -15,7 +15,8 @@ import {
   assertOptionalString,
   assertOptionsObject,
 } from '../utils/validate.js';
-import { trackBackgroundWork } from './background.js';
+import { defaultBackgroundTasks } from './background.js';
+import { assertBackgroundTasks, type BackgroundTasks } from './background-registry.js';
 import { collectAll, collectSettled, collectUnordered, type SettledResult } from './run-all.js';
 import { assertIterable } from './task-pool.js';
 import { OrderedStream } from './ordered-stream.js';
@@ -50,6 +51,7 @@ const POOL_OPTIONS = optionNames<ThreadPoolOptions>({
   name: true,
   chunkSize: true,
   cancelGraceMs: true,
+  tasks: true,
 });
 
 /** What a pool's runs take beyond runAllMultithreaded's options. */
@@ -103,6 +105,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   readonly #pool: WorkerPool;
   readonly #name: string;
   readonly #maxThreads: number;
+  readonly #tasks: BackgroundTasks;
   #closing: Promise<void> | undefined;
 
   /**
@@ -125,6 +128,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
       name = `ThreadPool(${basename(moduleUrl.startsWith('file:') ? fileURLToPath(moduleUrl) : 'data: module')})`,
       chunkSize,
       cancelGraceMs = DEFAULT_CANCEL_GRACE_MS,
+      tasks = defaultBackgroundTasks,
     } = options ?? {};
     assertInteger(maxThreads, 'maxThreads', 1);
     assertInteger(minThreads, 'minThreads', 0);
@@ -139,9 +143,11 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     assertOptionsObject(resourceLimits, 'resourceLimits');
     assertChunkSize(chunkSize, 'chunkSize');
     assertDuration(cancelGraceMs, 'cancelGraceMs', 0);
+    assertBackgroundTasks(tasks, 'tasks');
 
     this.#name = name;
     this.#maxThreads = maxThreads;
+    this.#tasks = tasks;
     this.#pool = new WorkerPool({
       name,
       moduleUrl,
@@ -153,6 +159,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
       chunkSize,
       env,
       resourceLimits,
+      tasks,
     });
   }
 
@@ -277,8 +284,8 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
 
   /**
    * Runs the task on `param` in a worker thread, fire-and-forget: returns at once, tracked like
-   * a `startNewThread` task (`drainBackgroundTasks`, the shutdown hooks, `onBackgroundError`,
-   * where a param the structured clone refuses is reported too). Throws at once for bad options,
+   * a `startNewThread` task by the pool's `tasks` registry (its drain, its shutdown hooks, its
+   * error handlers, where a param the structured clone refuses is reported too). Throws at once for bad options,
    * a full background queue or a closed pool.
    */
   startNewThread(param: ThreadTaskParam<Task>, options?: ThreadBackgroundOptions): void {
@@ -286,7 +293,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     assertKnownKeys(options, optionNames<ThreadBackgroundOptions>({ transfer: true }), 'options');
     const transfer = checkedTransferList(options?.transfer);
     this.#assertOpen();
-    trackBackgroundWork(
+    this.#tasks.trackWork(
       () =>
         this.#pool.submit({
           param,

@@ -8,7 +8,7 @@
 // task it was running; the tasks it had not started go to another worker.
 import type { ResourceLimits } from 'node:worker_threads';
 import { messageOf } from '../utils/errors.js';
-import { reportBackgroundError } from './background.js';
+import type { BackgroundTasks } from './background-registry.js';
 import { describeUncloneable } from './cloneable.js';
 import { crashError, decodeThrown, encodeThrown, ThreadCrashError } from './thread-errors.js';
 import {
@@ -47,6 +47,8 @@ export interface WorkerPoolSettings {
   chunkSize: number | undefined;
   env: Record<string, string | undefined> | undefined;
   resourceLimits: ResourceLimits | undefined;
+  /** Where errors outside any task (a worker's failed clean-up, say) are reported. */
+  tasks: BackgroundTasks;
 }
 
 /** The threads of one ThreadPool, its queue, and the hand-offs between them. */
@@ -285,7 +287,7 @@ export class WorkerPool {
     if (message.t === 'closed') {
       worker.resourcesClosed = true;
       if (message.error !== undefined) {
-        reportBackgroundError(new Error(`closing a worker thread's Redis connection failed: ${message.error}`), {
+        this.#settings.tasks.report(new Error(`closing a worker thread's Redis connection failed: ${message.error}`), {
           name: `${this.#settings.name} close()`,
           args: [],
         });
@@ -466,7 +468,7 @@ export class WorkerPool {
     }
     if (!crashed && worker.error !== undefined) {
       // The thread died of an error thrown outside any task (a timer left behind by one).
-      reportBackgroundError(worker.error, { name: `${this.#settings.name} worker thread`, args: [] });
+      this.#settings.tasks.report(worker.error, { name: `${this.#settings.name} worker thread`, args: [] });
     }
     this.#onResourcesClosed?.();
     if (this.#queued() > 0) this.#dispatch();

@@ -229,7 +229,7 @@ describe('startNewThread', () => {
       new TypeError("options must be an object, got 'name'"),
     );
     expect(() => startNewThread(() => 1, { nam: 'x' } as never)).toThrow(
-      new TypeError('options has no option "nam" (known: name)'),
+      new TypeError('options has no option "nam" (known: name, tasks)'),
     );
     expect(() => onBackgroundError('log' as never)).toThrow(new TypeError("handler must be a function, got 'log'"));
   });
