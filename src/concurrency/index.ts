@@ -66,7 +66,7 @@ export { ThreadCrashError } from './thread-errors.js';
 export { transferResult } from './transfer.js';
 export type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
 export type { IndexedResult } from './unordered-stream.js';
-export { CHUNK_TARGET_MS, MAX_CHUNK_SIZE } from './worker-pool.js';
+export { CHUNK_TARGET_MS, MAX_CHUNK_SIZE } from './chunk-size.js';
 
 /** Python-style alias of `startNewThread`, for code ported from Popoto. */
 export const start_new_thread = startNewThread;

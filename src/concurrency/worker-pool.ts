@@ -9,8 +9,9 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { messageOf } from '../utils/errors.js';
 import type { BackgroundTasks } from './background-registry.js';
+import { CHUNK_TARGET_MS, chunkSizeFor } from './chunk-size.js';
 import { describeUncloneable } from './cloneable.js';
-import { crashError, decodeThrown, encodeThrown, ThreadCrashError } from './thread-errors.js';
+import { closedPoolError, crashError, decodeThrown, encodeThrown, ThreadCrashError } from './thread-errors.js';
 import {
   PoolTask,
   QUEUED,
@@ -21,19 +22,14 @@ import {
   type TaskSpec,
   type WorkerHandle,
 } from './pool-worker.js';
+import { ShutdownHandshake } from './worker-shutdown.js';
 import { type FromWorker, Outcome, STATE_SLOTS, TaskState, type ToWorker } from './thread-protocol.js';
 import type { ThreadTransferable } from './worker-types.js';
 
-/** Aim for chunks that keep a worker busy this long: the main thread's share of a hand-off (~0.1–0.2 ms) stays ~1%. */
-export const CHUNK_TARGET_MS = 10;
-/** Most tasks in one chunk. */
-export const MAX_CHUNK_SIZE = 1024;
 export type { TaskGroup, TaskSpec } from './pool-worker.js';
 
 /** How long a worker holds finished outcomes before sending them, while it goes on with its chunk. */
 const FLUSH_MS = CHUNK_TARGET_MS;
-/** How long close() waits for the workers to close their connections before ending them anyway. */
-const CLOSE_RESOURCES_TIMEOUT_MS = 5000;
 
 /** Settings of a WorkerPool (ThreadPool's options, checked). */
 export interface WorkerPoolSettings {
@@ -64,6 +60,7 @@ export class WorkerPool {
   /** Measured ms per task (moving average), undefined until the first outcomes. */
   #msPerTask: number | undefined;
   #closing = false;
+  readonly #handshake = new ShutdownHandshake();
 
   constructor(settings: WorkerPoolSettings) {
     this.#settings = settings;
@@ -72,23 +69,12 @@ export class WorkerPool {
 
   /** Tasks per chunk: `fixed` (a run's), else the pool's `chunkSize`, else sized from the measured task time. */
   chunkSize(fixed?: number): number {
-    const size = fixed ?? this.#settings.chunkSize;
-    if (size !== undefined) return size;
-    if (this.#msPerTask === undefined) return 1;
-    return Math.max(1, Math.min(MAX_CHUNK_SIZE, Math.floor(CHUNK_TARGET_MS / Math.max(this.#msPerTask, 1e-3))));
-  }
-
-  /**
-   * How many tasks a run should keep in flight to keep every thread fed: two chunks per thread
-   * (one running, one waiting in the worker) and one more being gathered.
-   */
-  window(chunkSize?: number): number {
-    return this.chunkSize(chunkSize) * this.#settings.maxThreads * 3;
+    return chunkSizeFor(fixed ?? this.#settings.chunkSize, this.#msPerTask);
   }
 
   /** Throws once close() has been called: the pool takes no new task. */
   assertOpen(): void {
-    if (this.#closing) throw new Error(`${this.#settings.name} is closed: create a new ThreadPool`);
+    if (this.#closing) throw closedPoolError(this.#settings.name);
   }
 
   /** Queues one task; the promise settles with its result or error (a closed pool's error once close() was called). */
@@ -149,7 +135,7 @@ export class WorkerPool {
         if (timedOut) this.#abandonAll(timeoutMs);
       }
     }
-    await this.#closeResources();
+    await this.#handshake.closeResources(this.#workers);
     for (const worker of this.#workers) {
       worker.ending ??= 'close';
       void worker.worker.terminate();
@@ -292,7 +278,7 @@ export class WorkerPool {
           args: [],
         });
       }
-      this.#onResourcesClosed?.();
+      this.#handshake.answered();
       return;
     }
     const { values, kinds } = message;
@@ -470,7 +456,7 @@ export class WorkerPool {
       // The thread died of an error thrown outside any task (a timer left behind by one).
       this.#settings.tasks.report(worker.error, { name: `${this.#settings.name} worker thread`, args: [] });
     }
-    this.#onResourcesClosed?.();
+    this.#handshake.answered();
     if (this.#queued() > 0) this.#dispatch();
   }
 
@@ -508,27 +494,5 @@ export class WorkerPool {
     return new Error(
       `${task.spec.label} did not start: ${this.#settings.name} was closed and its close() timeout (${this.#closeTimeoutMs} ms) passed`,
     );
-  }
-
-  #onResourcesClosed: (() => void) | undefined;
-
-  /** Asks every live worker to close its Redis connection, and waits for the answers (bounded). */
-  async #closeResources(): Promise<void> {
-    const live = (): WorkerHandle[] => this.#workers.filter((w) => !w.exited && w.ending === undefined);
-    const waiting = live();
-    if (waiting.length === 0) return;
-    for (const worker of waiting) worker.worker.postMessage({ t: 'close' } satisfies ToWorker);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, CLOSE_RESOURCES_TIMEOUT_MS);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#onResourcesClosed = () => {
-        if (waiting.every((w) => w.resourcesClosed || w.exited)) done();
-      };
-      this.#onResourcesClosed();
-    });
-    this.#onResourcesClosed = undefined;
   }
 }
