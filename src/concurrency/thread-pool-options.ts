@@ -15,6 +15,7 @@ import {
 import { defaultBackgroundTasks } from './background.js';
 import { assertBackgroundTasks, type BackgroundTasks } from './background-registry.js';
 import {
+  KNOWN_RUN_OPTIONS,
   normalizeRunOptions,
   type NormalizedRunOptions,
   type RunAllOptions,
@@ -159,6 +160,13 @@ const RUN_KEYS = optionNames<Omit<ThreadRunOptions<unknown>, keyof RunAllOptions
   ordered: true,
 });
 
+/** Known options of a pool's runs, by form: the engine's, then the pool's own. */
+const POOL_RUN_OPTIONS: Readonly<Record<RunForm, readonly string[]>> = {
+  run: [...KNOWN_RUN_OPTIONS.run, ...RUN_KEYS],
+  settled: [...KNOWN_RUN_OPTIONS.settled, ...RUN_KEYS],
+  stream: [...KNOWN_RUN_OPTIONS.stream, ...RUN_KEYS],
+};
+
 /** Known options of `pool.run`. */
 export const TASK_OPTIONS = optionNames<ThreadTaskOptions>({ signal: true, transfer: true });
 /** Known options of `pool.startNewThread`. */
@@ -238,6 +246,6 @@ export function checkRunOptions<P>(
   else if (options !== undefined && 'ordered' in options) {
     throw new TypeError('options has no option "ordered" in runAllSettled: its outcomes are always by index');
   }
-  const normalized = normalizeRunOptions(runOptions, form, RUN_KEYS);
+  const normalized = normalizeRunOptions(runOptions, form, POOL_RUN_OPTIONS[form]);
   return { transfer, chunkSize, ordered, runOptions, normalized };
 }

@@ -251,7 +251,7 @@ export class WorkerPool {
     const { label, param, transfer } = task.spec;
     const name = label === 'the task' || label === 'the background task' ? 'param' : `params[${task.spec.index}]`;
     const problem = describeUncloneable(param, name, transfer) ?? `${name} ${messageOf(error)}`;
-    this.#settle(task, false, new TypeError(`${name} cannot be sent to a worker thread: ${problem}`, { cause: error }));
+    this.#fail(task, new TypeError(`${name} cannot be sent to a worker thread: ${problem}`, { cause: error }));
   }
 
   #spawn(): WorkerHandle {
@@ -288,8 +288,8 @@ export class WorkerPool {
       worker.headSeq++;
       if (task === undefined || task.state === SETTLED) continue;
       const kind = kinds === undefined ? Outcome.OK : kinds[i];
-      if (kind === Outcome.OK) this.#settle(task, true, values[i]);
-      else if (kind === Outcome.THREW) this.#settle(task, false, decodeThrown(values[i]));
+      if (kind === Outcome.OK) this.#fulfil(task, values[i]);
+      else if (kind === Outcome.THREW) this.#fail(task, decodeThrown(values[i]));
     }
     if (worker.head > 1024 && worker.head * 2 > worker.sent.length) {
       worker.sent.splice(0, worker.head);
@@ -366,12 +366,28 @@ export class WorkerPool {
     worker.idleTimer.unref();
   }
 
-  #settle(task: PoolTask, ok: boolean, value: unknown): void {
-    if (task.state === SETTLED) return;
+  #fulfil(task: PoolTask, value: unknown): void {
+    if (!this.#claim(task)) return;
+    task.resolve(value);
+    this.#settled();
+  }
+
+  #fail(task: PoolTask, error: unknown): void {
+    if (!this.#claim(task)) return;
+    task.reject(error);
+    this.#settled();
+  }
+
+  /** Marks `task` settled, once: false if it already was. */
+  #claim(task: PoolTask): boolean {
+    if (task.state === SETTLED) return false;
     task.state = SETTLED;
     if (task.onAbort !== undefined) task.spec.signal!.removeEventListener('abort', task.onAbort);
-    if (ok) task.resolve(value);
-    else task.reject(value);
+    return true;
+  }
+
+  /** One submitted task fewer: close() waits for none left. */
+  #settled(): void {
     if (--this.#pending === 0) this.#onIdle?.();
   }
 
@@ -393,7 +409,7 @@ export class WorkerPool {
         this.#watchGrace(worker, task.seq);
       }
     }
-    this.#settle(task, false, reason);
+    this.#fail(task, reason);
   }
 
   /** Terminates `worker` if the task `seq` is still running `cancelGraceMs` after it was cancelled. */
@@ -421,13 +437,12 @@ export class WorkerPool {
       const state = Atomics.load(worker.states, task.seq % STATE_SLOTS);
       if (state === TaskState.STARTED) {
         crashed = true;
-        this.#settle(task, false, this.#endedUnder(worker, task, exitCode));
+        this.#fail(task, this.#endedUnder(worker, task, exitCode));
       } else if (!worker.ready) {
         // The thread could not even start (resourceLimits too small, say): another would fail alike.
         crashed = true;
-        this.#settle(
+        this.#fail(
           task,
-          false,
           new ThreadCrashError(
             `${task.spec.label} failed: its worker thread could not start: ${messageOf(worker.error)}`,
             {
@@ -437,7 +452,7 @@ export class WorkerPool {
           ),
         );
       } else if (worker.ending === 'close') {
-        this.#settle(task, false, this.#notStarted(task));
+        this.#fail(task, this.#notStarted(task));
       } else {
         // Never started, or finished with its result lost with the thread (terminated): it runs again.
         task.state = QUEUED;
@@ -478,7 +493,7 @@ export class WorkerPool {
     this.#closeTimeoutMs = timeoutMs;
     while (this.#queued() > 0) {
       const [task] = this.#take(1);
-      if (task !== undefined) this.#settle(task, false, this.#notStarted(task));
+      if (task !== undefined) this.#fail(task, this.#notStarted(task));
     }
     for (const worker of this.#workers) {
       if (worker.load > 0) {
