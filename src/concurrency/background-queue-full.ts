@@ -1,14 +1,14 @@
 // The error of a background registry that refuses one more task.
-import type { PopotoErrorCode } from '../utils/errors.js';
+import { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 
 /**
  * The background queue is full: `maxPending` tasks are already pending. Thrown synchronously
- * by the call that would have scheduled one more, so nothing is ever dropped silently.
+ * by the call that would have scheduled one more, so nothing is ever dropped silently. Not an
+ * argument error (the same call succeeds once the queue has drained): a `PopotoError`.
  */
-export class BackgroundQueueFullError extends RangeError {
-  override readonly name = 'BackgroundQueueFullError';
-  /** Stable code (the README's error table). A RangeError: the call asked for more than the bound allows. */
-  readonly code: PopotoErrorCode = 'ERR_POPOTO_BACKGROUND_QUEUE_FULL';
+export class BackgroundQueueFullError extends PopotoError {
+  override readonly name: string = 'BackgroundQueueFullError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_BACKGROUND_QUEUE_FULL';
   /** Tasks pending when the call was refused. */
   readonly pending: number;
   /** The limit in force (see `configureBackgroundTasks`). */

@@ -38,8 +38,8 @@ export interface BackgroundTaskStats {
  * a full GC (Node 20, x64). A full queue is therefore about 55 MB, well inside a default Node
  * heap, and drains in seconds at the background SET rates the bench reports (bench/report): far
  * inside the shutdown hooks' default 10 s. A burst beyond it is a runaway
- * producer rather than a backlog; it gets a `BackgroundQueueFullError` (a RangeError) at the
- * call, never a silent drop.
+ * producer rather than a backlog; it gets a `BackgroundQueueFullError` at the call, never a
+ * silent drop.
  */
 export const DEFAULT_MAX_PENDING_BACKGROUND_TASKS = 2 ** 18;
 

@@ -9,6 +9,7 @@ import {
   drainBackgroundTasks,
   installShutdownHooks,
   onBackgroundError,
+  PopotoError,
   start_new_thread,
   startNewThread,
   type BackgroundTaskInfo,
@@ -298,7 +299,7 @@ describe('startNewThread: bounded queue', () => {
     configureBackgroundTasks({ maxPending: DEFAULT_MAX_PENDING_BACKGROUND_TASKS });
   });
 
-  it('throws a BackgroundQueueFullError (a RangeError) at the call when full, drops nothing, and accepts again once drained', async () => {
+  it('throws a BackgroundQueueFullError (a PopotoError, ERR_POPOTO_BACKGROUND_QUEUE_FULL) at the call when full, drops nothing, and accepts again once drained', async () => {
     configureBackgroundTasks({ maxPending: 5 });
     const ran: number[] = [];
     const record = startNewThread((n: number) => ran.push(n), { name: 'record' });
@@ -310,7 +311,9 @@ describe('startNewThread: bounded queue', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(BackgroundQueueFullError);
-    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toBeInstanceOf(PopotoError);
+    expect(error).not.toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ code: 'ERR_POPOTO_BACKGROUND_QUEUE_FULL' });
     expect(error).toMatchObject({ name: 'BackgroundQueueFullError', pending: 5, maxPending: 5 });
     expect((error as Error).message).toMatch(
       /^background queue is full: 5 tasks pending \(maxPending 5\), so record was not scheduled/,
