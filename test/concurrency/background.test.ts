@@ -15,7 +15,7 @@ import {
   type BackgroundTaskInfo,
 } from '../../src/concurrency/index.js';
 import { scheduleHousekeeping } from '../../src/concurrency/background.js';
-import { deferred, nextTurn, sleep } from '../helpers/async.js';
+import { deferred, nextTurn, sleep, watchUnhandledRejections } from '../helpers/async.js';
 
 afterEach(async () => {
   const { pending } = await drainBackgroundTasks({ timeoutMs: 2000 });
@@ -128,11 +128,7 @@ describe('startNewThread', () => {
   });
 
   it('never produces an unhandled rejection, even when a handler throws', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
     const remove = onBackgroundError(() => {
       throw new Error('handler broke');
     });
@@ -140,16 +136,16 @@ describe('startNewThread', () => {
       const stderr = await captureStderr(async () => {
         startNewThread(() => Promise.reject(new Error('task broke')), { name: 'fragile' })();
         await drainBackgroundTasks();
-        await sleep(10);
+        await unhandled.settled();
       });
       expect(stderr).toContain('Exception in background task fragile: Error: task broke');
       expect(stderr).toContain(
         'Exception in background task onBackgroundError handler for fragile: Error: handler broke',
       );
-      expect(unhandled).toEqual([]);
+      expect(unhandled.reasons).toEqual([]);
     } finally {
       remove();
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
     }
   });
 
