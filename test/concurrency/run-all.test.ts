@@ -579,35 +579,37 @@ describe('runAllMultithreaded: retries', () => {
   });
 
   it('stops retrying when the run is aborted', async () => {
+    /** A run of one task that always fails, retried up to 10 times, and its attempt count. */
+    const failingRun = (signal: AbortSignal): { run: Promise<unknown>; readonly attempts: number } => {
+      let attempts = 0;
+      const run = runAllMultithreaded(
+        async () => {
+          attempts++;
+          throw new Error('down');
+        },
+        [1],
+        { signal, retries: { retries: 10, minDelayMs: 20 } },
+      );
+      return {
+        run,
+        get attempts() {
+          return attempts;
+        },
+      };
+    };
     const controller = new AbortController();
-    let attempts = 0;
-    const retries = { retries: 10, minDelayMs: 20 };
-    const run = runAllMultithreaded(
-      async () => {
-        attempts++;
-        throw new Error('down');
-      },
-      [1],
-      { signal: controller.signal, retries },
-    );
-    // A twin run that is not aborted: its second attempt is when the aborted run's would have come.
-    const twin = new AbortController();
-    let twinAttempts = 0;
-    const twinRun = runAllMultithreaded(
-      async () => {
-        twinAttempts++;
-        throw new Error('down');
-      },
-      [1],
-      { signal: twin.signal, retries },
-    ).catch(() => undefined);
-    expect(await eventually(() => attempts === 1)).toBe(true);
+    const aborted = failingRun(controller.signal);
+    // A twin run that is not aborted: its later attempts come when the aborted run's would have.
+    const twinController = new AbortController();
+    const twin = failingRun(twinController.signal);
+    const twinEnded = twin.run.catch(() => undefined);
+    expect(await eventually(() => aborted.attempts === 1)).toBe(true);
     controller.abort();
-    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
-    expect(await eventually(() => twinAttempts >= 3)).toBe(true);
-    twin.abort();
-    await twinRun;
-    expect(attempts).toBe(1);
+    await expect(aborted.run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await eventually(() => twin.attempts >= 3)).toBe(true);
+    twinController.abort();
+    await twinEnded;
+    expect(aborted.attempts).toBe(1);
   });
 });
 
