@@ -31,7 +31,6 @@ const instances: Record<string, Error & { code?: unknown }> = {
 
 /** The errors that keep a platform parent: argument errors and aggregates of per-item errors. */
 const platformParents: Record<string, ErrorConstructor | AggregateErrorConstructor> = {
-  BackgroundQueueFullError: RangeError,
   ModelValidationError: TypeError,
   BulkOperationError: AggregateError,
   ModelWriteError: AggregateError,
