@@ -1,3 +1,4 @@
+// needs: local cluster
 // Key fields and their lookups, on a single Redis and on a cluster (the live comparisons with
 // Python Popoto are in test/interop/keys.test.ts and indexes.test.ts): typed, nullable, unique
 // and sorted key fields, the hidden _auto_key, __in/__startswith/__endswith/__isnull, bad input

@@ -1,3 +1,4 @@
+// needs: local cluster
 import { Cluster } from 'ioredis';
 import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis5';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// needs: local cluster
 // Property tests over the whole public surface (src/index.ts): every function and option is
 // called with generated hostile values. Each call must settle (no hang) with a result, or with a
 // TypeError or RangeError whose message names the parameter, or with one of the documented

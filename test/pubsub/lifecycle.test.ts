@@ -1,3 +1,4 @@
+// needs: local cluster
 // A Subscriber's life on a single Redis and on a 3-master cluster: it survives the server
 // killing its connection, failing handlers and slow readers, and close() ends everything.
 import { randomBytes } from 'node:crypto';
