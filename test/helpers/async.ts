@@ -17,6 +17,23 @@ export function deferred<T = void>(): {
   return { promise, resolve, reject };
 }
 
+/**
+ * Polls `condition` every few milliseconds until it holds, and fails naming `what` once
+ * `timeoutMs` has passed: the wait for something that happens at a moment the test does not
+ * control (a TTL running out), instead of a sleep that guesses how long it takes.
+ */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = 20_000, everyMs = 5 }: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
 /** Lets every queued microtask and one macrotask run. */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
