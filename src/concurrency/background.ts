@@ -125,7 +125,7 @@ export function configureBackgroundTasks(options?: Partial<BackgroundTaskConfig>
   assertOptionsObject(options, 'options');
   assertKnownKeys(options, optionNames<BackgroundTaskConfig>({ maxPending: true }), 'options');
   if (options?.maxPending !== undefined) {
-    assertInteger(options.maxPending, 'maxPending', 1, true);
+    assertInteger(options.maxPending, 'maxPending', 1, { infinity: true });
     maxPending = options.maxPending;
   }
   return { maxPending };
