@@ -140,7 +140,8 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
     assertKnownKeys(options, SUBSCRIBER_OPTIONS, 'options');
     assertOptionalClient(options?.redis);
     this.encoding = validateEncoding(options?.encoding);
-    const connectionName = options?.connectionName ?? 'popoto-ts:subscriber';
+    // Only a missing option means its default: null is refused, as for every other option.
+    const connectionName = options?.connectionName === undefined ? 'popoto-ts:subscriber' : options.connectionName;
     // CLIENT SETNAME refuses spaces; better to say so here than on every reconnect.
     if (typeof connectionName !== 'string' || !/^[!-~]+$/.test(connectionName)) {
       throw new TypeError(
@@ -148,7 +149,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
       );
     }
     this.connectionName = connectionName;
-    const bufferSize = options?.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    const bufferSize = options?.bufferSize === undefined ? DEFAULT_BUFFER_SIZE : options.bufferSize;
     assertInteger(bufferSize, 'bufferSize', 1, { infinity: true });
     this.bufferSize = bufferSize;
     assertOptionalBoolean(options?.sharded, 'sharded');

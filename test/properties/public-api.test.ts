@@ -168,6 +168,11 @@ const someFn = fc.constantFrom(
   (x: unknown) => x,
   async (x: unknown) => x,
 );
+/** The `redis` option: an ioredis client (the private server's, when generated valid). */
+const clientRule: Rule = {
+  valid: fc.constant(null).map(() => redis),
+  accepts: (v) => v instanceof Redis || v instanceof Cluster,
+};
 const client = fc.oneof(
   hostile,
   fc.constant(undefined),
@@ -321,10 +326,7 @@ describe('every public export', () => {
           [...(v as Iterable<unknown>)].every((key) => typeof key === 'string'),
       };
       const bulkRules: Record<string, Rule> = {
-        redis: {
-          valid: fc.constant(null).map(() => redis),
-          accepts: (v) => v instanceof Redis || v instanceof Cluster,
-        },
+        redis: clientRule,
         signal: signalRule,
         batchSize: integerRule(1),
         concurrency: integerRule(1, { infinity: true }),
@@ -511,6 +513,37 @@ describe('every public export', () => {
   });
 
   describe('pubsub', () => {
+    it('Publisher and Subscriber constructors: valid options are taken, invalid refused naming them', async () => {
+      const encoding: Rule = {
+        valid: fc.constantFrom('msgpack', 'raw'),
+        accepts: (v) => v === 'msgpack' || v === 'raw',
+      };
+      await fuzzJudged(
+        fc.tuple(judgedOptions({ redis: clientRule, encoding, sharded: booleanRule }, hostile)),
+        (o) => new api.Publisher(o as never),
+        { runs: RUNS },
+      );
+      // CLIENT SETNAME takes printable characters without spaces.
+      const connectionName: Rule = {
+        valid: fc.stringMatching(/^[!-~]{1,20}$/),
+        accepts: (v) => typeof v === 'string' && /^[!-~]+$/.test(v),
+      };
+      const subscriberRules = {
+        redis: clientRule,
+        encoding,
+        connectionName,
+        bufferSize: integerRule(1, { infinity: true }),
+        sharded: booleanRule,
+      };
+      await fuzzJudged(
+        fc.tuple(judgedOptions(subscriberRules, fc.oneof(hostile, hostileKey()))),
+        (o) => {
+          opened.push(new api.Subscriber(o as never));
+        },
+        { runs: RUNS },
+      );
+    });
+
     it('Publisher and Subscriber: constructors, publish, publishMany, (un)subscribe, handlers', async () => {
       covers('Publisher', 'Subscriber');
       const publisherNames = ['options', 'redis', 'encoding', 'channel', 'value', 'entries', 'signal', 'batchSize', 'concurrency']; // prettier-ignore
