@@ -4,18 +4,23 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { interopExclusions } from './test/interop/availability.js';
 
 /**
- * A test file that needs no server (no Redis, no cluster, no redis-server of its own) says so on
- * a line of its own: `// test tier: unit`. Those files make the `unit` project
- * (`npm run test:unit`), which starts nothing: their REDIS_URL is a closed port, so a file that
- * reaches for a server after all fails in every run;
- * the rest make the `redis` project, whose global setup provides the single Redis (guarded)
- * and the local cluster. `npm test` runs both.
+ * Each test file says on a line of its own what it needs, and that picks its project:
+ * - `// test tier: unit`: no server at all (no Redis, no cluster, no redis-server of its own).
+ *   The `unit` project (`npm run test:unit`) starts nothing: its REDIS_URL is a closed port, so a
+ *   file that reaches for a server after all fails in every run.
+ * - `// needs: local cluster`: the shared local 3-master cluster. The `cluster` project starts it
+ *   (test/helpers/cluster-setup.ts) only when one of these files runs; any other file asking for
+ *   it fails (test/helpers/redis.ts).
+ * - neither: the `redis` project, which provides the single Redis.
+ * The single Redis and its data guard are shared by the `redis` and `cluster` projects
+ * (test/helpers/global-setup.ts). `npm test` runs all three.
  */
-const UNIT_MARKER = /^\/\/ test tier: unit\b/m;
-const unitFiles = readdirSync('test', { recursive: true, encoding: 'utf8' })
+const testFiles = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.test.ts') && !file.startsWith('interop/vendor/'))
-  .map((file) => join('test', file))
-  .filter((file) => UNIT_MARKER.test(readFileSync(file, 'utf8')));
+  .map((file) => join('test', file));
+const marked = (marker: RegExp): string[] => testFiles.filter((file) => marker.test(readFileSync(file, 'utf8')));
+const unitFiles = marked(/^\/\/ test tier: unit\b/m);
+const clusterFiles = marked(/^\/\/ needs: local cluster\b/m);
 
 export default defineConfig({
   test: {
@@ -36,8 +41,16 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // The live Python Popoto suite needs python3 and Popoto: without them it is left out with
           // one line saying why, unless POPOTO_INTEROP=required (CI), which makes that an error.
-          exclude: [...configDefaults.exclude, ...unitFiles, ...interopExclusions()],
+          exclude: [...configDefaults.exclude, ...unitFiles, ...clusterFiles, ...interopExclusions()],
           globalSetup: ['test/helpers/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: clusterFiles,
+          globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/cluster-setup.ts'],
         },
       },
     ],

@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 
-/** A mistake in the command line: printed as one line on stderr, exit code 2. */
+/**
+ * A mistake in the command line: printed as one line on stderr, exit code 2. Not a PopotoError:
+ * it never reaches a user of the package API (no entry point in package.json `exports` leads to
+ * src/cli, and the bin, cli/main.ts, catches it), so there is nobody to give a stable code to;
+ * what a shell sees of it is the exit code.
+ */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }

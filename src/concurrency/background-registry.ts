@@ -126,7 +126,7 @@ export class BackgroundTasks {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, CONFIG_OPTIONS, 'options');
     if (options?.maxPending !== undefined) {
-      assertInteger(options.maxPending, 'maxPending', 1, true);
+      assertInteger(options.maxPending, 'maxPending', 1, { infinity: true });
       this.#maxPending = options.maxPending;
     }
     return { maxPending: this.#maxPending };

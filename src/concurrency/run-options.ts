@@ -132,7 +132,7 @@ export function normalizeRunOptions(
     retries,
     onProgress,
   } = options ?? {};
-  assertInteger(concurrency, 'concurrency', 1, true);
+  assertInteger(concurrency, 'concurrency', 1, { infinity: true });
   assertOptionalSignal(signal, 'signal');
   assertOptionalBoolean(stopOnError, 'stopOnError');
   if (timeoutMs !== undefined) assertDuration(timeoutMs, 'timeoutMs', 1);

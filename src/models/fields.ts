@@ -1,5 +1,11 @@
 import { describeValue } from '../utils/errors.js';
-import { assertInteger, assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
+import {
+  assertInteger,
+  assertKnownKeys,
+  assertOptionalBoolean,
+  assertOptionsObject,
+  optionNames,
+} from '../utils/validate.js';
 import {
   definitionOf,
   PLAIN_FIELD_TYPE_NAMES,
@@ -95,12 +101,17 @@ interface CheckedOptions {
   maxLength?: number;
 }
 
+/** What a field factory allows: its types (the default first), its option names, a string length of its own. */
+interface FactoryRules {
+  types: readonly FieldType[];
+  known: readonly string[];
+  defaultStringLength?: number;
+}
+
 function checkOptions(
   factory: string,
   options: unknown,
-  allowedTypes: readonly FieldType[],
-  known: readonly string[],
-  defaultStringLength?: number,
+  { types: allowedTypes, known, defaultStringLength }: FactoryRules,
 ): CheckedOptions {
   assertOptionsObject(options, `${factory} options`);
   assertKnownKeys(options, known, factory);
@@ -154,6 +165,8 @@ export type AutoKeyFieldOptions = { null?: false };
 const KEY_FIELD_TYPES: readonly FieldType[] = KEYABLE_TYPE_NAMES;
 /** The sortable types, the default ('float') first, as errors list them. */
 const SORTED_FIELD_TYPES: readonly FieldType[] = ['float', ...SORTABLE_TYPE_NAMES.filter((t) => t !== 'float')];
+const KEY_FIELD_OPTIONS = optionNames<KeyFieldOptions>({ type: true, null: true, maxLength: true });
+const UNIQUE_KEY_FIELD_OPTIONS = optionNames<UniqueKeyFieldOptions>({ type: true, null: true, maxLength: true });
 
 /**
  * Checks the options of a key field that Popoto never lets be null: `null: true` is refused
@@ -186,7 +199,11 @@ function checkNeverNull(factory: string, options: unknown, reason: string): void
 export function KeyField<const O extends KeyFieldOptions = { type: 'string' }>(
   options?: O,
 ): FieldSpec<TypeOf<O>, 'key', NullOf<O>, false> {
-  const checked = checkOptions('KeyField', options, KEY_FIELD_TYPES, ['type', 'null', 'maxLength'], KEY_MAX_LENGTH);
+  const checked = checkOptions('KeyField', options, {
+    types: KEY_FIELD_TYPES,
+    known: KEY_FIELD_OPTIONS,
+    defaultStringLength: KEY_MAX_LENGTH,
+  });
   return { kind: 'key', ...checked, hasDefault: false } as FieldSpec<TypeOf<O>, 'key', NullOf<O>, false>;
 }
 
@@ -201,13 +218,11 @@ export function UniqueKeyField<const O extends UniqueKeyFieldOptions = { type: '
   options?: O,
 ): FieldSpec<TypeOf<O>, 'uniquekey', false, false> {
   checkNeverNull('UniqueKeyField', options, 'Popoto: "you may not set null=True on this field type"');
-  const checked = checkOptions(
-    'UniqueKeyField',
-    options,
-    KEY_FIELD_TYPES,
-    ['type', 'null', 'maxLength'],
-    KEY_MAX_LENGTH,
-  );
+  const checked = checkOptions('UniqueKeyField', options, {
+    types: KEY_FIELD_TYPES,
+    known: UNIQUE_KEY_FIELD_OPTIONS,
+    defaultStringLength: KEY_MAX_LENGTH,
+  });
   return { kind: 'uniquekey', ...checked, hasDefault: false } as FieldSpec<TypeOf<O>, 'uniquekey', false, false>;
 }
 
@@ -221,7 +236,10 @@ export function SortedKeyField<const O extends SortedKeyFieldOptions = { type: '
   options?: O,
 ): FieldSpec<O extends { type: infer T extends SortableType } ? T : 'float', 'sortedkey', false, false> {
   checkNeverNull('SortedKeyField', options, 'Popoto: "SortedField cannot be null"');
-  const checked = checkOptions('SortedKeyField', options, SORTED_FIELD_TYPES, ['type', 'null']);
+  const checked = checkOptions('SortedKeyField', options, {
+    types: SORTED_FIELD_TYPES,
+    known: optionNames<SortedKeyFieldOptions>({ type: true, null: true }),
+  });
   return { kind: 'sortedkey', ...checked, hasDefault: false } as never;
 }
 
@@ -233,7 +251,7 @@ export function SortedKeyField<const O extends SortedKeyFieldOptions = { type: '
  */
 export function AutoKeyField(options?: AutoKeyFieldOptions): FieldSpec<'string', 'autokey', false, true> {
   checkNeverNull('AutoKeyField', options, 'Popoto: "you may not set null=True on this field type"');
-  assertKnownKeys(options, ['null'], 'AutoKeyField');
+  assertKnownKeys(options, optionNames<AutoKeyFieldOptions>({ null: true }), 'AutoKeyField');
   return { kind: 'autokey', type: 'string', nullable: false, hasDefault: true, maxLength: AUTO_KEY_LENGTH };
 }
 
@@ -250,14 +268,17 @@ export function AutoKeyField(options?: AutoKeyFieldOptions): FieldSpec<'string',
 export function Field<const O extends FieldOptions = { type: 'string' }>(
   options?: O,
 ): FieldSpec<TypeOf<O>, 'field', NullOf<O>, DefaultOf<O>> {
-  const checked = checkOptions('Field', options, PLAIN_FIELD_TYPE_NAMES, [
-    'type',
-    'null',
-    'default',
-    'maxLength',
-    'autoNow',
-    'autoNowAdd',
-  ]);
+  const checked = checkOptions('Field', options, {
+    types: PLAIN_FIELD_TYPE_NAMES,
+    known: optionNames<FieldOptions>({
+      type: true,
+      null: true,
+      default: true,
+      maxLength: true,
+      autoNow: true,
+      autoNowAdd: true,
+    }),
+  });
   const { autoNow, autoNowAdd } = (options ?? {}) as { autoNow?: unknown; autoNowAdd?: unknown };
   assertOptionalBoolean(autoNow, 'Field autoNow');
   assertOptionalBoolean(autoNowAdd, 'Field autoNowAdd');
@@ -299,7 +320,10 @@ export function SortedField<const O extends SortedFieldOptions = { type: 'float'
   options?: O,
 ): FieldSpec<O extends { type: infer T extends SortableType } ? T : 'float', 'sorted', NullOf<O>, DefaultOf<O>> &
   SortByOf<O> {
-  const checked = checkOptions('SortedField', options, SORTED_FIELD_TYPES, ['type', 'null', 'default', 'sortBy']);
+  const checked = checkOptions('SortedField', options, {
+    types: SORTED_FIELD_TYPES,
+    known: optionNames<SortedFieldOptions>({ type: true, null: true, default: true, sortBy: true }),
+  });
   const sortBy = (options as { sortBy?: unknown } | undefined)?.sortBy;
   if (sortBy === undefined) return { kind: 'sorted', ...checked } as never;
   const names = typeof sortBy === 'string' ? [sortBy] : sortBy;
@@ -327,7 +351,15 @@ export type GeoFieldOptions = { null?: boolean };
 export function GeoField<const O extends GeoFieldOptions = { null: false }>(
   options?: O,
 ): FieldSpec<'geo', 'geo', NullOf<O>, false> {
-  const checked = checkOptions('GeoField', { ...options, type: 'geo' }, ['geo'], ['type', 'null']);
+  // `type` is set here, not by the caller: GeoFieldOptions has none.
+  const checked = checkOptions(
+    'GeoField',
+    { ...options, type: 'geo' },
+    {
+      types: ['geo'],
+      known: ['type', ...optionNames<GeoFieldOptions>({ null: true })],
+    },
+  );
   return { kind: 'geo', ...checked, hasDefault: false } as never;
 }
 
@@ -356,11 +388,14 @@ export function Relationship<const O extends RelationshipOptions<abstract new (.
   if (typeof model !== 'function') {
     throw new TypeError(`Relationship model must be a model class (from defineModel), got ${describeValue(model)}`);
   }
+  // `type` is set here, not by the caller: RelationshipOptions has none.
   const checked = checkOptions(
     'Relationship',
     { ...options, type: 'relationship' },
-    ['relationship'],
-    ['type', 'null', 'model'],
+    {
+      types: ['relationship'],
+      known: ['type', ...optionNames<RelationshipOptions<unknown>>({ null: true, model: true })],
+    },
   );
   delete checked.maxLength;
   return { kind: 'relationship', ...checked, hasDefault: false, model } as never;

@@ -113,9 +113,9 @@ export class RecordIndexes {
 
   constructor(
     private readonly meta: IndexedFields,
-    cluster: boolean,
+    { cluster }: { cluster: boolean },
   ) {
-    this.layout = new KeyLayout(meta.name, cluster);
+    this.layout = new KeyLayout(meta.name, { cluster });
     this.setCount = meta.setIndexes.length;
     this.sortedSets = meta.sortedIndexes.map((index) => this.zset(index));
     this.sortedCount = this.sortedSets.length;

@@ -62,7 +62,7 @@ export class KeyLayout {
 
   constructor(
     readonly modelName: string,
-    cluster: boolean,
+    { cluster }: { cluster: boolean },
   ) {
     this.scope = cluster ? `{${modelName}}` : modelName;
   }

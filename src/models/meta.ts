@@ -182,7 +182,7 @@ export class ModelMeta {
   indexes(client: RedisClient): RecordIndexes {
     const cluster = isCluster(client);
     let indexes = this.indexesByMode.get(cluster);
-    if (indexes === undefined) this.indexesByMode.set(cluster, (indexes = new RecordIndexes(this, cluster)));
+    if (indexes === undefined) this.indexesByMode.set(cluster, (indexes = new RecordIndexes(this, { cluster })));
     return indexes;
   }
 

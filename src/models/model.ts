@@ -4,7 +4,7 @@ import { assertOptionalClient, type AnyRedisClient } from '../redis/client-shape
 import type { RedisClient } from '../redis/connection.js';
 import { assertExpire } from '../redis/expire.js';
 import { describeValue } from '../utils/errors.js';
-import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
+import { assertKnownKeys, assertOptionsObject, optionNames } from '../utils/validate.js';
 import { ModelWriteError } from './errors.js';
 import type { FieldMap } from './fields.js';
 import { META, metaOf, ModelMeta } from './meta.js';
@@ -94,6 +94,9 @@ export interface ModelOptions {
    */
   redis?: AnyRedisClient;
 }
+
+const MODEL_OPTIONS = optionNames<ModelOptions>({ redis: true });
+const SAVE_OPTIONS = optionNames<SaveOptions>({ expire: true, waitReplicas: true });
 
 export { metaOf };
 
@@ -188,7 +191,7 @@ abstract class ModelBase {
     }
     const write = (client: RedisClient): Promise<this> => {
       if (meta.namingFields.length > 0) return this.saveNamed(meta, client, options?.expire);
-      const { keys, args, key } = this.saveCommand(meta, client, options?.expire);
+      const { keys, args, key } = this.saveCommand(meta, client, { expire: options?.expire });
       const waitReplicas = options?.waitReplicas;
       const saved = RECORD_SCRIPT.run(client, keys, args, SAVE_IS_REPEATABLE);
       return (
@@ -223,7 +226,12 @@ abstract class ModelBase {
     const [oldNames] = await storedIndexNames(meta, client, [previousKey], `${meta.name}.save`);
     const names = meta.indexNames(values, client);
     const renamed = oldNames !== undefined && oldNames.some((name, i) => name !== names[i]);
-    const { keys, args } = this.saveCommand(meta, client, expire, names, renamed ? oldNames : undefined, previousKey);
+    const { keys, args } = this.saveCommand(meta, client, {
+      expire,
+      names,
+      oldNames: renamed ? oldNames : undefined,
+      previousKey,
+    });
     try {
       await RECORD_SCRIPT.run(client, keys, args, SAVE_IS_REPEATABLE);
     } catch (error) {
@@ -237,7 +245,7 @@ abstract class ModelBase {
   private validateForSave(options: SaveOptions | undefined): ModelMeta {
     if (options !== undefined) {
       assertOptionsObject(options, 'options');
-      assertKnownKeys(options, ['expire', 'waitReplicas'], 'options');
+      assertKnownKeys(options, SAVE_OPTIONS, 'options');
     }
     const expire = options?.expire;
     if (expire !== undefined) assertExpire(expire);
@@ -251,7 +259,7 @@ abstract class ModelBase {
       if (spec.kind === 'autokey' && absent) values[field] = randomUUID().replace(/-/g, '');
       // Popoto's DatetimeField: auto_now on every save, auto_now_add while empty (its first save).
       if (spec.autoNow === 'always' || (spec.autoNow === 'add' && absent)) values[field] = new Date();
-      checkFieldValue(meta.name, field, spec, definitions[i]!, values[field]);
+      checkFieldValue({ model: meta.name, field, spec, definition: definitions[i]! }, values[field]);
     }
     // Popoto's SortedField saves float(value) of a Decimal: the instance holds what is stored.
     for (const { field, definition, structure } of meta.sortedIndexes) {
@@ -272,10 +280,17 @@ abstract class ModelBase {
   private saveCommand(
     meta: ModelMeta,
     client: RedisClient,
-    expire: number | undefined,
-    names: readonly string[] = [],
-    oldNames?: readonly string[],
-    previousKey = savedAt(this),
+    {
+      expire,
+      names = [],
+      oldNames,
+      previousKey = savedAt(this),
+    }: {
+      expire: number | undefined;
+      names?: readonly string[];
+      oldNames?: readonly string[] | undefined;
+      previousKey?: string | undefined;
+    },
   ): { keys: string[]; args: (string | number | Buffer)[]; key: string } {
     const values = this as unknown as Record<string, unknown>;
     const indexes = meta.indexes(client);
@@ -357,7 +372,7 @@ abstract class ModelBase {
   static keyPattern(keyValues?: unknown): string {
     const meta = metaOf(this);
     const caller = `${meta.name}.keyPattern`;
-    const given = givenKeyParts(meta, keyValues === undefined ? {} : keyValues, caller, true);
+    const given = givenKeyParts(meta, keyValues === undefined ? {} : keyValues, caller, { partial: true });
     return meta.layoutNow(caller).instancePattern(given);
   }
 
@@ -395,7 +410,7 @@ export function defineModel<const F extends FieldMap>(
   options?: ModelOptions,
 ): ModelClass<ModelFields<F>> {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, ['redis'], 'options');
+  assertKnownKeys(options, MODEL_OPTIONS, 'options');
   const redis = options?.redis;
   assertOptionalClient(redis);
   const meta = new ModelMeta(name, fields, redis);

@@ -165,8 +165,7 @@ export class Query<F extends FieldMap, I> {
       plan.values === undefined
         ? (await this.fetch(client, keys)).records
         : await this.project(client, keys, plan.values);
-    const ordered =
-      plan.orderBy === undefined ? records : sortBy(this.meta, records, plan.orderBy.field, plan.orderBy.descending);
+    const ordered = plan.orderBy === undefined ? records : sortBy(this.meta, records, plan.orderBy);
     return plan.limit === undefined ? ordered : ordered.slice(0, plan.limit);
   }
 
@@ -208,7 +207,7 @@ export class Query<F extends FieldMap, I> {
     cache?: RelatedCache,
   ): Promise<R[]> {
     const objects = records as unknown as Record<string, unknown>[];
-    await loadRelated(client, this.meta, objects, (_, i) => keys[i]!, cache);
+    await loadRelated(client, this.meta, objects, { keyOf: (_, i) => keys[i]!, cache });
     return records;
   }
 
@@ -248,7 +247,7 @@ export class Query<F extends FieldMap, I> {
       stale.filter((key) => records[keys.indexOf(key)] === null),
     );
     if (values.some((field) => meta.relationshipFields.includes(field))) {
-      await loadRelated(client, meta, objects, (_, i) => found[i]!);
+      await loadRelated(client, meta, objects, { keyOf: (_, i) => found[i]! });
     }
     return objects;
   }
@@ -478,10 +477,10 @@ export class Query<F extends FieldMap, I> {
         }
         const range = ranges.get(field) ?? { min: '-inf', max: '+inf' };
         const score = String(bound);
-        if (op === 'eq' || op === 'gte') range.min = tighter(range.min, score, 'min', false);
-        if (op === 'eq' || op === 'lte') range.max = tighter(range.max, score, 'max', false);
-        if (op === 'gt') range.min = tighter(range.min, score, 'min', true);
-        if (op === 'lt') range.max = tighter(range.max, score, 'max', true);
+        if (op === 'eq' || op === 'gte') range.min = tighter(range.min, score, 'min');
+        if (op === 'eq' || op === 'lte') range.max = tighter(range.max, score, 'max');
+        if (op === 'gt') range.min = tighter(range.min, `(${score}`, 'min');
+        if (op === 'lt') range.max = tighter(range.max, `(${score}`, 'max');
         ranges.set(field, range);
       } else {
         throw unknownParameter(meta, name);
@@ -495,7 +494,7 @@ export class Query<F extends FieldMap, I> {
         );
       }
     }
-    for (const [field, query] of geo) conditions.push(this.geoCondition(client, indexes, field, query, caller));
+    for (const [field, query] of geo) conditions.push(this.geoCondition({ client, indexes }, field, query, caller));
     const candidates = candidateKeys(meta.keyFields.length, allowed, partTests);
     if (candidates !== undefined) {
       // Every key field given by equality or __in: the record keys are known; one check of them
@@ -558,8 +557,7 @@ export class Query<F extends FieldMap, I> {
    * and `<field>_longitude`, `<field>_radius` (default 1) and `<field>_radius_unit` (default 'm').
    */
   private geoCondition(
-    client: RedisClient,
-    indexes: RecordIndexes,
+    { client, indexes }: { client: RedisClient; indexes: RecordIndexes },
     field: string,
     query: GeoQuery,
     caller: string,
@@ -721,8 +719,9 @@ function unknownParameter(meta: ModelMeta, name: string): TypeError {
 }
 
 /** Narrows a ZRANGEBYSCORE bound; '(' marks an exclusive bound. */
-function tighter(current: string, score: string, side: 'min' | 'max', exclusive: boolean): string {
-  const candidate = exclusive ? `(${score}` : score;
+function tighter(current: string, candidate: string, side: 'min' | 'max'): string {
+  const exclusive = candidate.startsWith('(');
+  const score = exclusive ? candidate.slice(1) : candidate;
   if (current === '-inf' || current === '+inf') return candidate;
   const value = (bound: string): number => Number(bound.replace('(', ''));
   const a = value(current);
@@ -808,7 +807,7 @@ async function existingKeys(client: RedisClient, keys: string[]): Promise<boolea
   return (await eachKey<number>(client, keys, (target, key) => target.exists(key))).map((n) => n === 1);
 }
 
-function sortBy<I>(meta: ModelMeta, records: I[], field: string, descending: boolean): I[] {
+function sortBy<I>(meta: ModelMeta, records: I[], { field, descending }: { field: string; descending: boolean }): I[] {
   const sortKey = meta.definitions[meta.fieldNames.indexOf(field)]!.sortKey;
   const keyOf = (record: I): unknown => {
     const value = (record as Record<string, unknown>)[field];

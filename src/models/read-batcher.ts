@@ -72,7 +72,8 @@ async function readRecordsWithFailures(
           fields,
           READS_ARE_REPEATABLE,
         ).then(
-          (reply) => unpackRecords(reply as Buffer, fields.length, indexes, records, keys, failures),
+          (reply) =>
+            unpackRecords(reply as Buffer, { fieldCount: fields.length, indexes, keys }, { records, failures }),
           (error: unknown) => {
             for (const index of indexes) failures.push(new TaskError(index, error));
           },
@@ -101,11 +102,8 @@ export async function readRecords(
  */
 function unpackRecords(
   reply: Buffer,
-  fieldCount: number,
-  indexes: number[],
-  records: StoredRecord[],
-  keys: readonly string[],
-  failures: TaskError[],
+  { fieldCount, indexes, keys }: { fieldCount: number; indexes: number[]; keys: readonly string[] },
+  { records, failures }: { records: StoredRecord[]; failures: TaskError[] },
 ): void {
   const values = decodeStream(reply);
   let position = 0;

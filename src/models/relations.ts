@@ -27,8 +27,10 @@ export async function loadRelated(
   client: RedisClient,
   meta: ModelMeta,
   objects: readonly Record<string, unknown>[],
-  keyOf: (object: Record<string, unknown>, i: number) => string,
-  cache: RelatedCache = new Map(),
+  {
+    keyOf,
+    cache = new Map(),
+  }: { keyOf: (object: Record<string, unknown>, i: number) => string; cache?: RelatedCache | undefined },
 ): Promise<void> {
   for (const field of meta.relationshipFields) {
     const spec = meta.fields[field]!;

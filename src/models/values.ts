@@ -28,10 +28,12 @@ function codePointLength(text: string): number {
  * of exactly 32 characters.
  */
 export function checkFieldValue(
-  model: string,
-  field: string,
-  spec: AnyFieldSpec,
-  definition: FieldTypeDefinition<unknown>,
+  {
+    model,
+    field,
+    spec,
+    definition,
+  }: { model: string; field: string; spec: AnyFieldSpec; definition: FieldTypeDefinition<unknown> },
   value: unknown,
 ): void {
   if (value === null || value === undefined) {
@@ -178,13 +180,23 @@ export function checkedKeyParts(
  * `checkedKeyPart`. Every key field is required, unless `partial` (`keyPattern`), where one
  * left out is undefined.
  */
-export function givenKeyParts(model: KeyedModel, given: unknown, caller: string, partial: true): (string | undefined)[];
-export function givenKeyParts(model: KeyedModel, given: unknown, caller: string, partial?: false): string[];
 export function givenKeyParts(
   model: KeyedModel,
   given: unknown,
   caller: string,
-  partial = false,
+  options: { partial: true },
+): (string | undefined)[];
+export function givenKeyParts(
+  model: KeyedModel,
+  given: unknown,
+  caller: string,
+  options?: { partial?: false },
+): string[];
+export function givenKeyParts(
+  model: KeyedModel,
+  given: unknown,
+  caller: string,
+  { partial = false }: { partial?: boolean } = {},
 ): (string | undefined)[] {
   const { keyFields } = model;
   if (given === null || typeof given !== 'object') {

@@ -11,7 +11,11 @@ export function assertName(value: unknown, name: string): asserts value is strin
  * Checks the channels or patterns passed to (p)subscribe / (p)unsubscribe and removes repeats.
  * `listName` is `channels` or `patterns`; with `required`, none at all is a RangeError.
  */
-export function collectNames(values: readonly unknown[], listName: string, required: boolean): string[] {
+export function collectNames(
+  values: readonly unknown[],
+  listName: string,
+  { required = false }: { required?: boolean } = {},
+): string[] {
   if (required && values.length === 0) {
     const noun = listName.slice(0, -1);
     throw new RangeError(`${listName} must hold at least one ${noun}, got none`);

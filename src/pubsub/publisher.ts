@@ -5,7 +5,7 @@ import { isCluster, useRedis, type AnyRedisClient } from '../redis/connection.js
 import { publishMany } from '../redis/publish-many.js';
 import { followRedirects } from '../redis/redirects.js';
 import { describeValue } from '../utils/errors.js';
-import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
+import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject, optionNames } from '../utils/validate.js';
 import { assertShardedPubSub } from '../redis/sharded-support.js';
 import { assertOptionalClient } from '../redis/client-shape.js';
 import { assertName } from './inputs.js';
@@ -31,6 +31,9 @@ export interface PublisherOptions {
 /** Options of `Publisher.publishMany`: those of the bulk `publishMany`, the client being the publisher's. */
 export type PublishManyOptions = Omit<BulkOptions, 'redis' | 'retries'>;
 
+const PUBLISHER_OPTIONS = optionNames<PublisherOptions>({ redis: true, encoding: true, sharded: true });
+const PUBLISH_MANY_OPTIONS = optionNames<PublishManyOptions>({ signal: true, batchSize: true, concurrency: true });
+
 /**
  * Publishes values on Redis channels. With the default `'msgpack'` encoding any value a model
  * field may hold (strings, numbers, booleans, null, Dates, arrays, plain objects, Buffers) is
@@ -55,7 +58,7 @@ export class Publisher {
   /** Throws a TypeError (or RangeError for an unknown encoding name) on bad options. */
   constructor(options?: PublisherOptions) {
     assertOptionsObject(options, 'options');
-    assertKnownKeys(options, ['redis', 'encoding', 'sharded'], 'options');
+    assertKnownKeys(options, PUBLISHER_OPTIONS, 'options');
     assertOptionalClient(options?.redis);
     assertOptionalBoolean(options?.sharded, 'sharded');
     this.encoding = validateEncoding(options?.encoding);
@@ -95,7 +98,7 @@ export class Publisher {
    */
   async publishMany(entries: Iterable<readonly [string, unknown]>, options?: PublishManyOptions): Promise<number[]> {
     assertOptionsObject(options, 'options');
-    assertKnownKeys(options, ['signal', 'batchSize', 'concurrency'], 'options');
+    assertKnownKeys(options, PUBLISH_MANY_OPTIONS, 'options');
     const encoded = this.#encodeEntries(entries);
     return publishMany(encoded, { ...options, redis: await useRedis(this.#redis), sharded: this.sharded });
   }

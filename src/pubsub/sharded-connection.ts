@@ -180,7 +180,7 @@ export class ShardedConnection implements PubSubConnection {
   }
 
   #openLink(address: string, node: Redis): Link {
-    const redis = openSubscriberLink(node, this.name, isCluster(this.client));
+    const redis = openSubscriberLink(node, { name: this.name, onCluster: isCluster(this.client) });
     const link: Link = { address, redis, channels: new Set(), moved: new Set() };
     redis.on('smessageBuffer', (channel: Buffer, payload: Buffer) => this.events.message(channel, payload, undefined));
     const secrets = secretsOf(redis);

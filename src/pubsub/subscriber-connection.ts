@@ -75,26 +75,31 @@ export class SubscriberConnection implements PubSubConnection {
   #resubscribedAt = 0;
   #closing = false;
 
+  private readonly name: string;
+  private readonly onCluster: boolean;
+  private readonly events: ConnectionEvents;
+  /** The client's `timeoutMs`: how long a (un)subscribe waits for Redis's confirmation. */
+  private readonly timeoutMs: number;
+
   private constructor(
     private readonly nodes: () => Redis[],
-    private readonly name: string,
-    private readonly onCluster: boolean,
-    private readonly events: ConnectionEvents,
-    /** The client's `timeoutMs`: how long a (un)subscribe waits for Redis's confirmation. */
-    private readonly timeoutMs: number,
+    settings: { name: string; onCluster: boolean; events: ConnectionEvents; timeoutMs: number },
   ) {
+    ({ name: this.name, onCluster: this.onCluster, events: this.events, timeoutMs: this.timeoutMs } = settings);
     this.#closed = new Promise<never>((_, reject) => (this.#rejectClosed = reject));
     // Only ever raced against; this handler keeps it from being an unhandled rejection.
     this.#closed.catch(() => undefined);
     const candidates = nodes();
     this.#nodeIndex = Math.floor(Math.random() * candidates.length);
-    this.#redis = this.#open(candidates[this.#nodeIndex]!, false);
+    this.#redis = this.#open(candidates[this.#nodeIndex]!, 'first');
   }
 
   /** Opens a connection for `client` named `name` (visible in CLIENT LIST). */
   static async open(client: RedisClient, name: string, events: ConnectionEvents): Promise<SubscriberConnection> {
     const timeoutMs = timeoutOf(client);
-    if (!isCluster(client)) return new SubscriberConnection(() => [client], name, false, events, timeoutMs);
+    if (!isCluster(client)) {
+      return new SubscriberConnection(() => [client], { name, onCluster: false, events, timeoutMs });
+    }
     // The node list is only known once the cluster is connected; a command waits for that.
     if (client.status !== 'ready') await client.ping();
     const known = client.nodes('master');
@@ -104,7 +109,7 @@ export class SubscriberConnection implements PubSubConnection {
       const live = client.status === 'ready' ? client.nodes('master') : [];
       return live.length > 0 ? live : known;
     };
-    return new SubscriberConnection(nodes, name, true, events, timeoutMs);
+    return new SubscriberConnection(nodes, { name, onCluster: true, events, timeoutMs });
   }
 
   /** The channels or patterns currently held, in the order they were first added. */
@@ -204,10 +209,11 @@ export class SubscriberConnection implements PubSubConnection {
     }
   }
 
-  #open(node: Redis, replacement: boolean): Redis {
-    const redis = openSubscriberLink(node, this.name, this.onCluster);
+  /** A `'replacement'` connection resubscribes on its first 'ready'; the `'first'` has nothing to resubscribe yet. */
+  #open(node: Redis, role: 'first' | 'replacement'): Redis {
+    const redis = openSubscriberLink(node, { name: this.name, onCluster: this.onCluster });
     // The first connection's first 'ready' sends nothing: the calls that started it are queued.
-    let resubscribeOnReady = replacement;
+    let resubscribeOnReady = role === 'replacement';
     redis.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.events.message(channel, payload, undefined));
     redis.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, payload: Buffer) =>
       this.events.message(channel, payload, pattern),
@@ -225,7 +231,7 @@ export class SubscriberConnection implements PubSubConnection {
       if (this.#closing || redis !== this.#redis) return;
       const nodes = this.nodes();
       this.#nodeIndex = (this.#nodeIndex + 1) % nodes.length;
-      this.#redis = this.#open(nodes[this.#nodeIndex]!, true);
+      this.#redis = this.#open(nodes[this.#nodeIndex]!, 'replacement');
     });
     return redis;
   }
@@ -266,7 +272,7 @@ export class SubscriberConnection implements PubSubConnection {
  * while down and sends them again after a drop. On a cluster node it gives up after a few quick
  * retries (its owner then moves on); on a single Redis it reconnects forever.
  */
-export function openSubscriberLink(node: Redis, name: string, onCluster: boolean): Redis {
+export function openSubscriberLink(node: Redis, { name, onCluster }: { name: string; onCluster: boolean }): Redis {
   return node.duplicate({
     connectionName: name,
     lazyConnect: false,

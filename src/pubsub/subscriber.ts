@@ -8,6 +8,7 @@ import {
   assertKnownKeys,
   assertOptionalBoolean,
   assertOptionsObject,
+  optionNames,
 } from '../utils/validate.js';
 import { assertOptionalClient } from '../redis/client-shape.js';
 import { collectNames } from './inputs.js';
@@ -48,6 +49,14 @@ export interface SubscriberOptions {
    */
   sharded?: boolean;
 }
+
+const SUBSCRIBER_OPTIONS = optionNames<SubscriberOptions>({
+  redis: true,
+  encoding: true,
+  connectionName: true,
+  bufferSize: true,
+  sharded: true,
+});
 
 /** A message whose payload was decoded (always the case with `'raw'` encoding). */
 export interface ChannelMessage<T> {
@@ -128,10 +137,11 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   /** Throws a TypeError or RangeError naming the option on bad options. Connects nothing yet. */
   constructor(options?: SubscriberOptions) {
     assertOptionsObject(options, 'options');
-    assertKnownKeys(options, ['redis', 'encoding', 'connectionName', 'bufferSize', 'sharded'], 'options');
+    assertKnownKeys(options, SUBSCRIBER_OPTIONS, 'options');
     assertOptionalClient(options?.redis);
     this.encoding = validateEncoding(options?.encoding);
-    const connectionName = options?.connectionName ?? 'popoto-ts:subscriber';
+    // Only a missing option means its default: null is refused, as for every other option.
+    const connectionName = options?.connectionName === undefined ? 'popoto-ts:subscriber' : options.connectionName;
     // CLIENT SETNAME refuses spaces; better to say so here than on every reconnect.
     if (typeof connectionName !== 'string' || !/^[!-~]+$/.test(connectionName)) {
       throw new TypeError(
@@ -139,8 +149,8 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
       );
     }
     this.connectionName = connectionName;
-    const bufferSize = options?.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    assertInteger(bufferSize, 'bufferSize', 1, true);
+    const bufferSize = options?.bufferSize === undefined ? DEFAULT_BUFFER_SIZE : options.bufferSize;
+    assertInteger(bufferSize, 'bufferSize', 1, { infinity: true });
     this.bufferSize = bufferSize;
     assertOptionalBoolean(options?.sharded, 'sharded');
     this.sharded = options?.sharded ?? false;
@@ -168,7 +178,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
    * Rejects with a TypeError or RangeError on bad names, a RedisClosedError after `close()`.
    */
   async subscribe(...channels: string[]): Promise<void> {
-    await this.#add('channel', collectNames(channels, 'channels', true));
+    await this.#add('channel', collectNames(channels, 'channels', { required: true }));
   }
 
   /**
@@ -178,18 +188,18 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
    */
   async psubscribe(...patterns: string[]): Promise<void> {
     this.#assertPatterns('psubscribe');
-    await this.#add('pattern', collectNames(patterns, 'patterns', true));
+    await this.#add('pattern', collectNames(patterns, 'patterns', { required: true }));
   }
 
   /** Unsubscribes from channels, or from every channel when called with none. Unknown names are ignored. */
   async unsubscribe(...channels: string[]): Promise<void> {
-    await this.#remove('channel', channels.length === 0 ? undefined : collectNames(channels, 'channels', false));
+    await this.#remove('channel', channels.length === 0 ? undefined : collectNames(channels, 'channels'));
   }
 
   /** Unsubscribes from patterns, or from every pattern when called with none. Unknown names are ignored. */
   async punsubscribe(...patterns: string[]): Promise<void> {
     this.#assertPatterns('punsubscribe');
-    await this.#remove('pattern', patterns.length === 0 ? undefined : collectNames(patterns, 'patterns', false));
+    await this.#remove('pattern', patterns.length === 0 ? undefined : collectNames(patterns, 'patterns'));
   }
 
   /**

@@ -77,7 +77,8 @@ export function validateBulkOptions(
   assertKnownKeys(options, allowRetries ? BULK_OPTION_NAMES : BULK_OPTION_NAMES.slice(0, -1), 'options');
   assertOptionalSignal(options?.signal, 'signal');
   assertOptionalClient(options?.redis);
-  const batchSize = options?.batchSize ?? DEFAULT_BATCH_SIZE;
+  // Only a missing batchSize means the default: null is refused like any other non-integer (as concurrency is).
+  const batchSize = options?.batchSize === undefined ? DEFAULT_BATCH_SIZE : options.batchSize;
   assertInteger(batchSize, 'batchSize', 1);
   // The same rules (and messages) as runAllMultithreaded's options.
   const { retry } = normalizeRunOptions({ concurrency: options?.concurrency, retries: options?.retries }, 'run');

@@ -39,12 +39,12 @@ export function assertOptionalString(value: unknown, name: string): asserts valu
   }
 }
 
-/** Throws unless `value` is an integer >= `min`, or Infinity when `allowInfinity`. */
+/** Throws unless `value` is an integer >= `min`, or Infinity when `infinity` is set. */
 export function assertInteger(
   value: unknown,
   name: string,
   min: number,
-  allowInfinity = false,
+  { infinity: allowInfinity = false }: { infinity?: boolean } = {},
 ): asserts value is number {
   const ok =
     typeof value === 'number' && value >= min && (Number.isInteger(value) || (allowInfinity && value === Infinity));
@@ -71,17 +71,21 @@ export function assertDuration(value: unknown, name: string, min: number): asser
   throw typeof value === 'number' && !Number.isNaN(value) ? new RangeError(message) : new TypeError(message);
 }
 
-/** Throws a TypeError naming the first key of `options` that is not in `known` (a misspelt option, say). */
+/** Every key of every member of a union of option types (`keyof` alone keeps only the shared ones). */
+type OptionKeys<T> = T extends unknown ? keyof T : never;
+
 /**
  * The option names of an options type, listed once as the keys of an object literal typed
  * against it: the compiler refuses a name the type lacks and one left out, so the names checked
- * at run time (`assertKnownKeys`) cannot drift from the declared options. Order is kept: it is
+ * at run time (`assertKnownKeys`) cannot drift from the declared options. For a union of option
+ * shapes (one per field type, say) the names are those of all its members. Order is kept: it is
  * the order errors list them in.
  */
-export function optionNames<T extends object>(names: { readonly [K in keyof Required<T>]: true }): readonly string[] {
+export function optionNames<T extends object>(names: { readonly [K in OptionKeys<T>]-?: true }): readonly string[] {
   return Object.keys(names);
 }
 
+/** Throws a TypeError naming the first key of `options` that is not in `known` (a misspelt option, say). */
 export function assertKnownKeys(options: object | undefined, known: readonly string[], name: string): void {
   if (options === undefined) return;
   for (const key of Object.keys(options)) {

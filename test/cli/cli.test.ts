@@ -1,3 +1,4 @@
+// needs: local cluster
 // The popoto-ts command end to end, as a user runs it: help, version, every usage error (one
 // line on stderr, exit 2), doctor and demo in both output forms, connection failures (exit 1,
 // password redacted), and an embedded server that cannot start.

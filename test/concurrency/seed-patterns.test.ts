@@ -1,3 +1,4 @@
+// needs: local cluster
 // The three jobs Popoto's multithreading module exists for, on a real Redis through ioredis:
 // background publishes and saves, a parallel bulk query across key patterns, and many
 // concurrent publishes.

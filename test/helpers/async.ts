@@ -17,6 +17,23 @@ export function deferred<T = void>(): {
   return { promise, resolve, reject };
 }
 
+/**
+ * Polls `condition` every few milliseconds until it holds, and fails naming `what` once
+ * `timeoutMs` has passed: the wait for something that happens at a moment the test does not
+ * control (a TTL running out), instead of a sleep that guesses how long it takes.
+ */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = 20_000, everyMs = 5 }: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
 /** Lets every queued microtask and one macrotask run. */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -99,13 +116,11 @@ export async function settleWithin<T>(
  * Polls `condition` (every few ms) until it holds or `timeoutMs` has passed, and says whether it
  * held: how a test waits for something it cannot subscribe to, instead of a fixed pause.
  */
-export async function eventually(condition: () => boolean, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(5);
-  }
-  return true;
+export function eventually(condition: () => boolean, timeoutMs = 20_000): Promise<boolean> {
+  return waitUntil(condition, 'a condition', { timeoutMs }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

@@ -20,9 +20,16 @@ export function runPrefix(): string {
   return inject('runPrefix');
 }
 
-/** Seed nodes of the local test cluster, `host:port,...`. */
+/**
+ * Seed nodes of the local test cluster, `host:port,...`. Only the files marked
+ * `// needs: local cluster` get one (vitest.config.ts); any other file that asks fails here.
+ */
 export function clusterNodes(): string {
-  return inject('clusterNodes');
+  const nodes = inject('clusterNodes') as string | undefined;
+  if (nodes === undefined) {
+    throw new Error('this test file uses the local cluster: mark it with a line `// needs: local cluster`');
+  }
+  return nodes;
 }
 
 export type TestClient = Redis | Cluster;

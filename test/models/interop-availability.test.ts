@@ -1,3 +1,4 @@
+// test tier: unit
 // How the live interop suite decides whether it runs (vitest.config.ts asks interopExclusions):
 // left out with one printed line where Python or Popoto is missing, a failed run when
 // POPOTO_INTEROP=required. (This file is outside test/interop, so it runs everywhere.)

@@ -1,3 +1,4 @@
+// needs: local cluster
 // Key fields and their lookups, on a single Redis and on a cluster (the live comparisons with
 // Python Popoto are in test/interop/keys.test.ts and indexes.test.ts): typed, nullable, unique
 // and sorted key fields, the hidden _auto_key, __in/__startswith/__endswith/__isnull, bad input
@@ -234,6 +235,8 @@ describe.each(targets)('key fields on $name', ({ create }) => {
       'Player.rank must be a safe integer (the field is not nullable), got null',
     );
     await expect(Player.create({ ...good, seat: null, team: 'None' })).resolves.toBeDefined(); // team is not nullable
+    // The scan at the end sees what a create writes: its empty answer there means nothing was written.
+    expect(await scanAll(base, `${p}*`)).not.toEqual([]);
     await Player.query.get({ email: good.email, team: 'None', seat: null, rank: 1 }).then((found) => found!.delete());
     await expect(Player.query.get({ email: 'a@x', team: 'red', seat: 'x' as never, rank: 1 })).rejects.toThrow(
       new TypeError("Player.query.get needs seat as a safe integer or null, got 'x'"),

@@ -26,7 +26,7 @@ describe('key escaping', () => {
   });
 
   it('splits a record key back into its key parts', () => {
-    const layout = new KeyLayout('Person', false);
+    const layout = new KeyLayout('Person', { cluster: false });
     const key = layout.instanceKey(['Ann:Lee', 'a{&#58b/c']);
     expect(key).toBe('Person:Ann{&#58;}Lee:a{&#58b//c');
     expect(layout.keyParts(key, 2)).toEqual(['Ann:Lee', 'a{&#58b/c']);
@@ -34,7 +34,7 @@ describe('key escaping', () => {
   });
 
   it('wraps the model name in a hash tag on a cluster, so a model stays in one slot', () => {
-    const layout = new KeyLayout('Person', true);
+    const layout = new KeyLayout('Person', { cluster: true });
     expect(layout.instanceKey(['Ann:Lee'])).toBe('{Person}:Ann{&#58;}Lee');
     expect(layout.classSet).toBe('$Class:{Person}');
     expect(layout.fieldIndex('$KeyF', 'team', ['red'])).toBe('$KeyF:{Person}:team:red');

@@ -1,3 +1,4 @@
+// needs: local cluster
 import { Cluster } from 'ioredis';
 import { Cluster as Cluster5, Redis as Redis5 } from 'ioredis5';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ import {
   onBackgroundError,
   startNewThread,
 } from '../../src/concurrency/index.js';
-import { deferred, sleep } from '../helpers/async.js';
+import { deferred, waitUntil } from '../helpers/async.js';
 import {
   clusterNodes,
   newRedis,
@@ -64,6 +65,10 @@ describe.each(targets)('models on $name', ({ create }) => {
     const redis = prefixedClient(base, p);
     return { p, redis, User: userModel(redis) };
   }
+
+  /** Resolves once the server no longer holds `key` (its TTL ran out): the state the reads meet. */
+  const expired = (key: string): Promise<void> =>
+    waitUntil(async () => (await base.exists(key)) === 0, `${key} to expire`);
 
   it('creates, gets (null when missing), updates and deletes a record with its indexes', async () => {
     const { p, User } = setup();
@@ -228,7 +233,7 @@ describe.each(targets)('models on $name', ({ create }) => {
     const { p, User } = setup();
     await User.create({ id: 'short', name: 'S', level: 1 }, { expire: 0.05 });
     await User.create({ id: 'long', name: 'L', level: 2 });
-    await sleep(120);
+    await expired(`${p}${k('User:short')}`);
     expect((await User.query.all()).map((u) => u.id)).toEqual(['long']);
     expect(await User.query.count()).toBe(1);
     await drainBackgroundTasks();
@@ -241,7 +246,7 @@ describe.each(targets)('models on $name', ({ create }) => {
     const { p, User } = setup();
     await User.create({ id: 'short', name: 'S', level: 1 }, { expire: 0.05 });
     await User.create({ id: 'long', name: 'L', level: 2 });
-    await sleep(120);
+    await expired(`${p}${k('User:short')}`);
     const gate = deferred();
     const busy = startNewThread(() => gate.promise, { name: 'busy' });
     const failures: unknown[] = [];
@@ -261,7 +266,7 @@ describe.each(targets)('models on $name', ({ create }) => {
       expect(await base.smembers(`${p}${k('$Class:User')}`)).toEqual([k('User:long')]);
       expect(await base.exists(`${p}${k('$KeyF:User:id:short')}`)).toBe(0);
       await User.create({ id: 'again', name: 'A', level: 3 }, { expire: 0.05 });
-      await sleep(120);
+      await expired(`${p}${k('User:again')}`);
       const before = backgroundTaskStats();
       // Three reads meet the expired record; its cleanup is scheduled once.
       const reads = await Promise.all([User.query.all(), User.query.all(), User.query.count()]);

@@ -1,3 +1,4 @@
+// needs: local cluster
 // Issue 16's field kinds on a single Redis and on a cluster (the live comparisons with Python
 // Popoto are in test/interop/): sortBy partitions, a GeoField, a Relationship and projections
 // under a key prefix and hash tags, and deletes that leave no key behind.

@@ -1,3 +1,4 @@
+// needs: local cluster
 // What Popoto 0.8.3 requires of the layout and the values, checked without Python (the live
 // checks against Python Popoto are in test/interop/): key order, AutoKeyField without an index
 // set, the datetime form, limits Popoto enforces when it loads a record, and 64-bit ints.

@@ -1,3 +1,4 @@
+// needs: local cluster
 // The seed's three patterns with models, on a single Redis and on the cluster: background
 // model saves (startNewThread, then drainBackgroundTasks), parallel gets
 // (runAllMultithreaded(id => User.query.get({ id }), ids)), and concurrent publishing of

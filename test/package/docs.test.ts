@@ -38,7 +38,7 @@ describe('typedoc validation (the docs:check gate)', () => {
 
 describe('the API reference (typedoc.json)', () => {
   it('renders each export once: a page per subpath module, none for the root that re-exports them', async () => {
-    const app = await Application.bootstrapWithPlugins({ options: `${ROOT}typedoc.json` });
+    const app = await Application.bootstrapWithPlugins({ options: `${ROOT}typedoc.json`, skipErrorChecking: true });
     const project = await app.convert();
     expect(project, 'typedoc could not convert the project').toBeDefined();
     const modules = (project!.children ?? []).map((module) => module.name).sort();

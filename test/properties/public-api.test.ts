@@ -1,19 +1,36 @@
 // Property tests over the whole public surface (src/index.ts): every function and option is
-// called with generated hostile values. Each call must settle (no hang) with a result, or with a
-// TypeError or RangeError whose message names the parameter, or with one of the documented
-// error classes; and a refused call writes nothing (counted by the server). Generated hostile
-// text through escapeGlob and model key fields never widens a match.
+// called with generated hostile values. Each call must settle (no hang). Where the parameters'
+// rules are written down in oracle.ts (the run functions, background-task settings, the bulk
+// reads and deletes), every argument is judged first: valid input must succeed, invalid input
+// must be refused with a TypeError or RangeError naming an offending parameter or option. The
+// other calls may end with a result, such a TypeError/RangeError, or a documented error class.
+// A refused call writes nothing (counted by the server). Generated hostile text through
+// escapeGlob and model key fields never widens a match.
 //
 // Everything runs against a private redis-server on a free port. No generated value ever
 // reaches the network: URLs and host lists are generated so that they are refused before any
 // connection (a loopback check would not catch a DNS lookup).
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 import { hostileKey } from '../redis/helpers/hostile-keys.js';
+import {
+  booleanRule,
+  durationRule,
+  functionRule,
+  fuzzJudged,
+  integerRule,
+  iterableRule,
+  judgedOptions,
+  judgedParam,
+  retriesRule,
+  signalRule,
+  type Judged,
+  type Rule,
+} from './oracle.js';
 import { settleWithin } from '../helpers/async.js';
 import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
 
@@ -151,11 +168,11 @@ const someFn = fc.constantFrom(
   (x: unknown) => x,
   async (x: unknown) => x,
 );
-const someParams = fc.oneof(fc.array(fc.integer(), { maxLength: 20 }), hostile);
-const runOptions = options({
-  ...anyOf('concurrency', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark'),
-  signal: fc.oneof(hostile, fc.constant(AbortSignal.abort())),
-});
+/** The `redis` option: an ioredis client (the private server's, when generated valid). */
+const clientRule: Rule = {
+  valid: fc.constant(null).map(() => redis),
+  accepts: (v) => v instanceof Redis || v instanceof Cluster,
+};
 const client = fc.oneof(
   hostile,
   fc.constant(undefined),
@@ -183,28 +200,52 @@ describe('every public export', () => {
   const covers = (...names: string[]): void => names.forEach((name) => fuzzed.add(name));
 
   describe('concurrency', () => {
-    it('runAllMultithreaded / run_all_multithreaded', async () => {
+    /** The rules of runAllMultithreaded's options (src/concurrency/run-options.ts), per form. */
+    const runRules: Record<string, Rule> = {
+      concurrency: integerRule(1, { infinity: true }),
+      signal: signalRule,
+      stopOnError: booleanRule,
+      timeoutMs: durationRule(1),
+      retries: retriesRule,
+      onProgress: functionRule,
+    };
+    // runAllSettled has no stopOnError: every task runs.
+    const settledRules = Object.fromEntries(Object.entries(runRules).filter(([name]) => name !== 'stopOnError'));
+    const runArgs = (rules: Record<string, Rule>): fc.Arbitrary<[Judged, Judged, Judged]> =>
+      fc.tuple(
+        judgedParam('fn', { valid: someFn, accepts: (v) => typeof v === 'function' }, hostile),
+        judgedParam('params', iterableRule, hostile),
+        judgedOptions(rules, hostile),
+      );
+
+    it('runAllMultithreaded / run_all_multithreaded: valid input runs, invalid input is refused naming it', async () => {
       covers('runAllMultithreaded', 'run_all_multithreaded');
-      const names = ['fn', 'params', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark']; // prettier-ignore
       for (const run of [api.runAllMultithreaded, api.run_all_multithreaded]) {
-        await fuzz(fc.tuple(fc.oneof(someFn, hostile), someParams, runOptions), (f, p, o) => run(f as never, p as never, o as never), names); // prettier-ignore
+        await fuzzJudged(runArgs(runRules), (f, p, o) => run(f as never, p as never, o as never), { runs: RUNS });
       }
     });
 
-    it('runAllSettled', async () => {
+    it('runAllSettled: valid input runs, invalid input is refused naming it', async () => {
       covers('runAllSettled');
-      const names = ['fn', 'params', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark']; // prettier-ignore
-      await fuzz(fc.tuple(fc.oneof(someFn, hostile), someParams, runOptions), (f, p, o) => api.runAllSettled(f as never, p as never, o as never), names); // prettier-ignore
+      await fuzzJudged(runArgs(settledRules), (f, p, o) => api.runAllSettled(f as never, p as never, o as never), {
+        runs: RUNS,
+      });
     });
 
-    it('configureBackgroundTasks, transferResult', async () => {
-      covers('configureBackgroundTasks', 'transferResult');
+    it('configureBackgroundTasks, drainBackgroundTasks: valid input is taken, invalid refused naming it', async () => {
+      covers('configureBackgroundTasks');
       const before = api.configureBackgroundTasks();
       try {
-        await fuzz(fc.tuple(options(anyOf('maxPending'))), (o) => api.configureBackgroundTasks(o as never), ['options', 'maxPending']); // prettier-ignore
+        const maxPending = integerRule(1, { infinity: true });
+        await fuzzJudged(fc.tuple(judgedOptions({ maxPending }, hostile)), (o) => api.configureBackgroundTasks(o as never), { runs: RUNS }); // prettier-ignore
       } finally {
         api.configureBackgroundTasks(before);
       }
+      await fuzzJudged(fc.tuple(judgedOptions({ timeoutMs: durationRule(0) }, hostile)), (o) => api.drainBackgroundTasks(o as never), { runs: RUNS }); // prettier-ignore
+    });
+
+    it('transferResult', async () => {
+      covers('transferResult');
       await fuzz(fc.tuple(hostile, fc.oneof(hostile, fc.constant(undefined))), (v, l) => api.transferResult(v, l as never), ['value', 'transferList']); // prettier-ignore
     });
 
@@ -250,14 +291,13 @@ describe('every public export', () => {
       }
     });
 
-    it('streamAllMultithreaded', async () => {
+    it('streamAllMultithreaded: valid input streams, invalid input is refused naming it', async () => {
       covers('streamAllMultithreaded');
-      const names = ['fn', 'params', 'options', 'concurrency', 'signal', 'stopOnError', 'timeoutMs', 'retries', 'onProgress', 'highWaterMark']; // prettier-ignore
-      await fuzz(fc.tuple(fc.oneof(someFn, hostile), someParams, runOptions), async (f, p, o) => {
+      await fuzzJudged(runArgs({ ...runRules, highWaterMark: integerRule(1) }), async (f, p, o) => {
         const out: unknown[] = [];
         for await (const value of api.streamAllMultithreaded(f as never, p as never, o as never)) out.push(value);
         return out;
-      }, names); // prettier-ignore
+      }, { runs: RUNS }); // prettier-ignore
     });
 
     it('startNewThread / start_new_thread, drainBackgroundTasks, backgroundTaskStats, onBackgroundError, installShutdownHooks', async () => {
@@ -266,7 +306,6 @@ describe('every public export', () => {
       for (const start of [api.startNewThread, api.start_new_thread] as unknown as Wrap[]) {
         await fuzz(fc.tuple(fc.oneof(someFn, hostile), options(anyOf('name', 'tasks'))), (f, o) => start(f, o)(1), ['fn', 'options', 'name', 'tasks']); // prettier-ignore
       }
-      await fuzz(fc.tuple(options(anyOf('timeoutMs'))), (o) => api.drainBackgroundTasks(o as never), ['options', 'timeoutMs']); // prettier-ignore
       expect(api.backgroundTaskStats()).toMatchObject({ pending: expect.any(Number) });
       await fuzz(fc.tuple(fc.oneof(someFn, hostile)), (h) => api.onBackgroundError(h as never)(), ['handler']);
       await fuzz(fc.tuple(options(anyOf('signals', 'timeoutMs'))), (o) => api.installShutdownHooks(o as never)(), ['options', 'signals', 'timeoutMs']); // prettier-ignore
@@ -292,12 +331,38 @@ describe('every public export', () => {
   });
 
   describe('redis', () => {
-    it('getMany, setMany, deleteMany, publishMany: refused input writes nothing', async () => {
-      covers('getMany', 'setMany', 'deleteMany', 'publishMany');
+    it('getMany, deleteMany: valid input is served, invalid refused naming it, writing nothing', async () => {
+      covers('getMany', 'deleteMany');
+      /** Keys: any iterable but a string, of strings only (src/redis/inputs.ts). */
+      const keysRule: Rule = {
+        valid: fc.array(hostileKey(), { maxLength: 20 }),
+        accepts: (v) =>
+          typeof v !== 'string' &&
+          v !== null &&
+          v !== undefined &&
+          typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function' &&
+          [...(v as Iterable<unknown>)].every((key) => typeof key === 'string'),
+      };
+      const bulkRules: Record<string, Rule> = {
+        redis: clientRule,
+        signal: signalRule,
+        batchSize: integerRule(1),
+        concurrency: integerRule(1, { infinity: true }),
+        retries: retriesRule,
+      };
+      const args = fc.tuple(judgedParam('keys', keysRule, hostile), judgedOptions(bulkRules, hostile));
+      const refusedWrites = async (): Promise<() => Promise<number>> => {
+        const before = await writes();
+        return async () => (await writes()) - before;
+      };
+      await fuzzJudged(args, (k, o) => api.getMany(k as never, o as never), { runs: RUNS, refusedWrites });
+      await fuzzJudged(args, (k, o) => api.deleteMany(k as never, o as never), { runs: RUNS, refusedWrites });
+    });
+
+    it('setMany, publishMany: refused input writes nothing', async () => {
+      covers('setMany', 'publishMany');
       const names = ['keys', 'entries', 'options', 'redis', 'signal', 'batchSize', 'concurrency', 'retries', 'expire'];
-      await fuzz(fc.tuple(keys, bulkOptions()), (k, o) => api.getMany(k as never, o as never), names, { mayWrite: false }); // prettier-ignore
       await fuzz(fc.tuple(entries, bulkOptions('expire')), (e, o) => api.setMany(e as never, o as never), names, { mayWrite: false }); // prettier-ignore
-      await fuzz(fc.tuple(keys, bulkOptions()), (k, o) => api.deleteMany(k as never, o as never), names, { mayWrite: false }); // prettier-ignore
       await fuzz(fc.tuple(entries, bulkOptions()), (e, o) => api.publishMany(e as never, o as never), [...names, 'publishMany'], { mayWrite: false }); // prettier-ignore
       // `expire` at and beyond what Redis takes, checked before anything is sent.
       await fuzz(
@@ -466,6 +531,37 @@ describe('every public export', () => {
   });
 
   describe('pubsub', () => {
+    it('Publisher and Subscriber constructors: valid options are taken, invalid refused naming them', async () => {
+      const encoding: Rule = {
+        valid: fc.constantFrom('msgpack', 'raw'),
+        accepts: (v) => v === 'msgpack' || v === 'raw',
+      };
+      await fuzzJudged(
+        fc.tuple(judgedOptions({ redis: clientRule, encoding, sharded: booleanRule }, hostile)),
+        (o) => new api.Publisher(o as never),
+        { runs: RUNS },
+      );
+      // CLIENT SETNAME takes printable characters without spaces.
+      const connectionName: Rule = {
+        valid: fc.stringMatching(/^[!-~]{1,20}$/),
+        accepts: (v) => typeof v === 'string' && /^[!-~]+$/.test(v),
+      };
+      const subscriberRules = {
+        redis: clientRule,
+        encoding,
+        connectionName,
+        bufferSize: integerRule(1, { infinity: true }),
+        sharded: booleanRule,
+      };
+      await fuzzJudged(
+        fc.tuple(judgedOptions(subscriberRules, fc.oneof(hostile, hostileKey()))),
+        (o) => {
+          opened.push(new api.Subscriber(o as never));
+        },
+        { runs: RUNS },
+      );
+    });
+
     it('Publisher and Subscriber: constructors, publish, publishMany, (un)subscribe, handlers', async () => {
       covers('Publisher', 'Subscriber');
       const publisherNames = ['options', 'redis', 'encoding', 'channel', 'value', 'entries', 'signal', 'batchSize', 'concurrency']; // prettier-ignore

@@ -1,3 +1,4 @@
+// needs: local cluster
 // Publisher and Subscriber on a single Redis and on a 3-master cluster: values come back as
 // they were published, through channels and patterns, callbacks and `for await`, in order.
 import calculateSlot from 'cluster-key-slot';

@@ -1,3 +1,4 @@
+// needs: local cluster
 // Bad arguments fail at the call, before anything is sent, naming the parameter and the value.
 import { describe, expect, it } from 'vitest';
 import { Publisher, Subscriber } from '../../src/pubsub/index.js';

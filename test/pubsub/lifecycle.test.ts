@@ -1,3 +1,4 @@
+// needs: local cluster
 // A Subscriber's life on a single Redis and on a 3-master cluster: it survives the server
 // killing its connection, failing handlers and slow readers, and close() ends everything.
 import { randomBytes } from 'node:crypto';
@@ -124,6 +125,12 @@ describe.each(targets)('subscriber lifecycle on $name', ({ create }) => {
   });
 
   it('close() before any subscribe opens nothing', async () => {
+    // The probe sees a subscriber's connection once it subscribes: an empty answer below means something.
+    const seenName = `popoto-test:used:${randomBytes(6).toString('hex')}`;
+    const seen = openSubscriber({ connectionName: seenName });
+    await seen.subscribe(channel('probe'));
+    expect((await connectionsNamed(redis, seenName)).length).toBeGreaterThan(0);
+
     const connectionName = `popoto-test:unused:${randomBytes(6).toString('hex')}`;
     const subscriber = new Subscriber({ redis, connectionName });
     await subscriber.unsubscribe();

@@ -1,3 +1,4 @@
+// needs: local cluster
 // Sharded pub/sub (SPUBLISH / SSUBSCRIBE, Redis 7) on a single Redis and on the 3-master test
 // cluster: delivery in order per channel, binary values, separation from classic channels, and
 // bad input. The cluster moving under a subscription (slot moves, a failover) is in

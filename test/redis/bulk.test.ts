@@ -1,3 +1,4 @@
+// needs: local cluster
 // Bulk operations on a single Redis and on a 3-master cluster: ordered, de-duplicated,
 // never a CROSSSLOT error, and partial failures reported item by item.
 import { randomBytes } from 'node:crypto';

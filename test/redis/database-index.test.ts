@@ -1,3 +1,4 @@
+// needs: local cluster
 // A database index is where every write lands: one the server refuses must be an error,
 // never a silent database 0. Against real servers of our own: one with 4 databases, and the
 // local test cluster (database 0 only).

@@ -1,3 +1,4 @@
+// needs: local cluster
 // keySlot against the real thing: CLUSTER KEYSLOT of a running cluster node, for the keys
 // cluster-key-slot gets wrong and for generated hostile keys. The key goes to the server
 // through ioredis, so the server hashes exactly the bytes ioredis sends.

@@ -1,3 +1,4 @@
+// test tier: unit
 // The one redirect rule's classifier: which answers are sent again (never run by Redis), which are the caller's.
 import { describe, expect, it } from 'vitest';
 import { redirectOf } from '../../src/redis/redirects.js';

@@ -1,3 +1,4 @@
+// needs: local cluster
 // No password in any error, cause chain, inspect output (any depth), log line or `doctor`
 // output, along every path where one used to leak; and clients of another copy of ioredis
 // (an application's own ioredis 5) are accepted by shape.

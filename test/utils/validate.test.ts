@@ -16,6 +16,13 @@ describe('optionNames', () => {
     optionNames<Options>({ alpha: true, beta: true, gamma: true });
   });
 
+  it('takes the names of every member of a union of option shapes (one per field type, say)', () => {
+    type Shapes = { type: 'int'; min?: number } | { type: 'text'; maxLength?: number };
+    expect(optionNames<Shapes>({ type: true, min: true, maxLength: true })).toEqual(['type', 'min', 'maxLength']);
+    // @ts-expect-error maxLength, of the second shape only, is left out
+    optionNames<Shapes>({ type: true, min: true });
+  });
+
   it('feeds assertKnownKeys, whose error names the unknown option and the known ones', () => {
     const known = optionNames<Options>({ alpha: true, beta: true });
     expect(() => assertKnownKeys({ alpah: 1 }, known, 'options')).toThrow(
