@@ -2,7 +2,10 @@
 // local 3-master + 3-replica cluster (no faults): `setMany` of 100,000 keys with a TTL, and
 // background-style model saves with a TTL (1,000 concurrent at a time), each without
 // `waitReplicas` and with `waitReplicas: 1` (one WAIT per shard and batch for setMany, one per
-// save). The rounds alternate the two settings so that drift hits both alike.
+// save). The rounds alternate the two settings so that drift hits both alike. Writes its table to
+// bench/report/wait-replicas.md (or BENCH_OUT).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { connect, disconnect, setMany } from '../../src/redis/index.js';
 import { defineModel, Field, KeyField } from '../../src/models/index.js';
 import { startFaultCluster } from './fault-cluster.js';
@@ -53,11 +56,17 @@ try {
   await cluster.stop();
 }
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-process.stdout.write(
-  `| workload (3+3 local cluster, median of ${ROUNDS}) | without waitReplicas, ops/s | waitReplicas: 1, ops/s | with / without |\n| --- | --- | --- | --- |\n`,
-);
+let table =
+  `| workload (3+3 local cluster, median of ${ROUNDS}) | without waitReplicas, ops/s | waitReplicas: 1, ops/s | with / without |\n` +
+  '| --- | --- | --- | --- |\n';
 for (const [name, { off, on }] of Object.entries(results)) {
-  process.stdout.write(
-    `| ${name} | ${Math.round(median(off))} | ${Math.round(median(on))} | ${(median(on) / median(off)).toFixed(2)} |\n`,
-  );
+  table += `| ${name} | ${Math.round(median(off))} | ${Math.round(median(on))} | ${(median(on) / median(off)).toFixed(2)} |\n`;
 }
+process.stdout.write(table);
+// Figures live in bench/report (docs link to them); BENCH_OUT writes elsewhere, for a trial run.
+const out = process.env.BENCH_OUT ?? 'bench/report';
+await mkdir(out, { recursive: true });
+await writeFile(
+  join(out, 'wait-replicas.md'),
+  `# What waitReplicas costs\n\n\`npx tsx bench/soak/wait-replicas.ts\`, ${new Date().toISOString()}, node ${process.version}\n\n${table}`,
+);
