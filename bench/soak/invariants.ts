@@ -160,7 +160,7 @@ async function victimLogs(cluster: FaultCluster, faults: Fault[]): Promise<Map<F
  * a replica was promoted without it (asynchronous replication), and the old master's log shows
  * it came back as a replica of the new one, dropping its own data set.
  */
-function discardedBy(key: string, at: number, faults: Fault[], logs: Map<Fault, string>): string | undefined {
+export function discardedBy(key: string, at: number, faults: Fault[], logs: Map<Fault, string>): string | undefined {
   const slot = keySlot(key);
   for (const fault of faults) {
     if (fault.kind !== 'kill' && fault.kind !== 'sigstop') continue;
