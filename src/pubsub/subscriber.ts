@@ -1,4 +1,4 @@
-import { useRedis, type AnyRedisClient } from '../redis/connection.js';
+import { assertOptionalSource, useRedis, type RedisSource } from '../redis/connection.js';
 import { trackBackgroundPromise } from '../concurrency/background.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { isThenable } from '../concurrency/task-policy.js';
@@ -9,7 +9,6 @@ import {
   assertOptionalBoolean,
   assertOptionsObject,
 } from '../utils/validate.js';
-import { assertOptionalClient } from '../redis/client-shape.js';
 import { collectNames } from './inputs.js';
 import { MessageStream } from './message-stream.js';
 import { decodePayload, validateEncoding, type PubSubEncoding } from './payload.js';
@@ -26,9 +25,10 @@ export interface SubscriberOptions {
   /**
    * The client whose server (or cluster) to subscribe on. The subscriber never uses it for
    * pub/sub itself: it opens its own connection, a `duplicate()` of it (on a cluster, of one
-   * master). Default: the shared connection (`connect()`), opened on first use.
+   * master). A `RedisConnection` stands for its client. Default: the shared connection
+   * (`connect()`), opened on first use.
    */
-  redis?: AnyRedisClient;
+  redis?: RedisSource;
   /** How payloads are decoded. Default `'msgpack'`; `'raw'` delivers them as UTF-8 strings. */
   encoding?: PubSubEncoding;
   /** Name of the subscriber's connection in CLIENT LIST. Default `'popoto-ts:subscriber'`. */
@@ -115,7 +115,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   readonly bufferSize: number;
   /** Whether this subscriber uses sharded pub/sub (SSUBSCRIBE). */
   readonly sharded: boolean;
-  readonly #client: AnyRedisClient | undefined;
+  readonly #client: RedisSource | undefined;
   readonly #messageHandlers = new Set<MessageHandler<T>>();
   readonly #resubscribeHandlers = new Set<() => void>();
   readonly #errorHandlers = new Set<(error: unknown) => void>();
@@ -129,7 +129,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   constructor(options?: SubscriberOptions) {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, ['redis', 'encoding', 'connectionName', 'bufferSize', 'sharded'], 'options');
-    assertOptionalClient(options?.redis);
+    assertOptionalSource(options?.redis);
     this.encoding = validateEncoding(options?.encoding);
     const connectionName = options?.connectionName ?? 'popoto-ts:subscriber';
     // CLIENT SETNAME refuses spaces; better to say so here than on every reconnect.

@@ -6,8 +6,8 @@ import { backoffMs } from '../concurrency/task-policy.js';
 import { assertInteger, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
 import { timeoutOf, untilReady } from './availability.js';
 import { masterForSlot, nodeByAddress, refreshSlots } from './cluster-nodes.js';
-import { isCluster, useRedis, type AnyRedisClient, type RedisClient } from './connection.js';
-import { assertOptionalClient, keyPrefixOf, prefixIn } from './client-shape.js';
+import { assertOptionalSource, isCluster, useRedis, type RedisClient, type RedisSource } from './connection.js';
+import { keyPrefixOf, prefixIn } from './client-shape.js';
 import { bulkFailure, isClosedError } from './errors.js';
 import { pauseOn, redirectDelayMs, redirectedTooLong, redirectOf, type Redirect } from './redirects.js';
 import { keySlot } from './key-slot.js';
@@ -28,8 +28,11 @@ export interface Batch {
 
 /** Options shared by the bulk operations. */
 export interface BulkOptions {
-  /** The client to use: an ioredis 5 or 6 Redis or Cluster. Default: the shared connection (`connect()`), opened on first use. */
-  redis?: AnyRedisClient;
+  /**
+   * The client to use: an ioredis 5 or 6 Redis or Cluster, or the `RedisConnection` whose client
+   * to use. Default: the shared connection (`connect()`), opened on first use.
+   */
+  redis?: RedisSource;
   /** Aborting stops sending batches and rejects with a BulkOperationError whose `cause` is `signal.reason`. */
   signal?: AbortSignal;
   /** Most items per batch (one pipeline round trip). Default 500. */
@@ -76,7 +79,7 @@ export function validateBulkOptions(
   }
   assertKnownKeys(options, allowRetries ? BULK_OPTION_NAMES : BULK_OPTION_NAMES.slice(0, -1), 'options');
   assertOptionalSignal(options?.signal, 'signal');
-  assertOptionalClient(options?.redis);
+  assertOptionalSource(options?.redis);
   const batchSize = options?.batchSize ?? DEFAULT_BATCH_SIZE;
   assertInteger(batchSize, 'batchSize', 1);
   // The same rules (and messages) as runAllMultithreaded's options.

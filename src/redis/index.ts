@@ -4,12 +4,15 @@
  */
 export {
   connect,
+  defaultConnection,
   disconnect,
   getRedis,
   isCluster,
+  RedisConnection,
   type AnyRedisClient,
   type ConnectOptions,
   type RedisClient,
+  type RedisSource,
   type SharedRedisClient,
 } from './connection.js';
 export type { RedisClientLike } from './client-shape.js';

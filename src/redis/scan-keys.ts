@@ -11,7 +11,7 @@ import {
 } from '../utils/validate.js';
 import { masterForSlot } from './cluster-nodes.js';
 import { keyPrefixOf } from './client-shape.js';
-import { isCluster, useRedis, type AnyRedisClient } from './connection.js';
+import { isCluster, useRedis, type RedisSource } from './connection.js';
 import { escapeGlob } from './escape-glob.js';
 import { keySlot } from './key-slot.js';
 
@@ -23,8 +23,8 @@ export interface ScanKeysOptions {
   type?: string;
   /** Aborting stops scanning; iteration throws `signal.reason`. */
   signal?: AbortSignal;
-  /** The client to use. Default: the shared connection. */
-  redis?: AnyRedisClient;
+  /** The client to use, or the `RedisConnection` whose client to use. Default: the shared connection. */
+  redis?: RedisSource;
 }
 
 /**
