@@ -1,4 +1,4 @@
-import { planBatches } from '../redis/batches.js';
+import { planBatches } from '../redis/batch-plan.js';
 import type { RedisClient } from '../redis/connection.js';
 import { RedisScript } from '../redis/script.js';
 import { bulkFailure } from '../redis/errors.js';
@@ -58,7 +58,7 @@ async function readRecordsWithFailures(
 ): Promise<ReadOutcome> {
   const records = new Array<StoredRecord>(keys.length);
   const failures: TaskError[] = [];
-  const batches = planBatches(client, keys, keys.length, recordsPerCall(keys.length), 'multi-key');
+  const batches = planBatches(client, keys, { batchSize: recordsPerCall(keys.length), shape: 'multi-key' });
   await Promise.all(
     batches.flatMap(({ groups }) =>
       groups.map(({ indexes }) =>

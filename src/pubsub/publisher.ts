@@ -1,4 +1,4 @@
-import type { BulkOptions } from '../redis/batches.js';
+import type { BulkOptions } from '../redis/bulk-options.js';
 import { masterForSlot } from '../redis/cluster-nodes.js';
 import { keySlot } from '../redis/key-slot.js';
 import { assertOptionalSource, isCluster, useRedis, type RedisSource } from '../redis/connection.js';

@@ -3,7 +3,8 @@ import { assertOptionsObject } from '../utils/validate.js';
 import { useRedis, type RedisClient } from './connection.js';
 import { BulkOperationError, bulkFailure } from './errors.js';
 import { assertWaitReplicas, connectionFor, waitForReplicas } from './wait-replicas.js';
-import { runBulk, type BulkOptions } from './batches.js';
+import { runBulk } from './batches.js';
+import type { BulkOptions } from './bulk-options.js';
 import { assertExpire } from './expire.js';
 import { collectEntries, type RedisValue } from './inputs.js';
 
