@@ -86,7 +86,7 @@ export async function readRecords(
   operation: string,
 ): Promise<StoredRecord[]> {
   const { records, failures } = await readRecordsWithFailures(client, keys, fields);
-  if (failures.length > 0) throw bulkFailure(operation, keys.length, failures);
+  if (failures.length > 0) throw bulkFailure(operation, keys.length, failures, { client });
   return records;
 }
 

@@ -8,7 +8,7 @@ import { sendFollowingRedirects, type BulkRun } from './bulk-redirects.js';
 import { retryFailed } from './bulk-retries.js';
 import { keyPrefixOf, prefixIn } from './client-shape.js';
 import { isCluster, useRedis, type RedisClient } from './connection.js';
-import { bulkFailure, isClosedError } from './errors.js';
+import { BulkOperationError, bulkFailure, RedisClosedError } from './errors.js';
 import { redactError, secretsOf } from './secrets.js';
 
 /** What a bulk operation is, for `runBulk`. */
@@ -43,7 +43,7 @@ export interface BulkSpec {
  * a RedisUnavailableError. A cluster client that is not ready is waited for, as long. With
  * `retries`, the items that still failed are sent again with backoff, re-planned each round
  * (bulk-retries.ts). If any item failed in the end, rejects with a BulkOperationError listing
- * exactly which (not confirmed), or a RedisClosedError when the connection was closed meanwhile.
+ * exactly which (not confirmed); `closed` says the connection was closed meanwhile.
  */
 export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined): Promise<void> {
   const { operation, keys } = spec;
@@ -51,7 +51,15 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
   const { batchSize, retry } = validateBulkOptions(options, { operation, retries: !keyless });
   const count = keys.length;
   if (count === 0) return;
-  const client = await useRedis(options?.redis);
+  let client: RedisClient;
+  try {
+    client = await useRedis(options?.redis);
+  } catch (error) {
+    if (!(error instanceof RedisClosedError)) throw error;
+    // A bulk failure arrives as one type: closed before the call fails every item, as closed midway does.
+    const failures = keys.map((_, index) => new TaskError(index, error));
+    throw new BulkOperationError(operation, count, failures, { closed: true, cause: error, results: spec.results });
+  }
   const keyOf = keyArgumentsFor(client, keys);
   const secrets = secretsOf(client);
   const route: Route = keyless ? 'slot-owner' : 'direct';
@@ -73,18 +81,12 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
 
   const { failed, aborted } = await retryFailed(run, await sendFollowingRedirects(run, undefined), retry);
   if (aborted) {
-    throw bulkFailure(operation, count, toTaskErrors(failed), {
-      closed: false,
+    throw new BulkOperationError(operation, count, toTaskErrors(failed), {
       cause: options?.signal?.reason,
       results: spec.results,
     });
   }
-  if (failed.size > 0) {
-    throw bulkFailure(operation, count, toTaskErrors(failed), {
-      closed: client.status === 'end' || [...failed.values()].some(isClosedError),
-      results: spec.results,
-    });
-  }
+  if (failed.size > 0) throw bulkFailure(operation, count, toTaskErrors(failed), { client, results: spec.results });
 }
 
 function toTaskErrors(failed: Map<number, unknown>): TaskError[] {

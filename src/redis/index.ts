@@ -20,6 +20,7 @@ export { DEFAULT_TIMEOUT_MS } from './availability.js';
 export { keySlot } from './key-slot.js';
 export {
   BulkOperationError,
+  type BulkOperationErrorOptions,
   RedisClosedError,
   RedisConnectionError,
   RedisUnavailableError,

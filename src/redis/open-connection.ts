@@ -15,6 +15,7 @@ import { isCluster, prefixIn, type RedisClient } from './client-shape.js';
 import { embeddedNotice, resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisConnectionError } from './errors.js';
+import { saysNoPasswordSet } from './replies.js';
 import { redactError, scrubText, secretsOf } from './secrets.js';
 import { clusterRedirectOptions } from './redirects.js';
 import { parseClusterNodes, parseRedisUrl, redactUrl } from './url.js';
@@ -177,19 +178,24 @@ async function ready<C extends RedisClient>(client: C, target: string, secrets: 
     client.disconnect();
     // The rejection is often just "Connection is closed."; the cause (WRONGPASS, a TLS
     // certificate error, ECONNREFUSED) arrived on the 'error' event.
-    const message = scrubText(messageOf(lastError ?? error), secrets);
-    throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}${tlsHint(target, message)}`);
+    const cause = lastError ?? error;
+    const message = scrubText(messageOf(cause), secrets);
+    throw new RedisConnectionError(`could not connect to Redis at ${target}: ${message}${tlsHint(target, cause)}`);
   }
 }
+
+/** The error codes (Node's, and ioredis's connect timeout) of a TLS client talking to a plain server. */
+const TLS_MISMATCH_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
 
 /**
  * A TLS client talking to a plain Redis fails without naming TLS: the server waits for a command
  * and the handshake times out (ETIMEDOUT), or the server drops the connection (ECONNRESET, "socket
  * disconnected before secure TLS connection was established"). For `rediss://` those get a hint.
  */
-function tlsHint(target: string, message: string): string {
+function tlsHint(target: string, error: unknown): string {
   if (!target.startsWith('rediss://')) return '';
-  if (!/ETIMEDOUT|ECONNRESET|EPROTO|before secure TLS connection|wrong version number/i.test(message)) return '';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !TLS_MISMATCH_CODES.has(code)) return '';
   return ' (rediss:// speaks TLS: if this server does not, use redis://)';
 }
 
@@ -205,7 +211,7 @@ async function warnOfUnneededPassword(client: Redis, target: string): Promise<vo
   try {
     await client.call('AUTH', password);
   } catch (error) {
-    if (!/no password is set|without any password configured/i.test(messageOf(error))) return;
+    if (!saysNoPasswordSet(error)) return;
     process.stderr.write(
       `popoto-ts: warning: a password was given for ${target}, but that server asks for none ` +
         '(its default user has no password): is it the server you meant?\n',

@@ -53,8 +53,9 @@ export async function setMany(
   try {
     await written;
   } catch (error) {
-    // Items not written are reported as they are; the others still wait for their replicas.
-    if (!(error instanceof BulkOperationError)) throw error;
+    // Items not written are reported as they are; the others still wait for their replicas
+    // (unless the connection is closed: there is nothing left to wait on).
+    if (!(error instanceof BulkOperationError) || error.closed) throw error;
     failure = error;
   }
   const failed = new Map<number, unknown>(
@@ -84,6 +85,7 @@ export async function setMany(
       'setMany',
       keys.length,
       [...failed].map(([i, error]) => new TaskError(i, error)),
+      { client },
     );
   }
 }

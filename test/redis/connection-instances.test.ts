@@ -64,7 +64,11 @@ describe('RedisConnection: two instances side by side', () => {
     await b.disconnect();
     expect(b.isConnected()).toBe(false);
     expect(() => b.getRedis()).toThrow(RedisClosedError);
-    await expect(setMany([[`${prefix}k`, 'again']], { redis: b })).rejects.toThrow(RedisClosedError);
+    await expect(setMany([[`${prefix}k`, 'again']], { redis: b })).rejects.toMatchObject({
+      name: 'BulkOperationError',
+      closed: true,
+      cause: expect.any(RedisClosedError),
+    });
     expect(a.isConnected()).toBe(true);
     expect(await a.getRedis().ping()).toBe('PONG');
     expect(await getMany([`${prefix}k`], { redis: a })).toEqual(['from-a']);

@@ -1,7 +1,7 @@
 // test tier: unit
 // The error model the README's "Errors" table states: every error the library throws on purpose
 // has a stable ERR_POPOTO_ code, the table lists each one, and PopotoError is the base of those
-// that are not argument errors (TypeError, RangeError) or aggregates.
+// that are not argument errors (TypeError, RangeError).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
@@ -29,12 +29,10 @@ const instances: Record<string, Error & { code?: unknown }> = {
   ReplicasNotConfirmedError: new api.ReplicasNotConfirmedError(0, 1, 100),
 };
 
-/** The errors that keep a platform parent: argument errors and aggregates of per-item errors. */
-const platformParents: Record<string, ErrorConstructor | AggregateErrorConstructor> = {
+/** The errors that keep a platform parent: argument errors. */
+const platformParents: Record<string, ErrorConstructor> = {
   BackgroundQueueFullError: RangeError,
   ModelValidationError: TypeError,
-  BulkOperationError: AggregateError,
-  ModelWriteError: AggregateError,
 };
 
 describe('the error model', () => {
@@ -52,7 +50,7 @@ describe('the error model', () => {
     expect(new Set(codes).size).toBe(codes.length);
   });
 
-  it('makes PopotoError the base of every one that is not an argument error or an aggregate', () => {
+  it('makes PopotoError the base of every one that is not an argument error', () => {
     for (const [name, error] of Object.entries(instances)) {
       const parent = platformParents[name];
       if (parent === undefined) expect(error, name).toBeInstanceOf(api.PopotoError);
