@@ -88,7 +88,7 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
     if (failure !== undefined) {
       // Not in the middle of a reconnect's handshake: its own commands (the ready check's INFO)
       // are queued with the others, and failing them would let ioredis skip its checks.
-      if (client.status !== 'connect') rejectQueued(client, failure, false);
+      if (client.status !== 'connect') rejectQueued(client, failure, { closing: false });
       return;
     }
     const error = new RedisUnavailableError(
@@ -96,7 +96,7 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
         'the command was not confirmed (it may have run if it was sent before the connection was lost)',
       timeoutMs,
     );
-    rejectQueued(client, error, false);
+    rejectQueued(client, error, { closing: false });
   };
   const down = (): void => {
     if (stopped || timer !== undefined || sweeper !== undefined) return;
@@ -195,13 +195,13 @@ export function untilReady(client: RedisClient, ms: number): Promise<void> {
  * flight on a live socket are abandoned too (the socket is closed next); otherwise a connection
  * in the middle of its handshake keeps the handshake's own commands.
  */
-function rejectQueued(client: RedisClient, error: unknown, closing: boolean): void {
+function rejectQueued(client: RedisClient, error: unknown, how: { closing: boolean }): void {
   if (isCluster(client)) {
     flushQueue(client, error, { sent: true });
-    for (const node of client.nodes('all')) rejectQueuedOnNode(node, error, closing);
+    for (const node of client.nodes('all')) rejectQueuedOnNode(node, error, how);
     return;
   }
-  rejectQueuedOnNode(client, error, closing);
+  rejectQueuedOnNode(client, error, how);
 }
 
 /**
@@ -235,7 +235,7 @@ export async function waitForReplies(client: RedisClient, timeoutMs: number): Pr
 export async function rejectAllAndClose(client: RedisClient, error: unknown): Promise<void> {
   for (let round = 0; round < 20; round++) {
     await new Promise((resolve) => setImmediate(resolve));
-    rejectQueued(client, error, true);
+    rejectQueued(client, error, { closing: true });
     if (!holdsAnyCommand(client)) break;
   }
   closeForGood(client);
@@ -260,10 +260,10 @@ function closeForGood(client: RedisClient): void {
   if (stuck) markEnded(client);
 }
 
-function rejectQueuedOnNode(redis: Redis, error: unknown, closing: boolean): void {
+function rejectQueuedOnNode(redis: Redis, error: unknown, how: { closing: boolean }): void {
   // 'connect' is the handshake (AUTH, SELECT, INFO): its commands are in the command queue and
   // must not be failed, or the reconnect would fail with them. 'ready' has live replies coming.
-  const mayFailSent = closing || (redis.status !== 'connect' && redis.status !== 'ready');
+  const mayFailSent = how.closing || (redis.status !== 'connect' && redis.status !== 'ready');
   flushQueue(redis, error, { sent: mayFailSent });
   rejectResendQueue(redis, error);
 }
