@@ -3,7 +3,7 @@ import { onWorkerExit } from '../concurrency/worker-exit.js';
 import { onNextClientEvent, rejectAllAndClose, waitForReplies, type AvailabilityGuard } from './availability.js';
 import { assertOptionalClient, keyPrefixOf, type AnyRedisClient, type RedisClient } from './client-shape.js';
 import type { EmbeddedRedis } from './embedded-server.js';
-import { RedisClosedError } from './errors.js';
+import { RedisAlreadyConnectedError, RedisClosedError, RedisNotConnectedError } from './errors.js';
 import { normalizeConnectOptions, openConnection, type ConnectOptions } from './open-connection.js';
 
 export { isCluster, type AnyRedisClient, type RedisClient } from './client-shape.js';
@@ -61,7 +61,9 @@ export class RedisConnection {
       if (urlOrOptions === undefined)
         return state.kind === 'open' ? Promise.resolve(this.#disposable(state.client)) : state.promise;
       const where = state.kind === 'open' ? `connected to ${state.target}` : 'connecting';
-      return Promise.reject(new Error(`already ${where}; call disconnect() before connecting elsewhere`));
+      return Promise.reject(
+        new RedisAlreadyConnectedError(`already ${where}; call disconnect() before connecting elsewhere`),
+      );
     }
     let options: ConnectOptions;
     try {
@@ -108,9 +110,9 @@ export class RedisConnection {
       case 'closed':
         throw new RedisClosedError(state.message);
       case 'connecting':
-        throw new Error('the Redis connection is still opening: await connect() before getRedis()');
+        throw new RedisNotConnectedError('the Redis connection is still opening: await connect() before getRedis()');
       default:
-        throw new Error('not connected to Redis: call `await connect()` first');
+        throw new RedisNotConnectedError('not connected to Redis: call `await connect()` first');
     }
   }
 

@@ -25,6 +25,24 @@ export class RedisUnavailableError extends RedisConnectionError {
   }
 }
 
+/**
+ * The connection is not open: `getRedis()` before `connect()` was called, or while it is still
+ * opening (await it first).
+ */
+export class RedisNotConnectedError extends PopotoError {
+  override readonly name: string = 'RedisNotConnectedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_NOT_CONNECTED';
+}
+
+/**
+ * `connect()` with arguments while the connection is open or opening: call `disconnect()` before
+ * connecting elsewhere (`connect()` without arguments returns the open client).
+ */
+export class RedisAlreadyConnectedError extends PopotoError {
+  override readonly name: string = 'RedisAlreadyConnectedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_ALREADY_CONNECTED';
+}
+
 /** The connection was closed with `disconnect()` (or the given client has ended). */
 export class RedisClosedError extends PopotoError {
   override readonly name: string = 'RedisClosedError';

@@ -21,8 +21,10 @@ export { keySlot } from './key-slot.js';
 export {
   BulkOperationError,
   type BulkOperationErrorOptions,
+  RedisAlreadyConnectedError,
   RedisClosedError,
   RedisConnectionError,
+  RedisNotConnectedError,
   RedisUnavailableError,
   ShardedPubSubUnsupportedError,
 } from './errors.js';

@@ -178,6 +178,7 @@ describe('every public export', () => {
     'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'TaskTimeoutError', 'PopotoError', 'BackgroundQueueFullError', 'ThreadCrashError',
     'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'DEFAULT_CANCEL_GRACE_MS', 'CHUNK_TARGET_MS', 'MAX_CHUNK_SIZE',
     'MultipleRecordsError', 'ShardedPubSubUnsupportedError', 'ReplicasNotConfirmedError',
+    'RedisNotConnectedError', 'RedisAlreadyConnectedError',
     // An instance, not a function: its methods are the free functions connect, getRedis, disconnect.
     'defaultConnection',
   ]; // prettier-ignore

@@ -20,6 +20,8 @@ const instances: Record<string, Error & { code?: unknown }> = {
   RedisConnectionError: new api.RedisConnectionError('refused'),
   RedisUnavailableError: new api.RedisUnavailableError('gone', 5000),
   RedisClosedError: new api.RedisClosedError(),
+  RedisNotConnectedError: new api.RedisNotConnectedError('not connected'),
+  RedisAlreadyConnectedError: new api.RedisAlreadyConnectedError('already connected'),
   BulkOperationError: new api.BulkOperationError('getMany', 2, [new api.TaskError(1, new Error('x'))]),
   ModelValidationError: new api.ModelValidationError('User', 'age', 'x', 'an int'),
   ModelWriteError: new api.ModelWriteError([], 'failed'),
