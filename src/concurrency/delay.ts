@@ -20,16 +20,16 @@ export function stoppableDelay(ms: number, { signal, stopWhen }: DelayStops = {}
   return new Promise((resolve) => {
     let over = false;
     let unwatch: (() => void) | undefined = undefined;
-    const finish = (elapsed: boolean): void => {
+    const finish = (how: 'elapsed' | 'stopped'): void => {
       if (over) return;
       over = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', stopped);
       unwatch?.();
-      resolve(elapsed);
+      resolve(how === 'elapsed');
     };
-    const stopped = (): void => finish(false);
-    const timer = setTimeout(() => finish(true), ms);
+    const stopped = (): void => finish('stopped');
+    const timer = setTimeout(() => finish('elapsed'), ms);
     signal?.addEventListener('abort', stopped, { once: true });
     unwatch = stopWhen?.(stopped);
     // stopWhen may stop the wait while being set up (a run that has already stopped).

@@ -22,13 +22,16 @@ export { TaskTimeoutError as TimeoutError } from '../utils/errors.js';
 export type { Progress, RetryOptions, RunAllOptions, StreamAllOptions } from './run-options.js';
 export {
   BackgroundQueueFullError,
+  BackgroundTasks,
   backgroundTaskStats,
   configureBackgroundTasks,
   DEFAULT_MAX_PENDING_BACKGROUND_TASKS,
+  defaultBackgroundTasks,
   drainBackgroundTasks,
   installShutdownHooks,
   onBackgroundError,
   type BackgroundErrorHandler,
+  type BackgroundFunctionOptions,
   type BackgroundTaskConfig,
   type BackgroundTaskInfo,
   type BackgroundTaskStats,
@@ -63,7 +66,7 @@ export { ThreadCrashError } from './thread-errors.js';
 export { transferResult } from './transfer.js';
 export type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
 export type { IndexedResult } from './unordered-stream.js';
-export { CHUNK_TARGET_MS, MAX_CHUNK_SIZE } from './worker-pool.js';
+export { CHUNK_TARGET_MS, MAX_CHUNK_SIZE } from './chunk-size.js';
 
 /** Python-style alias of `startNewThread`, for code ported from Popoto. */
 export const start_new_thread = startNewThread;

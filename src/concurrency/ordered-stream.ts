@@ -17,14 +17,14 @@ export class OrderedStream<P, R> extends ResultStream<P, R, R> {
   private readonly errors: TaskError[] = [];
   private nextToYield = 0;
 
-  protected settled(index: number, ok: boolean, value: unknown): void {
-    if (ok) {
-      this.values.set(index, value as R);
-    } else {
-      this.failures.set(index, value);
-      // Stop starting tasks now; the failure is thrown when the reader reaches its index.
-      if (this.options.stopOnError) this.pool.halt();
-    }
+  protected fulfilled(index: number, value: unknown): void {
+    this.values.set(index, value as R);
+  }
+
+  protected rejected(index: number, error: unknown): void {
+    this.failures.set(index, error);
+    // Stop starting tasks now; the failure is thrown when the reader reaches its index.
+    if (this.options.stopOnError) this.pool.halt();
   }
 
   protected mayStart(index: number): boolean {

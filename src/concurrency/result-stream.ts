@@ -33,8 +33,12 @@ export abstract class ResultStream<P, R, Y> implements AsyncIterableIterator<Y, 
     protected readonly options: NormalizedRunOptions,
   ) {
     this.pool = new TaskPool(fn, params, options, {
-      settled: (index, ok, value) => {
-        this.settled(index, ok, value);
+      fulfilled: (index, value) => {
+        this.fulfilled(index, value);
+        this.flush();
+      },
+      rejected: (index, error) => {
+        this.rejected(index, error);
         this.flush();
       },
       ended: (total) => {
@@ -49,8 +53,11 @@ export abstract class ResultStream<P, R, Y> implements AsyncIterableIterator<Y, 
     });
   }
 
-  /** A task settled, in completion order: buffer its outcome. */
-  protected abstract settled(index: number, ok: boolean, value: unknown): void;
+  /** A task finished, in completion order: buffer its value. */
+  protected abstract fulfilled(index: number, value: unknown): void;
+
+  /** A task failed, in completion order: buffer or act on its error. */
+  protected abstract rejected(index: number, error: unknown): void;
 
   /** Whether the task with this index may start (the bound on what is held ahead of the reader). */
   protected abstract mayStart(index: number): boolean;

@@ -52,7 +52,7 @@ export function collectAll<P, R>(
   params: Iterable<P> | AsyncIterable<P>,
   normalized: NormalizedRunOptions,
 ): Promise<Awaited<R>[]> {
-  return collect(fn, params, normalized, true) as Promise<Awaited<R>[]>;
+  return collect(fn, params, normalized, { ordered: true }) as Promise<Awaited<R>[]>;
 }
 
 /**
@@ -64,28 +64,29 @@ export function collectUnordered<P, R>(
   params: Iterable<P> | AsyncIterable<P>,
   normalized: NormalizedRunOptions,
 ): Promise<IndexedResult<Awaited<R>>[]> {
-  return collect(fn, params, normalized, false) as Promise<IndexedResult<Awaited<R>>[]>;
+  return collect(fn, params, normalized, { ordered: false }) as Promise<IndexedResult<Awaited<R>>[]>;
 }
 
 function collect<P, R>(
   fn: TaskFn<P, R>,
   params: Iterable<P> | AsyncIterable<P>,
   normalized: NormalizedRunOptions,
-  ordered: boolean,
+  { ordered }: { ordered: boolean },
 ): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const results: unknown[] = [];
     const errors: TaskError[] = [];
     const pool: TaskPool<P, R> = new TaskPool(fn, params, normalized, {
-      settled(index, ok, value) {
-        if (ok) {
-          if (ordered) results[index] = value;
-          else results.push({ index, value });
-        } else if (normalized.stopOnError) {
-          pool.abandon(abandonedReason(`task ${index} failed`, value));
-          reject(value);
+      fulfilled(index, value) {
+        if (ordered) results[index] = value;
+        else results.push({ index, value });
+      },
+      rejected(index, error) {
+        if (normalized.stopOnError) {
+          pool.abandon(abandonedReason(`task ${index} failed`, error));
+          reject(error);
         } else {
-          errors.push(new TaskError(index, value));
+          errors.push(new TaskError(index, error));
         }
       },
       ended(total) {
@@ -143,10 +144,11 @@ export function collectSettled<P, R>(
   return new Promise<SettledResult<Awaited<R>>[]>((resolve, reject) => {
     const outcomes: SettledResult<Awaited<R>>[] = [];
     const pool = new TaskPool(fn, params, normalized, {
-      settled(index, ok, value) {
-        outcomes[index] = ok
-          ? { status: 'fulfilled', index, value: value as Awaited<R> }
-          : { status: 'rejected', index, reason: value };
+      fulfilled(index, value) {
+        outcomes[index] = { status: 'fulfilled', index, value: value as Awaited<R> };
+      },
+      rejected(index, reason) {
+        outcomes[index] = { status: 'rejected', index, reason };
       },
       ended: () => resolve(outcomes),
       fatal: reject,

@@ -102,7 +102,8 @@ const RUN_OPTIONS = optionNames<RunAllOptions>({
   onProgress: true,
 });
 
-const KNOWN_OPTIONS: Record<RunForm, readonly string[]> = {
+/** Known options of each form of run. */
+export const KNOWN_RUN_OPTIONS: Readonly<Record<RunForm, readonly string[]>> = {
   run: RUN_OPTIONS,
   // runAllSettled has no use for stopOnError: every task runs.
   settled: RUN_OPTIONS.filter((name) => name !== ('stopOnError' satisfies keyof RunAllOptions)),
@@ -113,16 +114,16 @@ const RETRY_OPTIONS = optionNames<RetryOptions>({ retries: true, minDelayMs: tru
 
 /**
  * Validates the options of a run (TypeError/RangeError naming the option) and fills in defaults.
- * `alsoKnown`: options the caller has taken out already (a ThreadPool's own), named among the
- * known ones when an unknown option is refused.
+ * `known`: the option names an unknown option is refused against, `KNOWN_RUN_OPTIONS[form]`
+ * unless the caller takes options of its own (a ThreadPool's, taken out already).
  */
 export function normalizeRunOptions(
   options: StreamAllOptions | undefined,
   form: RunForm,
-  alsoKnown: readonly string[] = [],
+  known: readonly string[] = KNOWN_RUN_OPTIONS[form],
 ): NormalizedRunOptions {
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, [...KNOWN_OPTIONS[form], ...alsoKnown], 'options');
+  assertKnownKeys(options, known, 'options');
   const {
     concurrency = DEFAULT_CONCURRENCY,
     signal,

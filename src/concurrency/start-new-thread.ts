@@ -1,20 +1,17 @@
 // startNewThread: Python's @start_new_thread, as a wrapper and as a method decorator (the
 // decorator forms are in background-decorators.ts).
-import {
-  assertFunction,
-  assertKnownKeys,
-  optionNames,
-  assertOptionalString,
-  assertOptionsObject,
-} from '../utils/validate.js';
-import { scheduleBackgroundTask } from './background.js';
+import { assertFunction, assertKnownKeys, optionNames, assertOptionsObject } from '../utils/validate.js';
+import { defaultBackgroundTasks } from './background.js';
+import { assertBackgroundTasks, type BackgroundFunctionOptions, type BackgroundTasks } from './background-registry.js';
 import { backgroundMethod, isDecoratorContext, legacyMethodDecorator } from './background-decorators.js';
 
 /** Options of `startNewThread`. */
-export interface StartNewThreadOptions {
-  /** Name used in error reports. Default: the function's name. */
-  name?: string;
+export interface StartNewThreadOptions extends BackgroundFunctionOptions {
+  /** The registry that tracks the calls (drain, error handlers, counters, bound). Default: `defaultBackgroundTasks`. */
+  tasks?: BackgroundTasks;
 }
+
+const START_NEW_THREAD_OPTIONS = optionNames<StartNewThreadOptions>({ name: true, tasks: true });
 
 /** Any method (the shape ClassMethodDecoratorContext itself requires). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,6 +23,8 @@ type AnyMethod<This> = (this: This, ...args: any) => any;
  * the caller. Unlike a Python daemon thread the task is tracked: `drainBackgroundTasks()` and
  * `installShutdownHooks()` let it finish before exit, and a failure goes to the
  * `onBackgroundError` handlers (default: stderr), never to an unhandled rejection.
+ * With `{ tasks }` the calls belong to that registry instead of `defaultBackgroundTasks` (its
+ * drain, its handlers, its counters and bound).
  *
  * Also a method decorator, under TypeScript's standard (stage 3) decorators and under
  * `experimentalDecorators` (legacy decorators, as NestJS projects use): `@startNewThread async
@@ -63,15 +62,13 @@ export function startNewThread(
   assertFunction(fn, 'fn');
   if (isDecoratorContext(optionsOrContext)) {
     if (optionsOrContext.kind !== 'method') {
-      throw new TypeError(`startNewThread decorates methods only, got a ${optionsOrContext.kind} decorator`);
+      throw new TypeError(`startNewThread decorates methods only, got a ${String(optionsOrContext.kind)} decorator`);
     }
     return backgroundMethod(fn, String(optionsOrContext.name));
   }
   assertOptionsObject(optionsOrContext, 'options');
-  assertKnownKeys(optionsOrContext, optionNames<StartNewThreadOptions>({ name: true }), 'options');
-  assertOptionalString(optionsOrContext?.name, 'options.name');
-  const name = optionsOrContext?.name ?? (fn.name || 'anonymous');
-  return function background(this: unknown, ...args: unknown[]): void {
-    scheduleBackgroundTask(fn, this, args, name);
-  };
+  assertKnownKeys(optionsOrContext, START_NEW_THREAD_OPTIONS, 'options');
+  const { tasks = defaultBackgroundTasks, ...options } = optionsOrContext ?? {};
+  assertBackgroundTasks(tasks, 'options.tasks');
+  return tasks.startNewThread(fn, options);
 }

@@ -29,19 +29,21 @@ export function withTaskPolicy<P, R>(
   scope: RunScope,
 ): ((param: P, index: number) => R | PromiseLike<R>) | undefined {
   if (timeoutMs === undefined && retry === undefined) return undefined;
-  if (retry === undefined) return (param, index) => runAttempt(fn, param, index, 1, timeoutMs, scope);
-  return (param, index) => retrying(fn, param, index, retry, timeoutMs, scope);
+  const run: PolicyRun<P, R> = { fn, timeoutMs, scope };
+  if (retry === undefined) return (param, index) => runAttempt(run, param, index, 1);
+  return (param, index) => retrying(run, retry, param, index);
+}
+
+/** What every attempt of one run shares: its task function, its per-attempt timeout, its scope. */
+interface PolicyRun<P, R> {
+  fn: TaskFn<P, R>;
+  timeoutMs: number | undefined;
+  scope: RunScope;
 }
 
 /** Runs one attempt; its context is finished (leaves the registry) however the attempt ends. */
-function runAttempt<P, R>(
-  fn: TaskFn<P, R>,
-  param: P,
-  index: number,
-  attempt: number,
-  timeoutMs: number | undefined,
-  scope: RunScope,
-): R | Promise<R> {
+function runAttempt<P, R>(run: PolicyRun<P, R>, param: P, index: number, attempt: number): R | Promise<R> {
+  const { fn, timeoutMs, scope } = run;
   const task = new TaskAttempt(index, attempt, scope);
   let result: R | PromiseLike<R>;
   try {
@@ -98,17 +100,11 @@ function runAttempt<P, R>(
   });
 }
 
-async function retrying<P, R>(
-  fn: TaskFn<P, R>,
-  param: P,
-  index: number,
-  policy: RetryPolicy,
-  timeoutMs: number | undefined,
-  scope: RunScope,
-): Promise<R> {
+async function retrying<P, R>(run: PolicyRun<P, R>, policy: RetryPolicy, param: P, index: number): Promise<R> {
+  const { scope } = run;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runAttempt(fn, param, index, attempt, timeoutMs, scope);
+      return await runAttempt(run, param, index, attempt);
     } catch (error) {
       if (attempt > policy.retries || scope.stopped || (policy.retryIf !== undefined && !policy.retryIf(error))) {
         throw error;

@@ -5,8 +5,10 @@ import { isThenable, withTaskPolicy, type TaskFn } from './task-policy.js';
 
 /** What a consumer of the pool (the array collector or the ordered stream) is told. */
 export interface PoolSink {
-  /** A task finished, in completion order; `ok` false means `value` is the error (after retries). */
-  settled(index: number, ok: boolean, value: unknown): void;
+  /** A task finished with `value`, in completion order. */
+  fulfilled(index: number, value: unknown): void;
+  /** A task failed with `error` (after retries), in completion order. */
+  rejected(index: number, error: unknown): void;
   /** Input is exhausted and every task has settled. */
   ended(total: number): void;
   /** The run cannot go on: aborted, the input threw, or onProgress threw. The pool has already stopped. */
@@ -76,7 +78,7 @@ export class TaskPool<P, R> {
   private launchesInSlice = 0;
   private closeDeferred = false;
   private closing: Promise<void> = Promise.resolve();
-  private readonly onAbort = (): void => this.fatal(this.options.signal?.reason, true);
+  private readonly onAbort = (): void => this.fatal(this.options.signal?.reason, { aborted: true });
 
   constructor(
     private readonly fn: TaskFn<P, R>,
@@ -92,7 +94,7 @@ export class TaskPool<P, R> {
   begin(): void {
     const { signal } = this.options;
     if (signal?.aborted) {
-      this.fatal(signal.reason, true);
+      this.fatal(signal.reason, { aborted: true });
       return;
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
@@ -214,9 +216,9 @@ export class TaskPool<P, R> {
   }
 
   /** The caller's abort passes its own reason on to the tasks; any other fatal error an AbortError caused by it. */
-  private fatal(error: unknown, aborted = false): void {
+  private fatal(error: unknown, how?: { aborted: true }): void {
     if (this.abandoned) return;
-    this.abandon(aborted ? error : abandonedReason('the run failed', error));
+    this.abandon(how?.aborted === true ? error : abandonedReason('the run failed', error));
     this.sink.fatal(error);
   }
 
@@ -261,38 +263,51 @@ export class TaskPool<P, R> {
       result = task === undefined ? this.withPolicy!(param, index) : this.fn(param, index, task);
     } catch (error) {
       task?.finish();
-      this.settle(index, false, error);
+      this.reject(index, error);
       return;
     }
     if (!isThenable(result)) {
       task?.finish();
-      this.settle(index, true, result);
+      this.fulfil(index, result);
       return;
     }
     try {
       result.then(
         (value) => {
           task?.finish();
-          this.settle(index, true, value);
+          this.fulfil(index, value);
         },
         (error: unknown) => {
           task?.finish();
-          this.settle(index, false, error);
+          this.reject(index, error);
         },
       );
     } catch (error) {
       // A hand-made thenable whose `then` throws: that is this task's failure.
       task?.finish();
-      this.settle(index, false, error);
+      this.reject(index, error);
     }
   }
 
-  private settle(index: number, ok: boolean, value: unknown): void {
+  private fulfil(index: number, value: unknown): void {
     if (this.abandoned) return;
     this.active--;
     this.done++;
-    if (!ok) this.failed++;
-    this.sink.settled(index, ok, value);
+    this.sink.fulfilled(index, value);
+    this.settled();
+  }
+
+  private reject(index: number, error: unknown): void {
+    if (this.abandoned) return;
+    this.active--;
+    this.done++;
+    this.failed++;
+    this.sink.rejected(index, error);
+    this.settled();
+  }
+
+  /** After a task's outcome was counted and told to the sink: progress, then the next tasks, unless the sink stopped the run. */
+  private settled(): void {
     if (this.abandoned) return;
     const { onProgress } = this.options;
     if (onProgress !== undefined) {

@@ -174,3 +174,8 @@ export function uncloneableResult(value: unknown, transferList: readonly unknown
     ? undefined
     : new TypeError(`the task's result cannot be sent back from its worker thread: ${problem}`);
 }
+
+/** What a closed ThreadPool throws at a new task. */
+export function closedPoolError(poolName: string): Error {
+  return new Error(`${poolName} is closed: create a new ThreadPool`);
+}

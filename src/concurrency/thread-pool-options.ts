@@ -1,9 +1,32 @@
-// The options and task types of ThreadPool, and the checks of what only a pool takes.
-import { assertInteger } from '../utils/validate.js';
-import type { RunAllOptions, StreamAllOptions } from './run-options.js';
+// The options and task types of ThreadPool, and their checks.
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  assertDuration,
+  assertInteger,
+  assertKnownKeys,
+  assertOptionalBoolean,
+  assertOptionalFunction,
+  assertOptionalString,
+  assertOptionsObject,
+  optionNames,
+} from '../utils/validate.js';
+import { defaultBackgroundTasks } from './background.js';
+import { assertBackgroundTasks, type BackgroundTasks } from './background-registry.js';
+import {
+  KNOWN_RUN_OPTIONS,
+  normalizeRunOptions,
+  type NormalizedRunOptions,
+  type RunAllOptions,
+  type RunForm,
+  type StreamAllOptions,
+} from './run-options.js';
+import { normalizeModuleUrl } from './thread-modules.js';
+import type { WorkerPoolSettings } from './worker-pool.js';
 import type { TaskContext } from './task-context.js';
 import type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
-import { MAX_CHUNK_SIZE } from './worker-pool.js';
+import { MAX_CHUNK_SIZE } from './chunk-size.js';
 
 /**
  * Any task function a pool's module can export: `(param, index, task)` in (the last two
@@ -45,6 +68,11 @@ export interface ThreadPoolOptions {
    * a task that stops within the grace period keeps its thread. Default 1000 ms.
    */
   cancelGraceMs?: number;
+  /**
+   * The background registry that tracks `pool.startNewThread` tasks and receives the pool's
+   * background errors. Default: `defaultBackgroundTasks`.
+   */
+  tasks?: BackgroundTasks;
 }
 
 /** The options every ThreadPool run adds to the engine's. */
@@ -110,4 +138,114 @@ export function assertChunkSize(value: unknown, name: string): void {
   if (value === undefined) return;
   assertInteger(value, name, 1);
   if (value > MAX_CHUNK_SIZE) throw new RangeError(`${name} must be at most ${MAX_CHUNK_SIZE}, got ${value}`);
+}
+
+const POOL_OPTIONS = optionNames<ThreadPoolOptions>({
+  maxThreads: true,
+  minThreads: true,
+  idleTimeoutMs: true,
+  exportName: true,
+  env: true,
+  resourceLimits: true,
+  name: true,
+  chunkSize: true,
+  cancelGraceMs: true,
+  tasks: true,
+});
+
+/** What a pool's runs take beyond runAllMultithreaded's options. */
+const RUN_KEYS = optionNames<Omit<ThreadRunOptions<unknown>, keyof RunAllOptions>>({
+  transfer: true,
+  chunkSize: true,
+  ordered: true,
+});
+
+/** Known options of a pool's runs, by form: the engine's, then the pool's own. */
+const POOL_RUN_OPTIONS: Readonly<Record<RunForm, readonly string[]>> = {
+  run: [...KNOWN_RUN_OPTIONS.run, ...RUN_KEYS],
+  settled: [...KNOWN_RUN_OPTIONS.settled, ...RUN_KEYS],
+  stream: [...KNOWN_RUN_OPTIONS.stream, ...RUN_KEYS],
+};
+
+/** Known options of `pool.run`. */
+export const TASK_OPTIONS = optionNames<ThreadTaskOptions>({ signal: true, transfer: true });
+/** Known options of `pool.startNewThread`. */
+export const BACKGROUND_OPTIONS = optionNames<ThreadBackgroundOptions>({ transfer: true });
+/** Known options of `pool.close`. */
+export const CLOSE_OPTIONS = optionNames<ThreadCloseOptions>({ timeoutMs: true });
+
+/** Checks `new ThreadPool(taskModuleUrl, options)` and fills in the defaults. */
+export function checkPoolOptions(
+  taskModuleUrl: string | URL,
+  options: ThreadPoolOptions | undefined,
+): WorkerPoolSettings & { tasks: BackgroundTasks } {
+  const moduleUrl = normalizeModuleUrl(taskModuleUrl);
+  assertOptionsObject(options, 'options');
+  assertKnownKeys(options, POOL_OPTIONS, 'options');
+  const {
+    maxThreads = availableParallelism(),
+    minThreads = 0,
+    idleTimeoutMs = 30_000,
+    exportName = 'default',
+    env,
+    resourceLimits,
+    name = `ThreadPool(${basename(moduleUrl.startsWith('file:') ? fileURLToPath(moduleUrl) : 'data: module')})`,
+    chunkSize,
+    cancelGraceMs = DEFAULT_CANCEL_GRACE_MS,
+    tasks = defaultBackgroundTasks,
+  } = options ?? {};
+  assertInteger(maxThreads, 'maxThreads', 1);
+  assertInteger(minThreads, 'minThreads', 0);
+  if (minThreads > maxThreads) {
+    throw new RangeError(`minThreads must be at most maxThreads (${maxThreads}), got ${minThreads}`);
+  }
+  assertDuration(idleTimeoutMs, 'idleTimeoutMs', 0);
+  assertOptionalString(exportName, 'exportName');
+  if (exportName === '') throw new TypeError('exportName must be a non-empty string, got ""');
+  assertOptionalString(name, 'name');
+  assertOptionsObject(env, 'env');
+  assertOptionsObject(resourceLimits, 'resourceLimits');
+  assertChunkSize(chunkSize, 'chunkSize');
+  assertDuration(cancelGraceMs, 'cancelGraceMs', 0);
+  assertBackgroundTasks(tasks, 'tasks');
+  return {
+    name,
+    moduleUrl,
+    exportName,
+    maxThreads,
+    minThreads,
+    idleTimeoutMs,
+    cancelGraceMs,
+    chunkSize,
+    env,
+    resourceLimits,
+    tasks,
+  };
+}
+
+/** A run's options, checked: what only a pool takes, apart from the engine's (normalized). */
+export interface CheckedRunOptions<P> {
+  transfer: ThreadRunOptions<P>['transfer'];
+  chunkSize: number | undefined;
+  ordered: boolean;
+  /** The engine's options as given (before defaults). */
+  runOptions: RunAllOptions & Pick<StreamAllOptions, 'highWaterMark'>;
+  normalized: NormalizedRunOptions;
+}
+
+/** Checks the options of a pool's `runAll` / `runAllSettled` / `streamAll` (`form`). */
+export function checkRunOptions<P>(
+  options: (ThreadStreamOptions<P> & ThreadRunOptions<P>) | undefined,
+  form: RunForm,
+): CheckedRunOptions<P> {
+  assertOptionsObject(options, 'options');
+  const { transfer, chunkSize, ordered = true, ...runOptions } = options ?? {};
+  assertOptionalFunction(transfer, 'options.transfer');
+  assertChunkSize(chunkSize, 'options.chunkSize');
+  if (form !== 'settled') assertOptionalBoolean(ordered, 'options.ordered');
+  else if (options !== undefined && 'ordered' in options) {
+    throw new TypeError('options has no option "ordered" in runAllSettled: its outcomes are always by index');
+  }
+  const normalized = normalizeRunOptions(runOptions, form, POOL_RUN_OPTIONS[form]);
+  return { transfer, chunkSize, ordered, runOptions, normalized };
 }

@@ -1,32 +1,22 @@
 // ThreadPool: CPU-bound work on worker threads, with runAllMultithreaded's semantics. The engine
 // in task-pool.ts schedules the runs (order, stopOnError, timeouts, retries, progress, lazy
 // input); worker-pool.ts owns the threads and the chunked hand-offs to them.
-import { availableParallelism } from 'node:os';
-import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  assertDuration,
-  assertInteger,
-  assertKnownKeys,
-  optionNames,
-  assertOptionalBoolean,
-  assertOptionalFunction,
-  assertOptionalSignal,
-  assertOptionalString,
-  assertOptionsObject,
-} from '../utils/validate.js';
-import { trackBackgroundWork } from './background.js';
+import { assertDuration, assertKnownKeys, assertOptionalSignal, assertOptionsObject } from '../utils/validate.js';
+import type { BackgroundTasks } from './background-registry.js';
+import { LazyWorkerPool } from './lazy-worker-pool.js';
 import { collectAll, collectSettled, collectUnordered, type SettledResult } from './run-all.js';
 import { assertIterable } from './task-pool.js';
 import { OrderedStream } from './ordered-stream.js';
-import { normalizeRunOptions, type NormalizedRunOptions, type RunAllOptions, type RunForm } from './run-options.js';
-import { runSignalOf, type TaskContext } from './task-context.js';
-import { normalizeModuleUrl } from './thread-modules.js';
+import type { RunForm } from './run-options.js';
+import { prepareRun, type PreparedRun } from './thread-pool-runs.js';
 import { checkedTransferList } from './transfer.js';
 import { UnorderedStream, type IndexedResult } from './unordered-stream.js';
 import {
-  assertChunkSize,
-  DEFAULT_CANCEL_GRACE_MS,
+  BACKGROUND_OPTIONS,
+  checkPoolOptions,
+  checkRunOptions,
+  CLOSE_OPTIONS,
+  TASK_OPTIONS,
   type ThreadBackgroundOptions,
   type ThreadCloseOptions,
   type ThreadPoolOptions,
@@ -38,26 +28,7 @@ import {
   type ThreadTaskParam,
   type ThreadTaskResult,
 } from './thread-pool-options.js';
-import { type TaskGroup, WorkerPool } from './worker-pool.js';
-
-const POOL_OPTIONS = optionNames<ThreadPoolOptions>({
-  maxThreads: true,
-  minThreads: true,
-  idleTimeoutMs: true,
-  exportName: true,
-  env: true,
-  resourceLimits: true,
-  name: true,
-  chunkSize: true,
-  cancelGraceMs: true,
-});
-
-/** What a pool's runs take beyond runAllMultithreaded's options. */
-const RUN_KEYS = optionNames<Omit<ThreadRunOptions<unknown>, keyof RunAllOptions>>({
-  transfer: true,
-  chunkSize: true,
-  ordered: true,
-});
+import { keepAliveWhile } from './worker-shutdown.js';
 
 /**
  * A pool of worker threads for CPU-bound work (decoding and re-encoding records, compressing,
@@ -100,9 +71,10 @@ const RUN_KEYS = optionNames<Omit<ThreadRunOptions<unknown>, keyof RunAllOptions
  *   params and results of every run.
  */
 export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
-  readonly #pool: WorkerPool;
+  readonly #pool: LazyWorkerPool;
   readonly #name: string;
   readonly #maxThreads: number;
+  readonly #tasks: BackgroundTasks;
   #closing: Promise<void> | undefined;
 
   /**
@@ -112,48 +84,11 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
    * @typeParam Task the task function's type: it types the params and results of every run.
    */
   constructor(taskModuleUrl: string | URL, options?: ThreadPoolOptions) {
-    const moduleUrl = normalizeModuleUrl(taskModuleUrl);
-    assertOptionsObject(options, 'options');
-    assertKnownKeys(options, POOL_OPTIONS, 'options');
-    const {
-      maxThreads = availableParallelism(),
-      minThreads = 0,
-      idleTimeoutMs = 30_000,
-      exportName = 'default',
-      env,
-      resourceLimits,
-      name = `ThreadPool(${basename(moduleUrl.startsWith('file:') ? fileURLToPath(moduleUrl) : 'data: module')})`,
-      chunkSize,
-      cancelGraceMs = DEFAULT_CANCEL_GRACE_MS,
-    } = options ?? {};
-    assertInteger(maxThreads, 'maxThreads', 1);
-    assertInteger(minThreads, 'minThreads', 0);
-    if (minThreads > maxThreads) {
-      throw new RangeError(`minThreads must be at most maxThreads (${maxThreads}), got ${minThreads}`);
-    }
-    assertDuration(idleTimeoutMs, 'idleTimeoutMs', 0);
-    assertOptionalString(exportName, 'exportName');
-    if (exportName === '') throw new TypeError('exportName must be a non-empty string, got ""');
-    assertOptionalString(name, 'name');
-    assertOptionsObject(env, 'env');
-    assertOptionsObject(resourceLimits, 'resourceLimits');
-    assertChunkSize(chunkSize, 'chunkSize');
-    assertDuration(cancelGraceMs, 'cancelGraceMs', 0);
-
-    this.#name = name;
-    this.#maxThreads = maxThreads;
-    this.#pool = new WorkerPool({
-      name,
-      moduleUrl,
-      exportName,
-      maxThreads,
-      minThreads,
-      idleTimeoutMs,
-      cancelGraceMs,
-      chunkSize,
-      env,
-      resourceLimits,
-    });
+    const settings = checkPoolOptions(taskModuleUrl, options);
+    this.#name = settings.name;
+    this.#maxThreads = settings.maxThreads;
+    this.#tasks = settings.tasks;
+    this.#pool = new LazyWorkerPool(settings);
   }
 
   /** The most threads this pool runs. */
@@ -255,7 +190,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
   run(param: ThreadTaskParam<Task>, options?: ThreadTaskOptions): Promise<ThreadTaskResult<Task>> {
     try {
       assertOptionsObject(options, 'options');
-      assertKnownKeys(options, optionNames<ThreadTaskOptions>({ signal: true, transfer: true }), 'options');
+      assertKnownKeys(options, TASK_OPTIONS, 'options');
       assertOptionalSignal(options?.signal, 'options.signal');
       const transfer = checkedTransferList(options?.transfer);
       this.#assertOpen();
@@ -277,16 +212,16 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
 
   /**
    * Runs the task on `param` in a worker thread, fire-and-forget: returns at once, tracked like
-   * a `startNewThread` task (`drainBackgroundTasks`, the shutdown hooks, `onBackgroundError`,
-   * where a param the structured clone refuses is reported too). Throws at once for bad options,
+   * a `startNewThread` task by the pool's `tasks` registry (its drain, its shutdown hooks, its
+   * error handlers, where a param the structured clone refuses is reported too). Throws at once for bad options,
    * a full background queue or a closed pool.
    */
   startNewThread(param: ThreadTaskParam<Task>, options?: ThreadBackgroundOptions): void {
     assertOptionsObject(options, 'options');
-    assertKnownKeys(options, optionNames<ThreadBackgroundOptions>({ transfer: true }), 'options');
+    assertKnownKeys(options, BACKGROUND_OPTIONS, 'options');
     const transfer = checkedTransferList(options?.transfer);
     this.#assertOpen();
-    trackBackgroundWork(
+    this.#tasks.trackWork(
       () =>
         this.#pool.submit({
           param,
@@ -313,7 +248,7 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     if (this.#closing === undefined) {
       try {
         assertOptionsObject(options, 'options');
-        assertKnownKeys(options, optionNames<ThreadCloseOptions>({ timeoutMs: true }), 'options');
+        assertKnownKeys(options, CLOSE_OPTIONS, 'options');
         if (options?.timeoutMs !== undefined) assertDuration(options.timeoutMs, 'options.timeoutMs', 0);
       } catch (error) {
         return Promise.reject(error);
@@ -328,76 +263,19 @@ export class ThreadPool<Task extends ThreadTask = (param: unknown) => unknown> {
     return this.close();
   }
 
-  async #close(timeoutMs: number | undefined): Promise<void> {
-    // Referenced on purpose while closing: the caller awaits it, and idle threads are unref'd.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    try {
-      await this.#pool.close(timeoutMs);
-    } finally {
-      clearInterval(keepAlive);
-    }
+  #close(timeoutMs: number | undefined): Promise<void> {
+    return keepAliveWhile(this.#pool.close(timeoutMs));
   }
 
-  /** Checks a run's options; returns the engine's task function, the engine's options, and the order asked for. */
   #prepare(
     params: unknown,
     options: (ThreadStreamOptions<ThreadTaskParam<Task>> & ThreadRunOptions<ThreadTaskParam<Task>>) | undefined,
     form: RunForm,
-  ): {
-    submit: (param: ThreadTaskParam<Task>, index: number, task: TaskContext) => Promise<ThreadTaskResult<Task>>;
-    normalized: NormalizedRunOptions;
-    ordered: boolean;
-  } {
+  ): PreparedRun<ThreadTaskParam<Task>, ThreadTaskResult<Task>> {
     assertIterable(params);
-    assertOptionsObject(options, 'options');
-    const { transfer, chunkSize, ordered = true, ...runOptions } = options ?? {};
-    assertOptionalFunction(transfer, 'options.transfer');
-    assertChunkSize(chunkSize, 'options.chunkSize');
-    if (form !== 'settled') assertOptionalBoolean(ordered, 'options.ordered');
-    else if (options !== undefined && 'ordered' in options) {
-      throw new TypeError('options has no option "ordered" in runAllSettled: its outcomes are always by index');
-    }
-    const normalized = normalizeRunOptions(runOptions, form, RUN_KEYS);
+    const checked = checkRunOptions(options, form);
     this.#assertOpen();
-    const pool = this.#pool;
-    // Unless fixed by the caller, a run keeps as many tasks in flight as the chunks need, and
-    // follows the chunk size as it is measured.
-    if (runOptions.concurrency === undefined) {
-      Object.defineProperty(normalized, 'concurrency', { get: () => pool.window(chunkSize) });
-    }
-    if (runOptions.highWaterMark === undefined) {
-      Object.defineProperty(normalized, 'highWaterMark', { get: () => 2 * pool.window(chunkSize) });
-    }
-    const group: TaskGroup = { cancelled: undefined };
-    let listening = false;
-    // With a timeout, each attempt can be cancelled alone, and its outcome comes back on its
-    // own (a task stuck in its chunk must not hold its neighbours' results); else every task
-    // stops with its run.
-    const perTask = normalized.timeoutMs !== undefined;
-    const submit = (
-      param: ThreadTaskParam<Task>,
-      index: number,
-      task: TaskContext,
-    ): Promise<ThreadTaskResult<Task>> => {
-      if (!listening) {
-        listening = true;
-        const runSignal = runSignalOf(task);
-        if (runSignal.aborted) pool.cancelGroup(group, runSignal.reason);
-        else runSignal.addEventListener('abort', () => pool.cancelGroup(group, runSignal.reason), { once: true });
-      }
-      return pool.submit({
-        param,
-        index,
-        attempt: task.attempt,
-        label: `task ${index}`,
-        transfer: transfer?.(param, index),
-        group,
-        signal: perTask ? task.signal : undefined,
-        chunkSize,
-        eager: perTask,
-      }) as Promise<ThreadTaskResult<Task>>;
-    };
-    return { submit, normalized, ordered };
+    return prepareRun<ThreadTaskParam<Task>, ThreadTaskResult<Task>>(this.#pool, checked);
   }
 
   #assertOpen(): void {

@@ -28,14 +28,16 @@ export class UnorderedStream<P, R> extends ResultStream<P, R, IndexedResult<R>> 
   /** The first task failure under stopOnError: thrown once the results finished before it are read. */
   private failure: { error: unknown } | undefined;
 
-  protected settled(index: number, ok: boolean, value: unknown): void {
-    if (ok) {
-      this.ready.push({ index, value: value as R });
-    } else if (this.options.stopOnError) {
-      this.failure ??= { error: value };
+  protected fulfilled(index: number, value: unknown): void {
+    this.ready.push({ index, value: value as R });
+  }
+
+  protected rejected(index: number, error: unknown): void {
+    if (this.options.stopOnError) {
+      this.failure ??= { error };
       this.pool.halt();
     } else {
-      this.errors.push(new TaskError(index, value));
+      this.errors.push(new TaskError(index, error));
       this.consumed++;
     }
   }

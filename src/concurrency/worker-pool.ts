@@ -8,9 +8,10 @@
 // task it was running; the tasks it had not started go to another worker.
 import type { ResourceLimits } from 'node:worker_threads';
 import { messageOf } from '../utils/errors.js';
-import { reportBackgroundError } from './background.js';
+import type { BackgroundTasks } from './background-registry.js';
+import { CHUNK_TARGET_MS, chunkSizeFor } from './chunk-size.js';
 import { describeUncloneable } from './cloneable.js';
-import { crashError, decodeThrown, encodeThrown, ThreadCrashError } from './thread-errors.js';
+import { closedPoolError, crashError, decodeThrown, encodeThrown, ThreadCrashError } from './thread-errors.js';
 import {
   PoolTask,
   QUEUED,
@@ -21,19 +22,14 @@ import {
   type TaskSpec,
   type WorkerHandle,
 } from './pool-worker.js';
+import { ShutdownHandshake } from './worker-shutdown.js';
 import { type FromWorker, Outcome, STATE_SLOTS, TaskState, type ToWorker } from './thread-protocol.js';
 import type { ThreadTransferable } from './worker-types.js';
 
-/** Aim for chunks that keep a worker busy this long: the main thread's share of a hand-off (~0.1–0.2 ms) stays ~1%. */
-export const CHUNK_TARGET_MS = 10;
-/** Most tasks in one chunk. */
-export const MAX_CHUNK_SIZE = 1024;
 export type { TaskGroup, TaskSpec } from './pool-worker.js';
 
 /** How long a worker holds finished outcomes before sending them, while it goes on with its chunk. */
 const FLUSH_MS = CHUNK_TARGET_MS;
-/** How long close() waits for the workers to close their connections before ending them anyway. */
-const CLOSE_RESOURCES_TIMEOUT_MS = 5000;
 
 /** Settings of a WorkerPool (ThreadPool's options, checked). */
 export interface WorkerPoolSettings {
@@ -47,6 +43,8 @@ export interface WorkerPoolSettings {
   chunkSize: number | undefined;
   env: Record<string, string | undefined> | undefined;
   resourceLimits: ResourceLimits | undefined;
+  /** Where errors outside any task (a worker's failed clean-up, say) are reported. */
+  tasks: BackgroundTasks;
 }
 
 /** The threads of one ThreadPool, its queue, and the hand-offs between them. */
@@ -62,6 +60,7 @@ export class WorkerPool {
   /** Measured ms per task (moving average), undefined until the first outcomes. */
   #msPerTask: number | undefined;
   #closing = false;
+  readonly #handshake = new ShutdownHandshake();
 
   constructor(settings: WorkerPoolSettings) {
     this.#settings = settings;
@@ -70,23 +69,12 @@ export class WorkerPool {
 
   /** Tasks per chunk: `fixed` (a run's), else the pool's `chunkSize`, else sized from the measured task time. */
   chunkSize(fixed?: number): number {
-    const size = fixed ?? this.#settings.chunkSize;
-    if (size !== undefined) return size;
-    if (this.#msPerTask === undefined) return 1;
-    return Math.max(1, Math.min(MAX_CHUNK_SIZE, Math.floor(CHUNK_TARGET_MS / Math.max(this.#msPerTask, 1e-3))));
-  }
-
-  /**
-   * How many tasks a run should keep in flight to keep every thread fed: two chunks per thread
-   * (one running, one waiting in the worker) and one more being gathered.
-   */
-  window(chunkSize?: number): number {
-    return this.chunkSize(chunkSize) * this.#settings.maxThreads * 3;
+    return chunkSizeFor(fixed ?? this.#settings.chunkSize, this.#msPerTask);
   }
 
   /** Throws once close() has been called: the pool takes no new task. */
   assertOpen(): void {
-    if (this.#closing) throw new Error(`${this.#settings.name} is closed: create a new ThreadPool`);
+    if (this.#closing) throw closedPoolError(this.#settings.name);
   }
 
   /** Queues one task; the promise settles with its result or error (a closed pool's error once close() was called). */
@@ -147,7 +135,7 @@ export class WorkerPool {
         if (timedOut) this.#abandonAll(timeoutMs);
       }
     }
-    await this.#closeResources();
+    await this.#handshake.closeResources(this.#workers);
     for (const worker of this.#workers) {
       worker.ending ??= 'close';
       void worker.worker.terminate();
@@ -263,7 +251,7 @@ export class WorkerPool {
     const { label, param, transfer } = task.spec;
     const name = label === 'the task' || label === 'the background task' ? 'param' : `params[${task.spec.index}]`;
     const problem = describeUncloneable(param, name, transfer) ?? `${name} ${messageOf(error)}`;
-    this.#settle(task, false, new TypeError(`${name} cannot be sent to a worker thread: ${problem}`, { cause: error }));
+    this.#fail(task, new TypeError(`${name} cannot be sent to a worker thread: ${problem}`, { cause: error }));
   }
 
   #spawn(): WorkerHandle {
@@ -285,12 +273,12 @@ export class WorkerPool {
     if (message.t === 'closed') {
       worker.resourcesClosed = true;
       if (message.error !== undefined) {
-        reportBackgroundError(new Error(`closing a worker thread's Redis connection failed: ${message.error}`), {
+        this.#settings.tasks.report(new Error(`closing a worker thread's Redis connection failed: ${message.error}`), {
           name: `${this.#settings.name} close()`,
           args: [],
         });
       }
-      this.#onResourcesClosed?.();
+      this.#handshake.answered();
       return;
     }
     const { values, kinds } = message;
@@ -300,8 +288,8 @@ export class WorkerPool {
       worker.headSeq++;
       if (task === undefined || task.state === SETTLED) continue;
       const kind = kinds === undefined ? Outcome.OK : kinds[i];
-      if (kind === Outcome.OK) this.#settle(task, true, values[i]);
-      else if (kind === Outcome.THREW) this.#settle(task, false, decodeThrown(values[i]));
+      if (kind === Outcome.OK) this.#fulfil(task, values[i]);
+      else if (kind === Outcome.THREW) this.#fail(task, decodeThrown(values[i]));
     }
     if (worker.head > 1024 && worker.head * 2 > worker.sent.length) {
       worker.sent.splice(0, worker.head);
@@ -378,12 +366,28 @@ export class WorkerPool {
     worker.idleTimer.unref();
   }
 
-  #settle(task: PoolTask, ok: boolean, value: unknown): void {
-    if (task.state === SETTLED) return;
+  #fulfil(task: PoolTask, value: unknown): void {
+    if (!this.#claim(task)) return;
+    task.resolve(value);
+    this.#settled();
+  }
+
+  #fail(task: PoolTask, error: unknown): void {
+    if (!this.#claim(task)) return;
+    task.reject(error);
+    this.#settled();
+  }
+
+  /** Marks `task` settled, once: false if it already was. */
+  #claim(task: PoolTask): boolean {
+    if (task.state === SETTLED) return false;
     task.state = SETTLED;
     if (task.onAbort !== undefined) task.spec.signal!.removeEventListener('abort', task.onAbort);
-    if (ok) task.resolve(value);
-    else task.reject(value);
+    return true;
+  }
+
+  /** One submitted task fewer: close() waits for none left. */
+  #settled(): void {
     if (--this.#pending === 0) this.#onIdle?.();
   }
 
@@ -405,7 +409,7 @@ export class WorkerPool {
         this.#watchGrace(worker, task.seq);
       }
     }
-    this.#settle(task, false, reason);
+    this.#fail(task, reason);
   }
 
   /** Terminates `worker` if the task `seq` is still running `cancelGraceMs` after it was cancelled. */
@@ -433,13 +437,12 @@ export class WorkerPool {
       const state = Atomics.load(worker.states, task.seq % STATE_SLOTS);
       if (state === TaskState.STARTED) {
         crashed = true;
-        this.#settle(task, false, this.#endedUnder(worker, task, exitCode));
+        this.#fail(task, this.#endedUnder(worker, task, exitCode));
       } else if (!worker.ready) {
         // The thread could not even start (resourceLimits too small, say): another would fail alike.
         crashed = true;
-        this.#settle(
+        this.#fail(
           task,
-          false,
           new ThreadCrashError(
             `${task.spec.label} failed: its worker thread could not start: ${messageOf(worker.error)}`,
             {
@@ -449,7 +452,7 @@ export class WorkerPool {
           ),
         );
       } else if (worker.ending === 'close') {
-        this.#settle(task, false, this.#notStarted(task));
+        this.#fail(task, this.#notStarted(task));
       } else {
         // Never started, or finished with its result lost with the thread (terminated): it runs again.
         task.state = QUEUED;
@@ -466,9 +469,9 @@ export class WorkerPool {
     }
     if (!crashed && worker.error !== undefined) {
       // The thread died of an error thrown outside any task (a timer left behind by one).
-      reportBackgroundError(worker.error, { name: `${this.#settings.name} worker thread`, args: [] });
+      this.#settings.tasks.report(worker.error, { name: `${this.#settings.name} worker thread`, args: [] });
     }
-    this.#onResourcesClosed?.();
+    this.#handshake.answered();
     if (this.#queued() > 0) this.#dispatch();
   }
 
@@ -490,7 +493,7 @@ export class WorkerPool {
     this.#closeTimeoutMs = timeoutMs;
     while (this.#queued() > 0) {
       const [task] = this.#take(1);
-      if (task !== undefined) this.#settle(task, false, this.#notStarted(task));
+      if (task !== undefined) this.#fail(task, this.#notStarted(task));
     }
     for (const worker of this.#workers) {
       if (worker.load > 0) {
@@ -506,27 +509,5 @@ export class WorkerPool {
     return new Error(
       `${task.spec.label} did not start: ${this.#settings.name} was closed and its close() timeout (${this.#closeTimeoutMs} ms) passed`,
     );
-  }
-
-  #onResourcesClosed: (() => void) | undefined;
-
-  /** Asks every live worker to close its Redis connection, and waits for the answers (bounded). */
-  async #closeResources(): Promise<void> {
-    const live = (): WorkerHandle[] => this.#workers.filter((w) => !w.exited && w.ending === undefined);
-    const waiting = live();
-    if (waiting.length === 0) return;
-    for (const worker of waiting) worker.worker.postMessage({ t: 'close' } satisfies ToWorker);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, CLOSE_RESOURCES_TIMEOUT_MS);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#onResourcesClosed = () => {
-        if (waiting.every((w) => w.resourcesClosed || w.exited)) done();
-      };
-      this.#onResourcesClosed();
-    });
-    this.#onResourcesClosed = undefined;
   }
 }

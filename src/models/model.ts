@@ -10,7 +10,7 @@ import type { FieldMap } from './fields.js';
 import { META, metaOf, ModelMeta } from './meta.js';
 import { readRecords } from './read-batcher.js';
 import { Query } from './query.js';
-import { RECORD_SCRIPT } from './record-script.js';
+import { RECORD_SCRIPT, SAVE_IS_REPEATABLE } from './record-script.js';
 import type { CreateValues, Instance, KeyValues, ModelFields, SaveOptions } from './types.js';
 import { checkedKeyParts, checkFieldValue, defaultOf, givenKeyParts } from './values.js';
 
@@ -191,7 +191,7 @@ abstract class ModelBase {
       if (meta.namingFields.length > 0) return this.saveNamed(meta, client, options?.expire);
       const { keys, args, key } = this.saveCommand(meta, client, options?.expire);
       const waitReplicas = options?.waitReplicas;
-      const saved = RECORD_SCRIPT.run(client, keys, args);
+      const saved = RECORD_SCRIPT.run(client, keys, args, SAVE_IS_REPEATABLE);
       return (
         waitReplicas === undefined
           ? saved
@@ -226,7 +226,7 @@ abstract class ModelBase {
     const renamed = oldNames !== undefined && oldNames.some((name, i) => name !== names[i]);
     const { keys, args } = this.saveCommand(meta, client, expire, names, renamed ? oldNames : undefined, previousKey);
     try {
-      await RECORD_SCRIPT.run(client, keys, args);
+      await RECORD_SCRIPT.run(client, keys, args, SAVE_IS_REPEATABLE);
     } catch (error) {
       throw new ModelWriteError([error], `${meta.name}.save failed: ${(error as Error).message}`);
     }

@@ -1,5 +1,6 @@
 import { planBatches } from '../redis/batch-plan.js';
 import type { RedisClient } from '../redis/connection.js';
+import type { FollowOptions } from '../redis/redirects.js';
 import { RedisScript } from '../redis/script.js';
 import { bulkFailure } from '../redis/errors.js';
 import { TaskError } from '../utils/errors.js';
@@ -7,6 +8,9 @@ import { C1, decodeStream } from './codec.js';
 
 /** A record's declared fields, decoded, in declaration order (null: absent), or null for no record. */
 export type StoredRecord = unknown[] | null;
+
+/** A read changes nothing: one whose connection was cut before its reply is sent again. */
+const READS_ARE_REPEATABLE: FollowOptions = { repeatable: true };
 
 // One command reads a whole batch of records: HMGET of the declared fields for each key, the
 // values concatenated into a single string. Every stored value is MessagePack, so the client
@@ -66,6 +70,7 @@ async function readRecordsWithFailures(
           client,
           indexes.map((i) => keys[i]!),
           fields,
+          READS_ARE_REPEATABLE,
         ).then(
           (reply) => unpackRecords(reply as Buffer, fields.length, indexes, records, keys, failures),
           (error: unknown) => {

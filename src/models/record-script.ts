@@ -1,4 +1,13 @@
+import type { FollowOptions } from '../redis/redirects.js';
 import { RedisScript } from '../redis/script.js';
+
+/**
+ * How a save is sent: a save leaves the same record and index entries however often it runs (it
+ * writes the whole record, and removing what it left is a no-op the second time), so one whose
+ * connection was cut before its reply is sent again. Not a delete: its reply, whether the record
+ * existed, would change.
+ */
+export const SAVE_IS_REPEATABLE: FollowOptions = { repeatable: true };
 
 /**
  * Every write of a record and its indexes, atomically, as one script call (a MULTI/EXEC of

@@ -1,10 +1,11 @@
 import { list as redisCommands } from '@ioredis/commands';
-import type { ClusterOptions } from 'ioredis';
+import { ReplyError, type Cluster, type ClusterOptions } from 'ioredis';
 import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import type { RetryPolicy } from '../concurrency/run-options.js';
 import { onNextClientEvent, timeoutOf } from './availability.js';
 import { isCluster, type RedisClient } from './client-shape.js';
+import { refreshSlots } from './cluster-nodes.js';
 import { RedisUnavailableError } from './errors.js';
 import { isRegroupedPipeline, replyOf } from './replies.js';
 
@@ -19,7 +20,7 @@ import { isRegroupedPipeline, replyOf } from './replies.js';
 export type Redirect = { kind: 'moved' } | { kind: 'ask'; address: string } | { kind: 'wait' };
 
 /**
- * The redirect `error` is, if it is one: MOVED and ASK (the slot lives elsewhere), TRYAGAIN (a
+ * The redirect `error` is, if it is one: MOVED, READONLY and ASK (the slot lives elsewhere), TRYAGAIN (a
  * multi-key command during a slot migration) and CLUSTERDOWN (a failover under way), also when
  * ioredis gave up following them itself ("Too many Cluster redirections"); and an auto-pipeline
  * ioredis refused because the slot map changed under it (nothing was sent: it waits like CLUSTERDOWN).
@@ -29,6 +30,9 @@ export function redirectOf(error: unknown): Redirect | undefined {
   const reply = replyOf(error);
   switch (reply?.code) {
     case 'MOVED':
+    // READONLY: a master just demoted still took the command for its old slots (a write on a
+    // replica is refused before anything is written); ioredis does not refresh its slot map on it.
+    case 'READONLY':
       return { kind: 'moved' };
     case 'ASK':
       return { kind: 'ask', address: reply.words[1] ?? '' };
@@ -79,6 +83,28 @@ export function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: n
   return Object.assign(error, { cause: last });
 }
 
+/** How `followRedirects` treats its command. */
+export interface FollowOptions {
+  /**
+   * The command leaves the same state however often it runs (a model save writes the whole
+   * record and its index entries): it is also sent again when ioredis aborted it because its
+   * connection closed after part of its auto-pipeline was answered (a `CLIENT KILL`, a master
+   * killed), which ioredis cannot resend itself, not knowing whether the command ran.
+   */
+  repeatable?: boolean;
+}
+
+/**
+ * redis-errors' base class, which ioredis exports only through `ReplyError`'s prototype; its
+ * `AbortError` (a command aborted by a connection close) is recognised by class and name.
+ */
+const RedisError = Object.getPrototypeOf(ReplyError) as new () => Error;
+
+/** Whether ioredis aborted the command because its connection closed before it was answered. */
+export function abortedByClose(error: unknown): boolean {
+  return error instanceof RedisError && error.name === 'AbortError';
+}
+
 /**
  * Sends a single command with `send` and, on a cluster, sends it again while Redis answers with
  * a redirect (see `redirectOf`), with `REDIRECT_BACKOFF` pauses, until the client's `timeoutMs`;
@@ -87,14 +113,15 @@ export function redirectedTooLong(last: unknown, elapsedMs: number, timeoutMs: n
  * shard stalled) fails it the same way. `send` routes the command itself (ioredis follows the
  * slot map it refreshes on MOVED); on a single Redis this is `send()` and nothing more.
  */
-export function followRedirects<T>(client: RedisClient, send: () => Promise<T>): Promise<T> {
+export function followRedirects<T>(client: RedisClient, send: () => Promise<T>, options?: FollowOptions): Promise<T> {
   // Not async, and nothing extra until a redirect: this wraps every model save and read.
   if (!isCluster(client)) return send();
   const started = Date.now();
+  const repeatable = options?.repeatable === true;
   return bounded(
     client,
     started,
-    send().catch((error: unknown) => keepFollowing(client, send, error, started)),
+    send().catch((error: unknown) => keepFollowing(client, send, { first: error, started, repeatable })),
   );
 }
 
@@ -155,16 +182,21 @@ function bounded<T>(client: RedisClient, started: number, pending: Promise<T>): 
 async function keepFollowing<T>(
   client: RedisClient,
   send: () => Promise<T>,
-  first: unknown,
-  started: number,
+  { first, started, repeatable }: { first: unknown; started: number; repeatable: boolean },
 ): Promise<T> {
   const budget = timeoutOf(client);
   let error = first;
   for (let round = 0; ; round++) {
-    if (redirectOf(error) === undefined) throw error;
+    if (redirectOf(error) === undefined && !(repeatable && abortedByClose(error))) throw error;
     const elapsed = Date.now() - started;
     const wait = redirectDelayMs(round);
-    if (elapsed + wait > budget) throw redirectedTooLong(error, elapsed, budget);
+    if (elapsed + wait > budget) {
+      // An aborted command may have run: it fails as itself, not as "not run".
+      throw abortedByClose(error) ? error : redirectedTooLong(error, elapsed, budget);
+    }
+    // ioredis refreshes its slot map on a MOVED it follows itself, but not on one it gave up on,
+    // nor on READONLY: the next send would go to the same node.
+    if (redirectOf(error)?.kind === 'moved') void refreshSlots(client as Cluster, budget - elapsed);
     // A client closed for good meanwhile ends the pause: the next send then fails as closed.
     await pauseOn(wait, client);
     try {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './connection.js';
-import { followRedirects } from './redirects.js';
+import { followRedirects, type FollowOptions } from './redirects.js';
 import { replyOf } from './replies.js';
 
 /** What a script call may pass as ARGV. */
@@ -41,26 +41,45 @@ export class RedisScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  /** Runs the script with `keys` and `args`; resolves with its reply (bulk strings as UTF-8 strings). */
-  run(client: RedisClient, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
-    return followRedirects(client, () =>
-      client
-        .evalsha(this.sha, keys.length, ...keys, ...args)
-        .catch((error: unknown) =>
-          this.#unlessLoaded(error, () => client.eval(this.lua, keys.length, ...keys, ...args)),
-        ),
+  /**
+   * Runs the script with `keys` and `args`; resolves with its reply (bulk strings as UTF-8
+   * strings). `options.repeatable`: see `FollowOptions`.
+   */
+  run(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly ScriptArgument[],
+    options?: FollowOptions,
+  ): Promise<unknown> {
+    return followRedirects(
+      client,
+      () =>
+        client
+          .evalsha(this.sha, keys.length, ...keys, ...args)
+          .catch((error: unknown) =>
+            this.#unlessLoaded(error, () => client.eval(this.lua, keys.length, ...keys, ...args)),
+          ),
+      options,
     );
   }
 
   /** Like `run`, with bulk string replies as Buffers (for binary replies). */
-  runBuffer(client: RedisClient, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
+  runBuffer(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly ScriptArgument[],
+    options?: FollowOptions,
+  ): Promise<unknown> {
     const scripting = client as unknown as BufferScripting;
-    return followRedirects(client, () =>
-      scripting
-        .evalshaBuffer(this.sha, keys.length, ...keys, ...args)
-        .catch((error: unknown) =>
-          this.#unlessLoaded(error, () => scripting.evalBuffer(this.lua, keys.length, ...keys, ...args)),
-        ),
+    return followRedirects(
+      client,
+      () =>
+        scripting
+          .evalshaBuffer(this.sha, keys.length, ...keys, ...args)
+          .catch((error: unknown) =>
+            this.#unlessLoaded(error, () => scripting.evalBuffer(this.lua, keys.length, ...keys, ...args)),
+          ),
+      options,
     );
   }
 

@@ -7,10 +7,13 @@ import { keysUnder, newRedis, redisUrl } from '../helpers/redis.js';
 
 const redis = newRedis();
 
-/** Sends SIGINT `afterMs` after `when` first shows in the output. */
-function interruptAfter(when: RegExp, afterMs: number) {
-  return { when, then: (child: ChildProcess) => setTimeout(() => child.kill('SIGINT'), afterMs) };
+/** Sends SIGINT as soon as `when` first shows in the output. */
+function interruptOn(when: RegExp) {
+  return { when, then: (child: ChildProcess) => child.kill('SIGINT') };
 }
+
+/** The first progress line of the demo's first phase with a count above 0: keys have been written. */
+const SAVES_WRITTEN = /model saves, sequential: [1-9]/;
 
 /** The namespace a run announced (`writing under <prefix> ...`). */
 function namespaceOf(outcome: ChildOutcome): string {
@@ -25,7 +28,7 @@ describe('interrupted with Ctrl-C (SIGINT)', () => {
       ['demo', '--records', '20000'],
       { REDIS_URL: redisUrl() },
       {
-        on: interruptAfter(/writing under/, 700),
+        on: interruptOn(SAVES_WRITTEN),
       },
     );
     const prefix = namespaceOf(outcome);
@@ -48,12 +51,12 @@ describe('interrupted with Ctrl-C (SIGINT)', () => {
       { REDIS_URL: redisUrl() },
       {
         on: {
-          when: /writing under/,
-          then: (child) =>
-            setTimeout(() => {
-              child.kill('SIGINT');
-              setTimeout(() => child.kill('SIGINT'), 10);
-            }, 700),
+          when: SAVES_WRITTEN,
+          then: (child) => {
+            child.kill('SIGINT');
+            // The same Ctrl-C delivered again well within DUPLICATE_SIGNAL_MS: an input, not a wait.
+            setTimeout(() => child.kill('SIGINT'), 10);
+          },
         },
       },
     );
@@ -67,7 +70,7 @@ describe('interrupted with Ctrl-C (SIGINT)', () => {
     const outcome = await runTs('bench/main.ts', ['bulk'], {
       env: { REDIS_URL: redisUrl(), BENCH_ROUNDS: '1' },
       // After seeding ("measuring" comes once the keys are written), so there is something to delete.
-      on: interruptAfter(/measuring/, 100),
+      on: interruptOn(/measuring/),
     });
     const prefix = namespaceOf(outcome);
     expect(prefix).toMatch(/^popoto-bench:[0-9a-f]{8}:$/);

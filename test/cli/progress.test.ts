@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { estimateSecondsLeft, formatSeconds, startPhase } from '../../src/cli/progress.js';
 import { renderTable } from '../../src/cli/table.js';
+import { eventually } from '../helpers/async.js';
 
 describe('estimateSecondsLeft', () => {
   it("is the remaining items at the phase's average rate so far", () => {
@@ -47,7 +48,8 @@ describe('startPhase without a terminal', () => {
     });
     now = 1_000;
     phase.update(250);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The 250 line is drawn by the next tick of the 20 ms interval.
+    expect(await eventually(() => output.includes('250/1,000'))).toBe(true);
     now = 4_000;
     phase.update(1_000);
     phase.stop();

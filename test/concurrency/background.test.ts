@@ -9,12 +9,13 @@ import {
   drainBackgroundTasks,
   installShutdownHooks,
   onBackgroundError,
+  PopotoError,
   start_new_thread,
   startNewThread,
   type BackgroundTaskInfo,
 } from '../../src/concurrency/index.js';
 import { scheduleHousekeeping } from '../../src/concurrency/background.js';
-import { deferred, nextTurn, sleep } from '../helpers/async.js';
+import { deferred, nextTurn, sleep, watchUnhandledRejections } from '../helpers/async.js';
 
 afterEach(async () => {
   const { pending } = await drainBackgroundTasks({ timeoutMs: 2000 });
@@ -127,11 +128,7 @@ describe('startNewThread', () => {
   });
 
   it('never produces an unhandled rejection, even when a handler throws', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
     const remove = onBackgroundError(() => {
       throw new Error('handler broke');
     });
@@ -139,16 +136,16 @@ describe('startNewThread', () => {
       const stderr = await captureStderr(async () => {
         startNewThread(() => Promise.reject(new Error('task broke')), { name: 'fragile' })();
         await drainBackgroundTasks();
-        await sleep(10);
+        await unhandled.settled();
       });
       expect(stderr).toContain('Exception in background task fragile: Error: task broke');
       expect(stderr).toContain(
         'Exception in background task onBackgroundError handler for fragile: Error: handler broke',
       );
-      expect(unhandled).toEqual([]);
+      expect(unhandled.reasons).toEqual([]);
     } finally {
       remove();
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
     }
   });
 
@@ -229,7 +226,7 @@ describe('startNewThread', () => {
       new TypeError("options must be an object, got 'name'"),
     );
     expect(() => startNewThread(() => 1, { nam: 'x' } as never)).toThrow(
-      new TypeError('options has no option "nam" (known: name)'),
+      new TypeError('options has no option "nam" (known: name, tasks)'),
     );
     expect(() => onBackgroundError('log' as never)).toThrow(new TypeError("handler must be a function, got 'log'"));
   });
@@ -298,7 +295,7 @@ describe('startNewThread: bounded queue', () => {
     configureBackgroundTasks({ maxPending: DEFAULT_MAX_PENDING_BACKGROUND_TASKS });
   });
 
-  it('throws a BackgroundQueueFullError (a RangeError) at the call when full, drops nothing, and accepts again once drained', async () => {
+  it('throws a BackgroundQueueFullError (a PopotoError, ERR_POPOTO_BACKGROUND_QUEUE_FULL) at the call when full, drops nothing, and accepts again once drained', async () => {
     configureBackgroundTasks({ maxPending: 5 });
     const ran: number[] = [];
     const record = startNewThread((n: number) => ran.push(n), { name: 'record' });
@@ -310,7 +307,9 @@ describe('startNewThread: bounded queue', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(BackgroundQueueFullError);
-    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toBeInstanceOf(PopotoError);
+    expect(error).not.toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ code: 'ERR_POPOTO_BACKGROUND_QUEUE_FULL' });
     expect(error).toMatchObject({ name: 'BackgroundQueueFullError', pending: 5, maxPending: 5 });
     expect((error as Error).message).toMatch(
       /^background queue is full: 5 tasks pending \(maxPending 5\), so record was not scheduled/,

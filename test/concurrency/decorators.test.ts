@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startNewThread } from '../../src/concurrency/index.js';
+import { drainBackgroundTasks, startNewThread } from '../../src/concurrency/index.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,7 +60,7 @@ describe('@startNewThread as a legacy decorator, called as TypeScript calls it',
     expect(replaced.value).not.toBe(descriptor.value);
     expect(replaced.value!.call(target, 7)).toBeUndefined();
     expect(calls).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await drainBackgroundTasks();
     expect(calls).toEqual([[target, 7]]);
   });
 

@@ -10,7 +10,15 @@ import {
   type Progress,
 } from '../../src/concurrency/index.js';
 import { backoffMs } from '../../src/concurrency/task-policy.js';
-import { closableCounter, deferred, inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
+import {
+  closableCounter,
+  deferred,
+  eventually,
+  inFlightGauge,
+  nextTurn,
+  sleep,
+  watchUnhandledRejections,
+} from '../helpers/async.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -147,7 +155,8 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
       },
       range(DEFAULT_CONCURRENCY * 3),
     );
-    await sleep(50);
+    expect(await eventually(() => many.current === DEFAULT_CONCURRENCY)).toBe(true);
+    await nextTurn();
     expect(many.current).toBe(DEFAULT_CONCURRENCY);
     gate.resolve();
     await run;
@@ -176,8 +185,7 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
       range(1000),
       { concurrency: Infinity },
     );
-    await sleep(50);
-    expect(gauge.current).toBe(1000);
+    expect(await eventually(() => gauge.current === 1000)).toBe(true);
     gate.resolve();
     await run;
   });
@@ -186,11 +194,14 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
     const input = closableCounter();
     const controller = new AbortController();
     let started = 0;
+    const running = inFlightGauge();
     const run = runAllMultithreaded(
       async (n: number) => {
         started++;
+        running.enter();
         if (n === 500) controller.abort(new Error('enough'));
         await sleep(1);
+        running.leave();
       },
       input.numbers,
       { concurrency: 10, signal: controller.signal },
@@ -198,7 +209,10 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
     await expect(run).rejects.toThrow('enough');
     expect(input.closed).toBe(true);
     const startedAtAbort = started;
-    await sleep(20);
+    // Each task that finishes is where a run that went on would start the next: wait for them all.
+    expect(running.current).toBeGreaterThan(0);
+    expect(await eventually(() => running.current === 0)).toBe(true);
+    await nextTurn();
     expect(started).toBe(startedAtAbort);
   });
 
@@ -244,7 +258,9 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
       numbers(),
       { concurrency: 4 },
     );
-    await sleep(10);
+    expect(await eventually(() => pulled >= 4)).toBe(true);
+    // Every slot is taken and held by the gate: nothing may pull a fifth, however long it waits.
+    await nextTurn();
     expect(pulled).toBe(4);
     gate.resolve();
     expect(await run).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -252,11 +268,7 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
   });
 
   it('closes an async generator input when the run stops early, with no unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
     let closed = false;
     async function* numbers(): AsyncGenerator<number> {
       try {
@@ -278,11 +290,11 @@ describe('runAllMultithreaded: lazy input and concurrency', () => {
           { concurrency: 2 },
         ),
       ).rejects.toThrow('stop here');
-      await sleep(20);
-      expect(closed).toBe(true);
-      expect(unhandled).toEqual([]);
+      expect(await eventually(() => closed)).toBe(true);
+      await unhandled.settled();
+      expect(unhandled.reasons).toEqual([]);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
     }
   });
 
@@ -339,7 +351,8 @@ describe('runAllMultithreaded: errors', () => {
       { concurrency: 1 },
     );
     await expect(run).rejects.toBe(failure);
-    await sleep(20);
+    // At concurrency 1 the next task starts in the turn the previous one settles (0 then 1 did).
+    await nextTurn();
     expect(started).toEqual([0, 1, 2]);
   });
 
@@ -380,26 +393,25 @@ describe('runAllMultithreaded: errors', () => {
   });
 
   it('never leaves an unhandled rejection behind when several tasks fail after the first', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = watchUnhandledRejections();
+    const failed = inFlightGauge();
     try {
       await expect(
         runAllMultithreaded(
           async (n: number) => {
             await sleep(n);
+            failed.enter();
             throw new Error(`fail ${n}`);
           },
           range(5),
           { concurrency: 5 },
         ),
       ).rejects.toThrow('fail 0');
-      await sleep(30);
-      expect(unhandled).toEqual([]);
+      expect(await eventually(() => failed.current === 5)).toBe(true);
+      await unhandled.settled();
+      expect(unhandled.reasons).toEqual([]);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
     }
   });
 });
@@ -409,19 +421,25 @@ describe('runAllMultithreaded: signal', () => {
     const controller = new AbortController();
     const reason = new Error('cancelled by caller');
     let started = 0;
+    const running = inFlightGauge();
     const run = runAllMultithreaded(
       async () => {
         started++;
+        running.enter();
         await sleep(5);
+        running.leave();
       },
       range(100),
       { concurrency: 2, signal: controller.signal },
     );
-    await sleep(12);
+    expect(await eventually(() => started > 2)).toBe(true);
     controller.abort(reason);
     await expect(run).rejects.toBe(reason);
     const atAbort = started;
-    await sleep(30);
+    // The tasks still running finish: each finish is where a run that went on would start another.
+    expect(running.current).toBeGreaterThan(0);
+    expect(await eventually(() => running.current === 0)).toBe(true);
+    await nextTurn();
     expect(started).toBe(atAbort);
     expect(started).toBeLessThan(100);
   });
@@ -561,21 +579,37 @@ describe('runAllMultithreaded: retries', () => {
   });
 
   it('stops retrying when the run is aborted', async () => {
+    /** A run of one task that always fails, retried up to 10 times, and its attempt count. */
+    const failingRun = (signal: AbortSignal): { run: Promise<unknown>; readonly attempts: number } => {
+      let attempts = 0;
+      const run = runAllMultithreaded(
+        async () => {
+          attempts++;
+          throw new Error('down');
+        },
+        [1],
+        { signal, retries: { retries: 10, minDelayMs: 20 } },
+      );
+      return {
+        run,
+        get attempts() {
+          return attempts;
+        },
+      };
+    };
     const controller = new AbortController();
-    let attempts = 0;
-    const run = runAllMultithreaded(
-      async () => {
-        attempts++;
-        throw new Error('down');
-      },
-      [1],
-      { signal: controller.signal, retries: { retries: 10, minDelayMs: 20 } },
-    );
-    await sleep(5);
+    const aborted = failingRun(controller.signal);
+    // A twin run that is not aborted: its later attempts come when the aborted run's would have.
+    const twinController = new AbortController();
+    const twin = failingRun(twinController.signal);
+    const twinEnded = twin.run.catch(() => undefined);
+    expect(await eventually(() => aborted.attempts === 1)).toBe(true);
     controller.abort();
-    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
-    await sleep(100);
-    expect(attempts).toBe(1);
+    await expect(aborted.run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await eventually(() => twin.attempts >= 3)).toBe(true);
+    twinController.abort();
+    await twinEnded;
+    expect(aborted.attempts).toBe(1);
   });
 });
 

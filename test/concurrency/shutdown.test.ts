@@ -2,6 +2,7 @@
 // installed, and the library never keeps a finished program alive.
 import { describe, expect, it } from 'vitest';
 import { newRedis, scanAll, useKeyPrefix } from '../helpers/redis.js';
+import { DUPLICATE_SIGNAL_MS } from '../../src/concurrency/signals.js';
 import { runFixture } from '../helpers/child-process.js';
 
 const redis = newRedis();
@@ -51,7 +52,8 @@ describe('installShutdownHooks in a real process', () => {
         when: /fired/,
         then: (child) => {
           child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGTERM'), 1200);
+          // A second or more after the first: the input under test, not a wait.
+          setTimeout(() => child.kill('SIGTERM'), DUPLICATE_SIGNAL_MS + 200);
         },
       },
     });
@@ -66,6 +68,7 @@ describe('installShutdownHooks in a real process', () => {
         when: /fired/,
         then: (child) => {
           child.kill('SIGTERM');
+          // Well within DUPLICATE_SIGNAL_MS: the same signal delivered twice.
           setTimeout(() => child.kill('SIGTERM'), 10);
         },
       },

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { TaskError, streamAllMultithreaded } from '../../src/concurrency/index.js';
-import { inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
+import { eventually, inFlightGauge, nextTurn, sleep } from '../helpers/async.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -33,7 +33,8 @@ describe('streamAllMultithreaded', () => {
   it('runs nothing until iteration starts', async () => {
     let calls = 0;
     const stream = streamAllMultithreaded(() => ++calls, [1, 2, 3]);
-    await sleep(10);
+    // A run that started on its own would have called fn by the next turn (collect below shows it does then).
+    await nextTurn();
     expect(calls).toBe(0);
     expect(await collect(stream)).toEqual([1, 2, 3]);
   });
@@ -98,10 +99,13 @@ describe('streamAllMultithreaded', () => {
       }
     }
     let started = 0;
+    const running = inFlightGauge();
     for await (const n of streamAllMultithreaded(
       async (x: number) => {
         started++;
+        running.enter();
         await sleep(1);
+        running.leave();
         return x;
       },
       forever(),
@@ -112,7 +116,9 @@ describe('streamAllMultithreaded', () => {
     expect(closed).toBe(true);
     const startedAtBreak = started;
     const pulledAtBreak = pulled;
-    await sleep(30);
+    // Each task that finishes is where a stream that went on would pull and start the next.
+    expect(await eventually(() => running.current === 0)).toBe(true);
+    await nextTurn();
     expect(started).toBe(startedAtBreak);
     expect(pulled).toBe(pulledAtBreak);
   });
@@ -147,11 +153,14 @@ describe('streamAllMultithreaded', () => {
     const failure = new Error('item 5 is bad');
     const started: number[] = [];
     const seen: number[] = [];
+    const running = inFlightGauge();
     const run = async (): Promise<void> => {
       for await (const n of streamAllMultithreaded(
         async (x: number) => {
           started.push(x);
+          running.enter();
           await sleep(x === 5 ? 1 : 10);
+          running.leave();
           if (x === 5) throw failure;
           return x;
         },
@@ -163,7 +172,9 @@ describe('streamAllMultithreaded', () => {
     };
     await expect(run()).rejects.toBe(failure);
     expect(seen).toEqual([0, 1, 2, 3, 4]);
-    await sleep(30);
+    // The tasks still running finish: each finish is where a run that went on would start another.
+    expect(await eventually(() => running.current === 0)).toBe(true);
+    await nextTurn();
     expect(Math.max(...started)).toBeLessThanOrEqual(7);
   });
 

@@ -11,7 +11,7 @@ import {
   type TaskContext,
 } from '../../src/concurrency/index.js';
 import { RunScope, runSignalOf, TaskAttempt } from '../../src/concurrency/task-context.js';
-import { deferred, nextTurn, sleep } from '../helpers/async.js';
+import { deferred, eventually, nextTurn, sleep } from '../helpers/async.js';
 import { collectWarnings } from '../helpers/process-warnings.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -62,15 +62,19 @@ describe('task context', () => {
     const controller = new AbortController();
     const reason = new Error('caller gave up');
     const signals: AbortSignal[] = [];
+    let finished = 0;
     const run = runAllMultithreaded(
       async (ms: number, _index, task) => {
         signals.push(task.signal);
         await sleep(ms);
+        finished++;
       },
       [1, 10_000, 10_000],
       { signal: controller.signal },
     );
-    await sleep(30);
+    // Abort once the 1 ms task has settled: its signal must stay quiet.
+    expect(await eventually(() => finished === 1)).toBe(true);
+    await nextTurn();
     controller.abort(reason);
     await expect(run).rejects.toBe(reason);
     expect(signals.map((s) => s.aborted)).toEqual([false, true, true]);
@@ -146,7 +150,8 @@ describe('task context', () => {
       [0, 1],
       { signal: controller.signal },
     );
-    await sleep(10);
+    expect(await eventually(() => contexts.length === 2)).toBe(true);
+    await nextTurn();
     controller.abort();
     await run.catch(() => undefined);
     expect((await late.promise).aborted).toBe(true);
@@ -228,8 +233,14 @@ describe('no MaxListenersExceededWarning from our own listeners, whatever the co
       expect(n).toBe(count++);
     }
     const controller = new AbortController();
-    const run = runAllMultithreaded(task, range(1_000_000), options(controller.signal));
-    await sleep(20);
+    let started = 0;
+    const counted = (n: number, index: number, ctx: TaskContext): Promise<number> => {
+      started++;
+      return task(n, index, ctx);
+    };
+    const run = runAllMultithreaded(counted, range(1_000_000), options(controller.signal));
+    // Abort mid-run: once a full window of tasks is in flight, each with its listener.
+    expect(await eventually(() => started >= 2048)).toBe(true);
     controller.abort();
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     await nextTurn();

@@ -17,7 +17,7 @@ import {
 } from '../../src/concurrency/index.js';
 import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
-import { sleep } from '../helpers/async.js';
+import { eventually, sleep } from '../helpers/async.js';
 
 const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
 const pools: ThreadPool<typeof behave>[] = [];
@@ -32,16 +32,6 @@ afterAll(() => Promise.all(pools.map((pool) => pool.close())));
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const squares = (n: number): Command[] => range(n).map((i) => ({ op: 'square', n: i }));
 const sharedState = (slots = 8): Int32Array => new Int32Array(new SharedArrayBuffer(4 * slots));
-
-/** Polls `condition` every 5 ms until it holds or 20 s pass; says whether it held. */
-async function eventually(condition: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(5);
-  }
-  return true;
-}
 
 /** Waits until `state[1]` stops moving, and says whether it did. */
 async function counterStops(state: Int32Array): Promise<boolean> {

@@ -21,7 +21,7 @@ import * as publicPath from '../../src/concurrency/index.js';
 import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
 import type square from '../fixtures/threads/square.js';
-import { sleep } from '../helpers/async.js';
+import { eventually, nextTurn, sleep } from '../helpers/async.js';
 import { collectWarnings } from '../helpers/process-warnings.js';
 
 const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
@@ -142,17 +142,24 @@ describe('ThreadPool: runs', () => {
       signal: controller.signal,
     });
     expect(results).toHaveLength(3000);
-    await sleep(1);
+    // A warning is emitted on a later tick: let it come.
+    await nextTurn();
     expect(warnings).toEqual([]);
   });
   it('no MaxListenersExceededWarning with 256 tasks in flight sharing the run signal, aborted mid-run', async () => {
     const controller = new AbortController();
-    const run = pool.runAll(squares(20_000), { concurrency: 256, signal: controller.signal });
-    await sleep(5);
+    let done = 0;
+    const run = pool.runAll(squares(20_000), {
+      concurrency: 256,
+      signal: controller.signal,
+      onProgress: (progress) => (done = progress.done),
+    });
+    // Abort mid-run: tasks have come back, and more are in flight.
+    expect(await eventually(() => done > 0)).toBe(true);
     controller.abort(new Error('enough'));
     await expect(run).rejects.toThrow('enough');
     expect(await pool.runAll(squares(300), { concurrency: 256 })).toHaveLength(300);
-    await sleep(1);
+    await nextTurn();
     expect(warnings).toEqual([]);
   });
 });
@@ -172,7 +179,7 @@ describe('ThreadPool: cancellation reaches running tasks', () => {
       range(6).map(() => ({ op: 'count-forever', state })),
       { signal: controller.signal, concurrency },
     );
-    while (Atomics.load(state, 0) < 2) await sleep(5);
+    expect(await eventually(() => Atomics.load(state, 0) >= 2)).toBe(true);
     controller.abort(reason);
     await expect(run).rejects.toBe(reason);
     expect(await counterStops(state)).toBe(true);
@@ -209,7 +216,7 @@ describe('ThreadPool: run, one task inside a larger pipeline', () => {
     const state = sharedState();
     const controller = new AbortController();
     const running = pool.run({ op: 'count-forever', state }, { signal: controller.signal });
-    while (Atomics.load(state, 0) < 1) await sleep(5);
+    expect(await eventually(() => Atomics.load(state, 0) >= 1)).toBe(true);
     controller.abort();
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
     expect(await counterStops(state)).toBe(true);

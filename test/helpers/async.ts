@@ -94,3 +94,45 @@ export async function settleWithin<T>(
     clearTimeout(timer);
   }
 }
+
+/**
+ * Polls `condition` (every few ms) until it holds or `timeoutMs` has passed, and says whether it
+ * held: how a test waits for something it cannot subscribe to, instead of a fixed pause.
+ */
+export async function eventually(condition: () => boolean, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+/**
+ * Collects unhandled rejections while a test runs, in place of the runner's own listeners
+ * (restored by `stop`). `settled()` proves the watch could see one: it leaves a rejection
+ * unhandled and waits until it is reported, so every rejection left unhandled before it has been
+ * reported too (Node reports them in order); `reasons` then holds those, without the probe's.
+ */
+export function watchUnhandledRejections(): { reasons: unknown[]; settled(): Promise<void>; stop(): void } {
+  const reasons: unknown[] = [];
+  const listener = (reason: unknown): void => {
+    reasons.push(reason);
+  };
+  const others = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  process.on('unhandledRejection', listener);
+  return {
+    reasons,
+    async settled() {
+      const probe = new Error('unhandled-rejection probe');
+      void Promise.reject(probe);
+      if (!(await eventually(() => reasons.includes(probe)))) throw new Error('the probe rejection was never reported');
+      reasons.splice(reasons.indexOf(probe), 1);
+    },
+    stop() {
+      process.off('unhandledRejection', listener);
+      for (const other of others) process.on('unhandledRejection', other);
+    },
+  };
+}

@@ -213,9 +213,9 @@ describe('every public export', () => {
 
     it('ThreadPool: constructor, runAll, runAllSettled, streamAll, run, startNewThread', async () => {
       covers('ThreadPool');
-      const names = ['taskModuleUrl', 'options', 'maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name', 'chunkSize', 'cancelGraceMs']; // prettier-ignore
+      const names = ['taskModuleUrl', 'options', 'maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name', 'chunkSize', 'cancelGraceMs', 'tasks']; // prettier-ignore
       // Only hostile module locations: a pool made anyway is closed at once (nothing may hang).
-      await fuzz(fc.tuple(fc.oneof(hostile, offlineText), options(anyOf('maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name', 'chunkSize', 'cancelGraceMs'))), async (u, o) => {
+      await fuzz(fc.tuple(fc.oneof(hostile, offlineText), options(anyOf('maxThreads', 'minThreads', 'idleTimeoutMs', 'exportName', 'env', 'resourceLimits', 'name', 'chunkSize', 'cancelGraceMs', 'tasks'))), async (u, o) => {
         const pool = new api.ThreadPool(u as never, o as never);
         await pool.close();
       }, names, { runs: 60 }); // prettier-ignore
@@ -267,12 +267,30 @@ describe('every public export', () => {
       covers('startNewThread', 'start_new_thread', 'drainBackgroundTasks', 'backgroundTaskStats', 'onBackgroundError', 'installShutdownHooks'); // prettier-ignore
       type Wrap = (fn: unknown, options: unknown) => (...args: unknown[]) => void;
       for (const start of [api.startNewThread, api.start_new_thread] as unknown as Wrap[]) {
-        await fuzz(fc.tuple(fc.oneof(someFn, hostile), options(anyOf('name'))), (f, o) => start(f, o)(1), ['fn', 'options', 'name']); // prettier-ignore
+        await fuzz(fc.tuple(fc.oneof(someFn, hostile), options(anyOf('name', 'tasks'))), (f, o) => start(f, o)(1), ['fn', 'options', 'name', 'tasks']); // prettier-ignore
       }
       await fuzz(fc.tuple(options(anyOf('timeoutMs'))), (o) => api.drainBackgroundTasks(o as never), ['options', 'timeoutMs']); // prettier-ignore
       expect(api.backgroundTaskStats()).toMatchObject({ pending: expect.any(Number) });
       await fuzz(fc.tuple(fc.oneof(someFn, hostile)), (h) => api.onBackgroundError(h as never)(), ['handler']);
       await fuzz(fc.tuple(options(anyOf('signals', 'timeoutMs'))), (o) => api.installShutdownHooks(o as never)(), ['options', 'signals', 'timeoutMs']); // prettier-ignore
+    });
+
+    it('BackgroundTasks (a registry of its own) and defaultBackgroundTasks: constructor, configure, startNewThread, drain, onError, installShutdownHooks', async () => {
+      covers('BackgroundTasks', 'defaultBackgroundTasks');
+      await fuzz(fc.tuple(options(anyOf('maxPending'))), (o) => new api.BackgroundTasks(o as never), ['options', 'maxPending']); // prettier-ignore
+      for (const tasks of [new api.BackgroundTasks(), api.defaultBackgroundTasks]) {
+        const before = tasks.configure();
+        try {
+          await fuzz(fc.tuple(options(anyOf('maxPending'))), (o) => tasks.configure(o as never), ['options', 'maxPending']); // prettier-ignore
+        } finally {
+          tasks.configure(before);
+        }
+        await fuzz(fc.tuple(fc.oneof(someFn, hostile), options(anyOf('name'))), (f, o) => tasks.startNewThread(f as never, o as never)(1), ['fn', 'options', 'name']); // prettier-ignore
+        await fuzz(fc.tuple(options(anyOf('timeoutMs'))), (o) => tasks.drain(o as never), ['options', 'timeoutMs']); // prettier-ignore
+        await fuzz(fc.tuple(fc.oneof(someFn, hostile)), (h) => tasks.onError(h as never)(), ['handler']);
+        await fuzz(fc.tuple(options(anyOf('signals', 'timeoutMs'))), (o) => tasks.installShutdownHooks(o as never)(), ['options', 'signals', 'timeoutMs']); // prettier-ignore
+        await tasks.drain();
+      }
     });
   });
 

@@ -321,6 +321,54 @@ describe('a failover under every write path (the one redirect rule)', () => {
     expect((await Item.query.get({ id: `${(last * 50) % 2000}` }))?.value).toBe(`v${last}`);
   });
 
+  it('a save cut off with its connection after part of its auto-pipeline was answered is sent again', async () => {
+    await heal(cluster);
+    const { master } = await shardOf('{CutItem}');
+    // Its own client, every command auto-pipelined: a GET and the saves of one tick share a pipeline.
+    const own = new Cluster(
+      cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
+      {
+        enableAutoPipelining: true,
+      },
+    );
+    const admin = new Redis({ host: '127.0.0.1', port: master });
+    const Cut = defineModel('CutItem', { id: KeyField(), value: Field() }, { redis: own });
+    try {
+      await own.set('{CutItem}:probe', 'answered');
+      // Writes wait on the master; the GET ahead of them in the pipeline is answered (ioredis hands
+      // an auto-pipeline's replies out only once all have come, so it is not awaited here).
+      await admin.client('PAUSE', '10000', 'WRITE');
+      const read = outcomeOf(own.get('{CutItem}:probe'));
+      const raw = outcomeOf(own.set('{CutItem}:raw', 'x'));
+      const saves = Array.from({ length: 20 }, (_, i) => outcomeOf(new Cut({ id: `${i}`, value: `v${i}` }).save()));
+      let blocked: string[] = [];
+      for (let i = 0; i < 100 && blocked.length === 0; i++) {
+        const clients = String(await admin.client('LIST')).split('\n');
+        blocked = clients.filter((line) => /flags=\S*b/.test(line)).map((line) => /id=(\d+)/.exec(line)![1]!);
+        if (blocked.length === 0) await sleep(20);
+      }
+      expect(blocked.length).toBeGreaterThan(0);
+      for (const id of blocked) await admin.client('KILL', 'ID', id);
+      await admin.client('UNPAUSE');
+      // The cut happened: ioredis aborts the plain SET of that pipeline (it cannot know whether it ran) ...
+      await read;
+      const rawOutcome = await raw;
+      expect(rawOutcome.ok).toBe(false);
+      expect((rawOutcome as { error: Error }).error.message).toMatch(/aborted due to connection close/);
+      // ... and every save, repeatable, was sent again and landed.
+      const outcomes = await Promise.all(saves);
+      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+      const stored = await Promise.all(Array.from({ length: 20 }, (_, i) => Cut.query.get({ id: `${i}` })));
+      expect(stored.map((item) => item?.value)).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+      await Promise.all(stored.map((item) => item!.delete()));
+      await own.del('{CutItem}:probe', '{CutItem}:raw');
+    } finally {
+      await admin.client('UNPAUSE').catch(() => undefined);
+      admin.disconnect();
+      own.disconnect();
+    }
+  });
+
   it('a model save to a shard with no live node fails within timeoutMs with a RedisUnavailableError', async () => {
     await heal(cluster);
     const { master, replica } = await shardOf('{FailoverItem}');

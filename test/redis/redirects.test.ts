@@ -16,6 +16,14 @@ describe('redirectOf', () => {
     expect(redirectOf(new ReplyError('CLUSTERDOWN The cluster is down'))).toEqual({ kind: 'wait' });
   });
 
+  it('follows READONLY like MOVED: a master just demoted took the command, and refused its first write', () => {
+    expect(redirectOf(new ReplyError("READONLY You can't write against a read only replica."))).toEqual({
+      kind: 'moved',
+    });
+    const fromScript = "READONLY You can't write against a read only replica. script: 26999b9c, on @user_script:25.";
+    expect(redirectOf(new ReplyError(fromScript))).toEqual({ kind: 'moved' });
+  });
+
   it('sees the last redirect through ioredis giving up, and an auto-pipeline refused because the slot map moved', () => {
     const gaveUp = new Error('Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down');
     expect(redirectOf(gaveUp)).toEqual({ kind: 'wait' });

@@ -33,7 +33,6 @@ const instances: Record<string, Error & { code?: unknown }> = {
 
 /** The errors that keep a platform parent: argument errors. */
 const platformParents: Record<string, ErrorConstructor> = {
-  BackgroundQueueFullError: RangeError,
   ModelValidationError: TypeError,
 };
 

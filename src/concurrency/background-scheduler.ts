@@ -1,0 +1,137 @@
+// The run queue of one background registry: tasks scheduled in a turn start together from the
+// next one, at most MAX_RUNNING at once, each in its own caller's async context.
+import { AsyncResource } from 'node:async_hooks';
+import { DEFAULT_CONCURRENCY } from './concurrency.js';
+import { isThenable } from './task-policy.js';
+
+/** The async resource type of a background task, as async_hooks report it. */
+const BACKGROUND_RESOURCE = 'popoto-ts.BackgroundTask';
+
+/**
+ * A scheduled call, kept as its parts (no closure, no info object until a failure needs one),
+ * with the async context of its caller: every task scheduled in one turn starts from one
+ * setImmediate, which runs in the context of the first caller; the task, being an AsyncResource
+ * made at the call, puts the work (and the report of its failure) back in its own caller's
+ * context, so `AsyncLocalStorage` stores (request ids, loggers, tracing spans) survive. This is
+ * how piscina binds each of its tasks.
+ *
+ * One object per task rather than a record holding a separate AsyncResource: a burst of 100k
+ * `startNewThread` calls keeps 100k of these alive until they start, and every young-generation
+ * GC meanwhile copies them, so each object less per task is GC time less (measured by the bench's
+ * drain row: GC was a third of the drain's CPU profile).
+ */
+export class QueuedTask extends AsyncResource {
+  constructor(
+    readonly fn: (...args: unknown[]) => unknown,
+    readonly thisArg: unknown,
+    readonly args: unknown[],
+    readonly name: string,
+  ) {
+    super(BACKGROUND_RESOURCE, { requireManualDestroy: true });
+  }
+}
+
+/** popoto-ts's own housekeeping (see `scheduleHousekeeping`): outside the `maxPending` bound. */
+export class HousekeepingTask extends QueuedTask {}
+
+/** What the scheduler tells its registry when a task ends. */
+export interface TaskOutcomes {
+  completed(task: QueuedTask): void;
+  failed(task: QueuedTask, error: unknown): void;
+}
+
+/**
+ * Most background tasks running at once; the rest wait their turn (and count as pending).
+ * Python starts a thread per call; here 100k calls would put 100k Redis commands in flight at
+ * once, which is slower than a bounded number (see DEFAULT_CONCURRENCY) and can exhaust memory.
+ */
+const MAX_RUNNING = DEFAULT_CONCURRENCY;
+
+/** Runs queued tasks, oldest first, at most MAX_RUNNING at once. */
+export class BackgroundScheduler {
+  readonly #outcomes: TaskOutcomes;
+  /** Tasks scheduled during the current turn of the event loop: they may start from the next one. */
+  #incoming: QueuedTask[] = [];
+  /** Tasks that may start, oldest first, from `#readyHead` on. */
+  #ready: (QueuedTask | undefined)[] = [];
+  #readyHead = 0;
+  #running = 0;
+  readonly #admitIncoming = (): void => {
+    const batch = this.#incoming;
+    this.#incoming = [];
+    if (this.#readyHead === this.#ready.length) {
+      this.#ready = batch;
+      this.#readyHead = 0;
+    } else {
+      for (const task of batch) this.#ready.push(task);
+    }
+    this.#startReady();
+  };
+
+  constructor(outcomes: TaskOutcomes) {
+    this.#outcomes = outcomes;
+  }
+
+  /** Queues `task`; all tasks queued in one turn share a single `setImmediate`. */
+  enqueue(task: QueuedTask): void {
+    if (this.#incoming.push(task) === 1) setImmediate(this.#admitIncoming);
+  }
+
+  /** Starts ready tasks while fewer than MAX_RUNNING run; called again whenever one finishes. */
+  #startReady(): void {
+    while (this.#running < MAX_RUNNING && this.#readyHead < this.#ready.length) {
+      const task = this.#ready[this.#readyHead]!;
+      this.#ready[this.#readyHead++] = undefined;
+      this.#start(task);
+    }
+    if (this.#readyHead === this.#ready.length) {
+      this.#ready = [];
+      this.#readyHead = 0;
+    } else if (this.#readyHead > 4096 && this.#readyHead * 2 > this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#readyHead);
+      this.#readyHead = 0;
+    }
+  }
+
+  #start(task: QueuedTask): void {
+    let result: unknown;
+    try {
+      result = task.runInAsyncScope(task.fn, task.thisArg, ...task.args);
+    } catch (error) {
+      this.#outcomes.failed(task, error);
+      return;
+    }
+    if (!isThenable(result)) {
+      this.#outcomes.completed(task);
+      return;
+    }
+    this.#running++;
+    settleWhenDone(result, {
+      completed: () => {
+        this.#running--;
+        this.#outcomes.completed(task);
+        this.#startReady();
+      },
+      failed: (error) => {
+        this.#running--;
+        this.#outcomes.failed(task, error);
+        this.#startReady();
+      },
+    });
+  }
+}
+
+/** Reports `result`'s outcome once it settles; a `then` that throws is a failure. */
+export function settleWhenDone(
+  result: PromiseLike<unknown>,
+  on: { completed: () => void; failed: (error: unknown) => void },
+): void {
+  try {
+    result.then(
+      () => on.completed(),
+      (error: unknown) => on.failed(error),
+    );
+  } catch (error) {
+    on.failed(error);
+  }
+}
