@@ -29,9 +29,9 @@ export function redirectOf(error: unknown): Redirect | undefined {
   if (isRegroupedPipeline(error)) return { kind: 'wait' };
   const reply = replyOf(error);
   switch (reply?.code) {
-    case 'MOVED':
     // READONLY: a master just demoted still took the command for its old slots (a write on a
     // replica is refused before anything is written); ioredis does not refresh its slot map on it.
+    case 'MOVED':
     case 'READONLY':
       return { kind: 'moved' };
     case 'ASK':
