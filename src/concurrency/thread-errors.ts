@@ -82,8 +82,10 @@ export function encodeThrown(thrown: unknown, depth = 0): ErrorRecord | ValueRec
     hasCause: 'cause' in thrown,
   };
   if (record.hasCause && depth < MAX_DEPTH) record.cause = encodeThrown(thrown.cause, depth + 1);
-  if (thrown instanceof AggregateError && depth < MAX_DEPTH) {
-    record.errors = (thrown.errors as unknown[]).map((error) => encodeThrown(error, depth + 1));
+  // AggregateError's `errors`, or the same shape on another error (a BulkOperationError).
+  const nested: unknown = (thrown as { errors?: unknown }).errors;
+  if (Array.isArray(nested) && depth < MAX_DEPTH) {
+    record.errors = (nested as unknown[]).map((error) => encodeThrown(error, depth + 1));
   }
   return record;
 }
@@ -128,6 +130,14 @@ export function decodeThrown(record: unknown): unknown {
     });
   }
   Object.assign(error, record.props);
+  if (record.builtin !== 'AggregateError' && record.errors !== undefined) {
+    Object.defineProperty(error, 'errors', {
+      value: record.errors.map(decodeNested),
+      writable: true,
+      configurable: true,
+      enumerable: true,
+    });
+  }
   return error;
 }
 

@@ -1,3 +1,4 @@
+import { BulkOperationError } from '../redis/errors.js';
 import { describeValue, PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 
 /** A value does not fit its field. Names the model, the field and the value. */
@@ -16,11 +17,18 @@ export class ModelValidationError extends TypeError {
   }
 }
 
-/** A Redis transaction of a model operation failed; `errors` are the replies that failed. */
-export class ModelWriteError extends AggregateError {
-  override readonly name = 'ModelWriteError';
-  /** Stable code (the README's error table). */
-  readonly code: PopotoErrorCode = 'ERR_POPOTO_MODEL_WRITE';
+/**
+ * A Redis transaction of a model operation failed; `errors` are the replies that failed. A bulk
+ * failure of one item (the operation): `instanceof BulkOperationError` holds, and `failedIndexes`
+ * are positions in `errors`.
+ */
+export class ModelWriteError extends BulkOperationError<never, unknown> {
+  override readonly name: string = 'ModelWriteError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_MODEL_WRITE';
+
+  constructor(errors: unknown[], message: string) {
+    super('', errors.length === 0 ? 0 : 1, errors, { message });
+  }
 }
 
 /**

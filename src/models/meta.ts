@@ -1,4 +1,10 @@
-import { isCluster, openRedis, useRedis, type RedisClient } from '../redis/connection.js';
+import {
+  defaultConnection,
+  isCluster,
+  RedisConnection,
+  type RedisClient,
+  type RedisSource,
+} from '../redis/connection.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { ModelValidationError } from './errors.js';
 import { definitionOf, parseKeyPart, type FieldType, type FieldTypeDefinition } from './field-types.js';
@@ -79,13 +85,19 @@ export class ModelMeta {
   readonly namingFields: readonly string[];
   /** The Relationship fields. */
   readonly relationshipFields: readonly string[];
+  /** The model's own client (`defineModel`'s `redis` option when a client), else undefined. */
+  readonly redis: RedisClient | undefined;
+  /** The connection used without a client of its own: the one given, else the shared one. */
+  readonly connection: RedisConnection;
   private readonly indexesByMode = new Map<boolean, RecordIndexes>();
 
   constructor(
     readonly name: string,
     declared: FieldMap,
-    readonly redis: RedisClient | undefined,
+    source: RedisSource | undefined,
   ) {
+    this.redis = source instanceof RedisConnection ? undefined : (source as RedisClient | undefined);
+    this.connection = source instanceof RedisConnection ? source : defaultConnection;
     if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new TypeError(`model name must be an identifier (it is the Redis key prefix), got ${describeValue(name)}`);
     }
@@ -160,7 +172,7 @@ export class ModelMeta {
 
   /** The client to use: the model's own, or the shared connection (opened on first use). */
   client(): RedisClient | Promise<RedisClient> {
-    return this.redis ?? openRedis() ?? useRedis();
+    return this.redis ?? this.connection.openRedis() ?? this.connection.useRedis();
   }
 
   /**
@@ -168,7 +180,7 @@ export class ModelMeta {
    * own client, or the shared connection once open; else an Error saying so, naming `caller`.
    */
   layoutNow(caller: string): KeyLayout {
-    const client = this.redis ?? openRedis();
+    const client = this.redis ?? this.connection.openRedis();
     if (client === undefined) {
       throw new Error(
         `${caller} needs the model's client at hand, to know its key layout (hash-tagged on a cluster): ` +

@@ -1,6 +1,6 @@
 import { assertWaitReplicas, connectionFor, waitForReplicas } from '../redis/wait-replicas.js';
 import { randomUUID } from 'node:crypto';
-import { assertOptionalClient, type AnyRedisClient } from '../redis/client-shape.js';
+import { assertOptionalSource, type RedisSource } from '../redis/connection.js';
 import type { RedisClient } from '../redis/connection.js';
 import { assertExpire } from '../redis/expire.js';
 import { describeValue } from '../utils/errors.js';
@@ -90,9 +90,10 @@ export interface ModelOptions {
   /**
    * The client this model uses: an ioredis `Redis` or `Cluster`, of popoto-ts's ioredis or the
    * application's own (5 or 6, checked by shape when the model is defined). Default: the shared
-   * connection (`connect()`), opened on first use.
+   * connection (`connect()`), opened on first use. A `RedisConnection` stands for its client
+   * (opened on first use too): the model then follows that connection, not the shared one.
    */
-  redis?: AnyRedisClient;
+  redis?: RedisSource;
 }
 
 const MODEL_OPTIONS = optionNames<ModelOptions>({ redis: true });
@@ -412,7 +413,7 @@ export function defineModel<const F extends FieldMap>(
   assertOptionsObject(options, 'options');
   assertKnownKeys(options, MODEL_OPTIONS, 'options');
   const redis = options?.redis;
-  assertOptionalClient(redis);
+  assertOptionalSource(redis);
   const meta = new ModelMeta(name, fields, redis);
   const model = class extends ModelBase {};
   Object.defineProperty(model, 'name', { value: name });

@@ -1,5 +1,6 @@
 import type { ChainableCommander } from 'ioredis';
-import { planBatches, sendBatches } from '../redis/batches.js';
+import { planBatches } from '../redis/batch-plan.js';
+import { sendBatches } from '../redis/batch-send.js';
 import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
 import { assertInteger } from '../utils/validate.js';
@@ -788,16 +789,13 @@ async function eachKey<T>(
 ): Promise<T[]> {
   const replies = new Array<T>(keys.length);
   let failure: unknown;
-  await sendBatches(
-    client,
-    planBatches(client, keys, keys.length, 1000, 'per-item'),
-    undefined,
-    (target, { indexes: [i] }) => send(target, keys[i!]!, i!),
-    ({ indexes: [i] }, outcome) => {
+  await sendBatches(client, planBatches(client, keys, { batchSize: 1000, shape: 'per-item' }), {
+    command: (target, { indexes: [i] }) => send(target, keys[i!]!, i!),
+    onGroup: ({ indexes: [i] }, outcome) => {
       if (outcome.ok) replies[i!] = outcome.value as T;
       else failure ??= outcome.error;
     },
-  );
+  });
   if (failure !== undefined) throw failure as Error;
   return replies;
 }

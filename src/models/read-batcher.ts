@@ -1,4 +1,4 @@
-import { planBatches } from '../redis/batches.js';
+import { planBatches } from '../redis/batch-plan.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { FollowOptions } from '../redis/redirects.js';
 import { RedisScript } from '../redis/script.js';
@@ -62,7 +62,7 @@ async function readRecordsWithFailures(
 ): Promise<ReadOutcome> {
   const records = new Array<StoredRecord>(keys.length);
   const failures: TaskError[] = [];
-  const batches = planBatches(client, keys, keys.length, recordsPerCall(keys.length), 'multi-key');
+  const batches = planBatches(client, keys, { batchSize: recordsPerCall(keys.length), shape: 'multi-key' });
   await Promise.all(
     batches.flatMap(({ groups }) =>
       groups.map(({ indexes }) =>
@@ -92,7 +92,7 @@ export async function readRecords(
   operation: string,
 ): Promise<StoredRecord[]> {
   const { records, failures } = await readRecordsWithFailures(client, keys, fields);
-  if (failures.length > 0) throw bulkFailure(operation, keys.length, failures);
+  if (failures.length > 0) throw bulkFailure(operation, keys.length, failures, { client });
   return records;
 }
 

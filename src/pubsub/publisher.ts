@@ -1,20 +1,22 @@
-import type { BulkOptions } from '../redis/batches.js';
+import type { BulkOptions } from '../redis/bulk-options.js';
 import { masterForSlot } from '../redis/cluster-nodes.js';
 import { keySlot } from '../redis/key-slot.js';
-import { isCluster, useRedis, type AnyRedisClient } from '../redis/connection.js';
+import { assertOptionalSource, isCluster, useRedis, type RedisSource } from '../redis/connection.js';
 import { publishMany } from '../redis/publish-many.js';
 import { followRedirects } from '../redis/redirects.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject, optionNames } from '../utils/validate.js';
 import { assertShardedPubSub } from '../redis/sharded-support.js';
-import { assertOptionalClient } from '../redis/client-shape.js';
 import { assertName } from './inputs.js';
 import { encodePayload, validateEncoding, type PubSubEncoding } from './payload.js';
 
 /** Options of `new Publisher()`. */
 export interface PublisherOptions {
-  /** The client to publish on. Default: the shared connection (`connect()`), opened on first use. */
-  redis?: AnyRedisClient;
+  /**
+   * The client to publish on, or the `RedisConnection` whose client to use. Default: the shared
+   * connection (`connect()`), opened on first use.
+   */
+  redis?: RedisSource;
   /** How values are sent. Default `'msgpack'`. */
   encoding?: PubSubEncoding;
   /**
@@ -53,13 +55,13 @@ export class Publisher {
   readonly encoding: PubSubEncoding;
   /** Whether this publisher uses sharded pub/sub (SPUBLISH). */
   readonly sharded: boolean;
-  readonly #redis: AnyRedisClient | undefined;
+  readonly #redis: RedisSource | undefined;
 
   /** Throws a TypeError (or RangeError for an unknown encoding name) on bad options. */
   constructor(options?: PublisherOptions) {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, PUBLISHER_OPTIONS, 'options');
-    assertOptionalClient(options?.redis);
+    assertOptionalSource(options?.redis);
     assertOptionalBoolean(options?.sharded, 'sharded');
     this.encoding = validateEncoding(options?.encoding);
     this.sharded = options?.sharded ?? false;

@@ -1,4 +1,4 @@
-import { useRedis, type AnyRedisClient } from '../redis/connection.js';
+import { assertOptionalSource, useRedis, type RedisSource } from '../redis/connection.js';
 import { trackBackgroundPromise } from '../concurrency/background.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { isThenable } from '../concurrency/task-policy.js';
@@ -10,7 +10,6 @@ import {
   assertOptionsObject,
   optionNames,
 } from '../utils/validate.js';
-import { assertOptionalClient } from '../redis/client-shape.js';
 import { collectNames } from './inputs.js';
 import { MessageStream } from './message-stream.js';
 import { decodePayload, validateEncoding, type PubSubEncoding } from './payload.js';
@@ -27,9 +26,10 @@ export interface SubscriberOptions {
   /**
    * The client whose server (or cluster) to subscribe on. The subscriber never uses it for
    * pub/sub itself: it opens its own connection, a `duplicate()` of it (on a cluster, of one
-   * master). Default: the shared connection (`connect()`), opened on first use.
+   * master). A `RedisConnection` stands for its client. Default: the shared connection
+   * (`connect()`), opened on first use.
    */
-  redis?: AnyRedisClient;
+  redis?: RedisSource;
   /** How payloads are decoded. Default `'msgpack'`; `'raw'` delivers them as UTF-8 strings. */
   encoding?: PubSubEncoding;
   /** Name of the subscriber's connection in CLIENT LIST. Default `'popoto-ts:subscriber'`. */
@@ -124,7 +124,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   readonly bufferSize: number;
   /** Whether this subscriber uses sharded pub/sub (SSUBSCRIBE). */
   readonly sharded: boolean;
-  readonly #client: AnyRedisClient | undefined;
+  readonly #client: RedisSource | undefined;
   readonly #messageHandlers = new Set<MessageHandler<T>>();
   readonly #resubscribeHandlers = new Set<() => void>();
   readonly #errorHandlers = new Set<(error: unknown) => void>();
@@ -138,7 +138,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
   constructor(options?: SubscriberOptions) {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, SUBSCRIBER_OPTIONS, 'options');
-    assertOptionalClient(options?.redis);
+    assertOptionalSource(options?.redis);
     this.encoding = validateEncoding(options?.encoding);
     // Only a missing option means its default: null is refused, as for every other option.
     const connectionName = options?.connectionName === undefined ? 'popoto-ts:subscriber' : options.connectionName;

@@ -1,6 +1,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { isCluster, type RedisClient } from './client-shape.js';
 import { RedisUnavailableError } from './errors.js';
+import { flushQueue, holdsCommands, markEnded, rejectResendQueue } from './ioredis-internals.js';
 
 /**
  * Default of `connect({ timeoutMs })`: the longest a command waits on a Redis that cannot answer
@@ -45,6 +46,10 @@ export interface AvailabilityGuard {
   stop(): void;
 }
 
+// `guards` and `watchers` below stay module-level WeakMaps on purpose: they hold per-client
+// state, keyed by the client object, not process-wide state. A client reaches code with no
+// RedisConnection at hand (a bulk operation or a model given the client itself), and the entry
+// goes with the client when it is collected, so two connections never see each other's.
 const guards = new WeakMap<object, AvailabilityGuard>();
 
 /** The `timeoutMs` of a client popoto-ts opened, else the default (for a client handed to us). */
@@ -83,7 +88,7 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
     if (failure !== undefined) {
       // Not in the middle of a reconnect's handshake: its own commands (the ready check's INFO)
       // are queued with the others, and failing them would let ioredis skip its checks.
-      if (client.status !== 'connect') rejectQueued(client, failure, false);
+      if (client.status !== 'connect') rejectQueued(client, failure, { closing: false });
       return;
     }
     const error = new RedisUnavailableError(
@@ -91,7 +96,7 @@ export function guardAvailability(client: RedisClient, timeoutMs: number, target
         'the command was not confirmed (it may have run if it was sent before the connection was lost)',
       timeoutMs,
     );
-    rejectQueued(client, error, false);
+    rejectQueued(client, error, { closing: false });
   };
   const down = (): void => {
     if (stopped || timer !== undefined || sweeper !== undefined) return;
@@ -183,30 +188,6 @@ export function untilReady(client: RedisClient, ms: number): Promise<void> {
   });
 }
 
-/** The internals of ioredis queues that `rejectQueued` drains (present in ioredis 5 and 6). */
-interface QueueItem {
-  command: { reject(error: unknown): void };
-}
-interface Drainable {
-  shift(): QueueItem | undefined;
-  readonly length: number;
-}
-interface RedisInternals {
-  status: string;
-  offlineQueue?: Drainable;
-  commandQueue?: Drainable;
-  _autoPipelines?: Map<string, unknown>;
-  setStatus?(status: string): void;
-  flushQueue?(error: unknown, options?: { offlineQueue?: boolean; commandQueue?: boolean }): void;
-  prevCommandQueue?: Drainable | null;
-}
-interface ClusterInternals {
-  offlineQueue?: Drainable;
-  _autoPipelines?: Map<string, unknown>;
-  flushQueue?(error: unknown): void;
-  setStatus?(status: string): void;
-}
-
 /**
  * Rejects every command `client` holds with `error`: queued while offline, sent and awaiting a
  * reply, and (ioredis keeps these aside to resend after a reconnect, where `flushQueue` does not
@@ -214,13 +195,13 @@ interface ClusterInternals {
  * flight on a live socket are abandoned too (the socket is closed next); otherwise a connection
  * in the middle of its handshake keeps the handshake's own commands.
  */
-function rejectQueued(client: RedisClient, error: unknown, closing: boolean): void {
+function rejectQueued(client: RedisClient, error: unknown, how: { closing: boolean }): void {
   if (isCluster(client)) {
-    (client as unknown as ClusterInternals).flushQueue?.(error);
-    for (const node of client.nodes('all')) rejectQueuedOnNode(node, error, closing);
+    flushQueue(client, error, { sent: true });
+    for (const node of client.nodes('all')) rejectQueuedOnNode(node, error, how);
     return;
   }
-  rejectQueuedOnNode(client, error, closing);
+  rejectQueuedOnNode(client, error, how);
 }
 
 /**
@@ -254,19 +235,14 @@ export async function waitForReplies(client: RedisClient, timeoutMs: number): Pr
 export async function rejectAllAndClose(client: RedisClient, error: unknown): Promise<void> {
   for (let round = 0; round < 20; round++) {
     await new Promise((resolve) => setImmediate(resolve));
-    rejectQueued(client, error, true);
-    if (!holdsCommands(client)) break;
+    rejectQueued(client, error, { closing: true });
+    if (!holdsAnyCommand(client)) break;
   }
   closeForGood(client);
 }
 
-function holdsCommands(client: RedisClient): boolean {
-  const held = (target: RedisInternals & ClusterInternals): boolean =>
-    (target._autoPipelines?.size ?? 0) > 0 ||
-    (target.offlineQueue?.length ?? 0) > 0 ||
-    (target.status !== 'ready' && (target.commandQueue?.length ?? 0) > 0);
-  const nodes: unknown[] = isCluster(client) ? [client, ...client.nodes('all')] : [client];
-  return nodes.some((node) => held(node as RedisInternals & ClusterInternals));
+function holdsAnyCommand(client: RedisClient): boolean {
+  return isCluster(client) ? [client, ...client.nodes('all')].some(holdsCommands) : holdsCommands(client);
 }
 
 /**
@@ -278,21 +254,16 @@ function holdsCommands(client: RedisClient): boolean {
  */
 function closeForGood(client: RedisClient): void {
   client.disconnect();
-  const internals = client as unknown as RedisInternals & ClusterInternals;
   const stuck = isCluster(client)
     ? client.status === 'disconnecting' && client.nodes('all').length === 0
     : client.status === 'reconnecting' || client.status === 'close';
-  if (stuck) internals.setStatus?.('end');
+  if (stuck) markEnded(client);
 }
 
-function rejectQueuedOnNode(redis: Redis, error: unknown, closing: boolean): void {
-  const internals = redis as unknown as RedisInternals;
+function rejectQueuedOnNode(redis: Redis, error: unknown, how: { closing: boolean }): void {
   // 'connect' is the handshake (AUTH, SELECT, INFO): its commands are in the command queue and
   // must not be failed, or the reconnect would fail with them. 'ready' has live replies coming.
-  const mayFailSent = closing || (internals.status !== 'connect' && internals.status !== 'ready');
-  internals.flushQueue?.(error, { offlineQueue: true, commandQueue: mayFailSent });
-  const previous = internals.prevCommandQueue;
-  if (previous !== null && previous !== undefined) {
-    for (let item = previous.shift(); item !== undefined; item = previous.shift()) item.command.reject(error);
-  }
+  const mayFailSent = how.closing || (redis.status !== 'connect' && redis.status !== 'ready');
+  flushQueue(redis, error, { sent: mayFailSent });
+  rejectResendQueue(redis, error);
 }

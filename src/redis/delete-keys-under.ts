@@ -1,6 +1,6 @@
 import { describeValue } from '../utils/errors.js';
-import { assertKnownKeys, assertOptionsObject } from '../utils/validate.js';
-import { validateBulkOptions, type BulkOptions } from './batches.js';
+import { assertKnownKeys, assertOptionsObject, optionNames } from '../utils/validate.js';
+import { BULK_OPTIONS, validateBulkOptions, type BulkOptions } from './bulk-options.js';
 import { deleteMany } from './delete-many.js';
 import { escapeGlob } from './escape-glob.js';
 import { scanKeys } from './scan-keys.js';
@@ -10,6 +10,12 @@ export interface DeleteKeysUnderOptions extends BulkOptions {
   /** SCAN's COUNT hint: keys examined per call. Default 1000. */
   count?: number;
 }
+
+/** The option names of `deleteKeysUnder`, from the declarations. */
+const DELETE_KEYS_UNDER_OPTIONS = [
+  ...optionNames<Omit<DeleteKeysUnderOptions, keyof BulkOptions>>({ count: true }),
+  ...BULK_OPTIONS,
+];
 
 /** Passes before giving up on a prefix that keeps being written to. */
 const MAX_PASSES = 20;
@@ -44,9 +50,9 @@ export async function deleteKeysUnder(prefix: string, options?: DeleteKeysUnderO
   if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${describeValue(prefix)}`);
   if (prefix === '') throw new RangeError('prefix must not be empty (that would delete every key)');
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, ['count', 'redis', 'signal', 'batchSize', 'concurrency', 'retries'], 'options');
+  assertKnownKeys(options, DELETE_KEYS_UNDER_OPTIONS, 'options');
   const { count, ...bulk } = options ?? {};
-  const { batchSize } = validateBulkOptions(bulk, 'deleteKeysUnder');
+  const { batchSize } = validateBulkOptions(bulk, { operation: 'deleteKeysUnder' });
   const pattern = `${escapeGlob(prefix)}*`;
   const scanOptions = { redis: bulk.redis, signal: bulk.signal, ...(count === undefined ? {} : { count }) };
   // scanKeys checks `count` when called: before the first command, as every option is.

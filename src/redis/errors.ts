@@ -1,4 +1,4 @@
-import { PopotoError, TaskError, type PopotoErrorCode } from '../utils/errors.js';
+import { messageOf, PopotoError, TaskError, type PopotoErrorCode } from '../utils/errors.js';
 
 /** Connecting to Redis failed. The message names the target with its password redacted. */
 export class RedisConnectionError extends PopotoError {
@@ -25,6 +25,24 @@ export class RedisUnavailableError extends RedisConnectionError {
   }
 }
 
+/**
+ * The connection is not open: `getRedis()` before `connect()` was called, or while it is still
+ * opening (await it first).
+ */
+export class RedisNotConnectedError extends PopotoError {
+  override readonly name: string = 'RedisNotConnectedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_NOT_CONNECTED';
+}
+
+/**
+ * `connect()` with arguments while the connection is open or opening: call `disconnect()` before
+ * connecting elsewhere (`connect()` without arguments returns the open client).
+ */
+export class RedisAlreadyConnectedError extends PopotoError {
+  override readonly name: string = 'RedisAlreadyConnectedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_ALREADY_CONNECTED';
+}
+
 /** The connection was closed with `disconnect()` (or the given client has ended). */
 export class RedisClosedError extends PopotoError {
   override readonly name: string = 'RedisClosedError';
@@ -38,20 +56,35 @@ export class RedisClosedError extends PopotoError {
   }
 }
 
+/** Options of `new BulkOperationError`. */
+export interface BulkOperationErrorOptions<R> {
+  /** What stopped the operation (an abort: `signal.reason`; a closed connection: a RedisClosedError). */
+  cause?: unknown;
+  /** The values of the items that succeeded, `undefined` at each failed index. */
+  results?: (R | undefined)[];
+  /** The connection was closed (by `disconnect()`, or the client quit) while items were unconfirmed. */
+  closed?: boolean;
+  /** The message, when not the standard one built from the operation and the counts. */
+  message?: string;
+}
+
 /**
- * Some items of a bulk operation failed; the others were done. `failedIndexes` lists the input
- * positions that failed, in order, and `errors` holds one `TaskError` per failed item (its
- * `index` and `cause`), so a caller can retry exactly those.
+ * Some items of a bulk operation failed; the others were done. The one type a bulk failure
+ * arrives as: `failedIndexes` lists the input positions that failed, in order, and `errors`
+ * (the shape of `AggregateError`'s) holds one `TaskError` per failed item (its `index` and
+ * `cause`), so a caller can retry exactly those. When the connection was closed meanwhile,
+ * `closed` is true and `cause` is the RedisClosedError.
  *
  * "Failed" means **not confirmed**: Redis did not acknowledge the item. An item listed may still
  * have been written, when its command reached Redis but the reply was lost with the connection
  * (a server killed mid-batch, a failover). Retrying a listed item is safe for `setMany`,
  * `getMany` and `deleteMany` (idempotent); see `publishMany` for messages.
  */
-export class BulkOperationError<R = unknown> extends AggregateError {
-  override readonly name = 'BulkOperationError';
-  /** Stable code (the README's error table). */
-  readonly code: PopotoErrorCode = 'ERR_POPOTO_BULK_FAILED';
+export class BulkOperationError<R = unknown, E = TaskError> extends PopotoError {
+  override readonly name: string = 'BulkOperationError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_BULK_FAILED';
+  /** One error per failed item, in input order (as `AggregateError`'s `errors`). */
+  readonly errors: E[];
   /** Input positions that were not confirmed, ascending. */
   readonly failedIndexes: number[];
   /**
@@ -59,65 +92,54 @@ export class BulkOperationError<R = unknown> extends AggregateError {
    * items that succeeded, in input order, with `undefined` at each failed index. Otherwise undefined.
    */
   readonly results: (R | undefined)[] | undefined;
+  /** True when the connection was closed (`disconnect()`, or the client quit) while items were unconfirmed. */
+  readonly closed: boolean;
 
-  constructor(
-    operation: string,
-    total: number,
-    errors: TaskError[],
-    options?: { cause?: unknown; results?: (R | undefined)[] },
-  ) {
-    const sorted = [...errors].sort((a, b) => a.index - b.index);
+  constructor(operation: string, total: number, errors: E[], options: BulkOperationErrorOptions<R> = {}) {
+    const sorted = [...errors].sort((a, b) => indexOf(a, 0) - indexOf(b, 0));
     const first = sorted[0];
-    super(
-      sorted,
-      `${operation}: ${sorted.length} of ${total} items not confirmed` +
-        (first === undefined ? '' : ` (first: ${first.message})`),
-      options?.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.failedIndexes = sorted.map((e) => e.index);
-    this.results = options?.results;
+    const closed = options.closed ?? false;
+    const standard = closed
+      ? `${operation}: the Redis connection is closed; ${sorted.length} of ${total} items not confirmed ` +
+        '(their positions: error.failedIndexes)'
+      : `${operation}: ${sorted.length} of ${total} items not confirmed` +
+        (first === undefined ? '' : ` (first: ${messageOf(first)})`);
+    super(options.message ?? standard, options.cause === undefined ? undefined : { cause: options.cause });
+    this.errors = sorted;
+    this.failedIndexes = sorted.map((error, position) => indexOf(error, position));
+    this.results = options.results;
+    this.closed = closed;
   }
 }
 
-/** ioredis's message for a command sent on a connection that has been closed. */
-const IOREDIS_CLOSED = 'Connection is closed.';
+/** The input position a per-item error names (a TaskError's `index`), else `fallback`. */
+function indexOf(error: unknown, fallback: number): number {
+  return error instanceof TaskError ? error.index : fallback;
+}
 
 /** True for the error `disconnect()` settles pending commands with. */
 export function isClosedError(error: unknown): boolean {
   return error instanceof RedisClosedError;
 }
 
-/** ioredis's words for a command on a client closed for good (a node's connection says the first too). */
-function saysClosed(error: unknown): boolean {
-  return error instanceof Error && (error.message === IOREDIS_CLOSED || error.message === 'Cluster is ended.');
-}
-
 /**
- * The error a bulk operation rejects with when `failures` is not empty: a RedisClosedError when
- * the connection was closed (disconnect(), or the given client quit) while items were still
- * unconfirmed, its `cause` the BulkOperationError that names them; else that BulkOperationError.
- * `closed` defaults to: some failure is a RedisClosedError, or every one says the connection is closed.
+ * The BulkOperationError a bulk operation rejects with when `failures` is not empty. It is
+ * `closed` (the connection was closed while items were unconfirmed) when `client` has ended
+ * (ioredis's status, not its error messages, tells) or some failure is a RedisClosedError; a
+ * closed one gets a RedisClosedError as its `cause`, unless a cause (an abort's reason) is given.
  */
 export function bulkFailure<R>(
   operation: string,
   total: number,
   failures: TaskError[],
-  options: { closed?: boolean; results?: (R | undefined)[]; cause?: unknown } = {},
-): Error {
-  const bulk = new BulkOperationError<R>(operation, total, failures, {
+  options: { client?: { readonly status: string }; results?: (R | undefined)[]; cause?: unknown } = {},
+): BulkOperationError<R> {
+  const closed = options.client?.status === 'end' || failures.some((failure) => isClosedError(failure.cause));
+  return new BulkOperationError<R>(operation, total, failures, {
     results: options.results,
-    cause: options.cause,
+    closed,
+    cause: options.cause ?? (closed ? new RedisClosedError() : undefined),
   });
-  const closed =
-    options.closed ??
-    (failures.some((failure) => isClosedError(failure.cause)) ||
-      (failures.length === total && failures.every((failure) => saysClosed(failure.cause))));
-  if (!closed) return bulk;
-  return new RedisClosedError(
-    `${operation}: the Redis connection is closed; ${failures.length} of ${total} items not confirmed ` +
-      '(their positions: error.cause.failedIndexes)',
-    { cause: bulk },
-  );
 }
 
 /**

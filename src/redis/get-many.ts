@@ -1,4 +1,5 @@
-import { runBulk, type BulkOptions } from './batches.js';
+import { runBulk } from './batches.js';
+import type { BulkOptions } from './bulk-options.js';
 import { collectKeys } from './inputs.js';
 
 /**

@@ -4,12 +4,15 @@
  */
 export {
   connect,
+  defaultConnection,
   disconnect,
   getRedis,
   isCluster,
+  RedisConnection,
   type AnyRedisClient,
   type ConnectOptions,
   type RedisClient,
+  type RedisSource,
   type SharedRedisClient,
 } from './connection.js';
 export type { RedisClientLike } from './client-shape.js';
@@ -17,15 +20,18 @@ export { DEFAULT_TIMEOUT_MS } from './availability.js';
 export { keySlot } from './key-slot.js';
 export {
   BulkOperationError,
+  type BulkOperationErrorOptions,
+  RedisAlreadyConnectedError,
   RedisClosedError,
   RedisConnectionError,
+  RedisNotConnectedError,
   RedisUnavailableError,
   ShardedPubSubUnsupportedError,
 } from './errors.js';
 export { NoRedisError } from './default-server.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { ReplicasNotConfirmedError } from './wait-replicas.js';
-export { DEFAULT_BATCH_SIZE, type BulkOptions } from './batches.js';
+export { DEFAULT_BATCH_SIZE, type BulkOptions } from './bulk-options.js';
 export { getMany } from './get-many.js';
 export { setMany, type SetManyOptions } from './set-many.js';
 export { deleteMany } from './delete-many.js';

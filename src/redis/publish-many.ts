@@ -1,11 +1,12 @@
-import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject } from '../utils/validate.js';
-import { runBulk, type BulkOptions } from './batches.js';
+import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject, optionNames } from '../utils/validate.js';
+import { runBulk } from './batches.js';
+import { UNREPEATED_BULK_OPTIONS, type UnrepeatedBulkOptions } from './bulk-options.js';
 import { useRedis } from './connection.js';
 import { assertShardedPubSub } from './sharded-support.js';
 import { collectEntries, type RedisValue } from './inputs.js';
 
 /** Options of the bulk `publishMany`. */
-export interface PublishManyBulkOptions extends Omit<BulkOptions, 'retries'> {
+export interface PublishManyBulkOptions extends UnrepeatedBulkOptions {
   /**
    * Sharded pub/sub (Redis >= 7): SPUBLISH instead of PUBLISH, each batch holding channels of
    * one master's slots and sent to that master, so on a cluster publishing scales with the
@@ -15,6 +16,12 @@ export interface PublishManyBulkOptions extends Omit<BulkOptions, 'retries'> {
    */
   sharded?: boolean;
 }
+
+/** The option names of `publishMany`, from the declarations. */
+const PUBLISH_MANY_OPTIONS = [
+  ...UNREPEATED_BULK_OPTIONS,
+  ...optionNames<Omit<PublishManyBulkOptions, keyof UnrepeatedBulkOptions>>({ sharded: true }),
+];
 
 /**
  * Publishes many messages at once: `[channel, message]` pairs sent as pipelined `PUBLISH`
@@ -40,7 +47,7 @@ export async function publishMany(
   assertOptionsObject(options, 'options');
   // `retries` gets its own explanation from validateBulkOptions; every other unknown name is refused here, with `sharded` listed.
   if ((options as { retries?: unknown } | undefined)?.retries === undefined) {
-    assertKnownKeys(options, ['redis', 'signal', 'batchSize', 'concurrency', 'sharded'], 'options');
+    assertKnownKeys(options, PUBLISH_MANY_OPTIONS, 'options');
   }
   assertOptionalBoolean(options?.sharded, 'sharded');
   const { sharded, ...bulk } = options ?? {};

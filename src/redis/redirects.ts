@@ -7,6 +7,7 @@ import { onNextClientEvent, timeoutOf } from './availability.js';
 import { isCluster, type RedisClient } from './client-shape.js';
 import { refreshSlots } from './cluster-nodes.js';
 import { RedisUnavailableError } from './errors.js';
+import { isRegroupedPipeline, replyOf } from './replies.js';
 
 // The one retry rule for Redis Cluster's "not here, not now" answers, whatever sends the command:
 // the bulk operations (runBulk), single commands popoto-ts sends itself (model scripts, the read
@@ -18,14 +19,6 @@ import { RedisUnavailableError } from './errors.js';
 /** A redirect Redis Cluster answers instead of running the command: not a failure, the command goes again. */
 export type Redirect = { kind: 'moved' } | { kind: 'ask'; address: string } | { kind: 'wait' };
 
-/** ioredis's wrapping of the last redirect once its own count ran out. */
-const TOO_MANY = 'Too many Cluster redirections. Last error: ';
-/**
- * ioredis's refusal of a whole auto-pipeline whose keys the slot map, refreshed meanwhile (a
- * failover), now puts on different nodes. It is raised before anything is sent.
- */
-const REGROUPED = 'All keys in the pipeline should belong to the same slots allocation group';
-
 /**
  * The redirect `error` is, if it is one: MOVED, READONLY and ASK (the slot lives elsewhere), TRYAGAIN (a
  * multi-key command during a slot migration) and CLUSTERDOWN (a failover under way), also when
@@ -33,15 +26,22 @@ const REGROUPED = 'All keys in the pipeline should belong to the same slots allo
  * ioredis refused because the slot map changed under it (nothing was sent: it waits like CLUSTERDOWN).
  */
 export function redirectOf(error: unknown): Redirect | undefined {
-  let message = error instanceof Error ? error.message : '';
-  if (message === REGROUPED) return { kind: 'wait' };
-  if (message.startsWith(TOO_MANY)) message = message.slice(TOO_MANY.length).replace(/^\w*Error: /, '');
-  // READONLY: a master just demoted still took the command for its old slots (a write on a
-  // replica is refused before anything is written); ioredis does not refresh its slot map on it.
-  if (message.startsWith('MOVED ') || message.startsWith('READONLY ')) return { kind: 'moved' };
-  if (message.startsWith('ASK ')) return { kind: 'ask', address: message.split(' ')[2] ?? '' };
-  if (message.startsWith('TRYAGAIN') || message.startsWith('CLUSTERDOWN')) return { kind: 'wait' };
-  return undefined;
+  if (isRegroupedPipeline(error)) return { kind: 'wait' };
+  const reply = replyOf(error);
+  switch (reply?.code) {
+    // READONLY: a master just demoted still took the command for its old slots (a write on a
+    // replica is refused before anything is written); ioredis does not refresh its slot map on it.
+    case 'MOVED':
+    case 'READONLY':
+      return { kind: 'moved' };
+    case 'ASK':
+      return { kind: 'ask', address: reply.words[1] ?? '' };
+    case 'TRYAGAIN':
+    case 'CLUSTERDOWN':
+      return { kind: 'wait' };
+    default:
+      return undefined;
+  }
 }
 
 /**

@@ -8,10 +8,11 @@ import {
   assertOptionalSignal,
   assertOptionalString,
   assertOptionsObject,
+  optionNames,
 } from '../utils/validate.js';
 import { masterForSlot } from './cluster-nodes.js';
 import { keyPrefixOf } from './client-shape.js';
-import { isCluster, useRedis, type AnyRedisClient } from './connection.js';
+import { isCluster, useRedis, type RedisSource } from './connection.js';
 import { escapeGlob } from './escape-glob.js';
 import { keySlot } from './key-slot.js';
 
@@ -23,9 +24,12 @@ export interface ScanKeysOptions {
   type?: string;
   /** Aborting stops scanning; iteration throws `signal.reason`. */
   signal?: AbortSignal;
-  /** The client to use. Default: the shared connection. */
-  redis?: AnyRedisClient;
+  /** The client to use, or the `RedisConnection` whose client to use. Default: the shared connection. */
+  redis?: RedisSource;
 }
+
+/** The option names of `scanKeys`, from its declaration. */
+const SCAN_KEYS_OPTIONS = optionNames<ScanKeysOptions>({ count: true, type: true, signal: true, redis: true });
 
 /**
  * Every key matching any of `patterns`, as an async iterable: SCAN (never KEYS, so Redis is
@@ -51,7 +55,7 @@ export function scanKeys(
 ): AsyncIterableIterator<string> {
   const list = validatePatterns(patterns);
   assertOptionsObject(options, 'options');
-  assertKnownKeys(options, ['count', 'type', 'signal', 'redis'], 'options');
+  assertKnownKeys(options, SCAN_KEYS_OPTIONS, 'options');
   const count = options?.count ?? 1000;
   assertInteger(count, 'count', 1);
   // Redis reads COUNT as a 64-bit integer; beyond 2^53 a JavaScript number is not sent exactly.

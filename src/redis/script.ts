@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './connection.js';
 import { followRedirects, type FollowOptions } from './redirects.js';
+import { replyOf } from './replies.js';
 
 /** What a script call may pass as ARGV. */
 export type ScriptArgument = string | Buffer | number;
@@ -84,7 +85,7 @@ export class RedisScript {
 
   /** Rethrows anything but NOSCRIPT; on NOSCRIPT sends the source (EVAL loads it for the next EVALSHA). */
   #unlessLoaded(error: unknown, evaluate: () => Promise<unknown>): Promise<unknown> {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    if (replyOf(error)?.code !== 'NOSCRIPT') throw error;
     return evaluate();
   }
 }

@@ -3,7 +3,8 @@ import { assertOptionsObject } from '../utils/validate.js';
 import { useRedis, type RedisClient } from './connection.js';
 import { BulkOperationError, bulkFailure } from './errors.js';
 import { assertWaitReplicas, connectionFor, waitForReplicas } from './wait-replicas.js';
-import { runBulk, type BulkOptions } from './batches.js';
+import { runBulk } from './batches.js';
+import type { BulkOptions } from './bulk-options.js';
 import { assertExpire } from './expire.js';
 import { collectEntries, type RedisValue } from './inputs.js';
 
@@ -52,8 +53,9 @@ export async function setMany(
   try {
     await written;
   } catch (error) {
-    // Items not written are reported as they are; the others still wait for their replicas.
-    if (!(error instanceof BulkOperationError)) throw error;
+    // Items not written are reported as they are; the others still wait for their replicas
+    // (unless the connection is closed: there is nothing left to wait on).
+    if (!(error instanceof BulkOperationError) || error.closed) throw error;
     failure = error;
   }
   const failed = new Map<number, unknown>(
@@ -83,6 +85,7 @@ export async function setMany(
       'setMany',
       keys.length,
       [...failed].map(([i, error]) => new TaskError(i, error)),
+      { client },
     );
   }
 }

@@ -195,6 +195,9 @@ describe('every public export', () => {
     'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'TaskTimeoutError', 'PopotoError', 'BackgroundQueueFullError', 'ThreadCrashError',
     'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'DEFAULT_CANCEL_GRACE_MS', 'CHUNK_TARGET_MS', 'MAX_CHUNK_SIZE',
     'MultipleRecordsError', 'ShardedPubSubUnsupportedError', 'ReplicasNotConfirmedError',
+    'RedisNotConnectedError', 'RedisAlreadyConnectedError',
+    // An instance, not a function: its methods are the free functions connect, getRedis, disconnect.
+    'defaultConnection',
   ]; // prettier-ignore
   const fuzzed = new Set<string>();
   const covers = (...names: string[]): void => names.forEach((name) => fuzzed.add(name));
@@ -396,7 +399,7 @@ describe('every public export', () => {
     });
 
     it('connect, getRedis, disconnect: refused before any connection is attempted', async () => {
-      covers('connect', 'getRedis', 'disconnect');
+      covers('connect', 'getRedis', 'disconnect', 'RedisConnection');
       const connectOptions = options({
         url: offlineText,
         clusterNodes: fc.oneof(offlineText, fc.array(offlineText, { maxLength: 3 })),
@@ -411,6 +414,14 @@ describe('every public export', () => {
             await api.connect(o as never);
           } finally {
             await api.disconnect();
+          }
+        }, names); // prettier-ignore
+        await fuzz(fc.tuple(fc.oneof(offlineText, connectOptions)), async (o) => {
+          const connection = new api.RedisConnection();
+          try {
+            await connection.connect(o as never);
+          } finally {
+            await connection.disconnect();
           }
         }, names); // prettier-ignore
       } finally {

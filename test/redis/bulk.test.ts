@@ -446,11 +446,16 @@ describe('bad input', () => {
   it('says the connection is closed when the given client has quit', async () => {
     const closed = targets[0].create();
     await closed.quit();
+    // The one bulk failure type, saying the connection is closed.
     await expect(getMany(['a'], { redis: closed })).rejects.toMatchObject({
-      name: 'RedisClosedError',
+      name: 'BulkOperationError',
+      closed: true,
       message: expect.stringContaining('connection is closed'),
     });
-    await expect(setMany([['a', '1']], { redis: closed })).rejects.toMatchObject({ name: 'RedisClosedError' });
+    await expect(setMany([['a', '1']], { redis: closed })).rejects.toMatchObject({
+      name: 'BulkOperationError',
+      closed: true,
+    });
   });
 });
 

@@ -27,6 +27,9 @@ import { clusterNodes, newRedis, redisUrl, runPrefix, usePrivateRedis } from '..
 
 const execFileAsync = promisify(execFile);
 
+/** What a bulk operation on a closed connection rejects with: the one bulk failure type, saying closed. */
+const closedBulkFailure = { name: 'BulkOperationError', closed: true, cause: expect.any(RedisClosedError) };
+
 afterEach(async () => {
   await disconnect();
   vi.unstubAllEnvs();
@@ -68,7 +71,7 @@ describe('connect / getRedis / disconnect', () => {
     await disconnect();
     expect(() => getRedis()).toThrow(RedisClosedError);
     expect(() => getRedis()).toThrow('the Redis connection is closed (disconnect() was called)');
-    await expect(getMany(['a'])).rejects.toBeInstanceOf(RedisClosedError);
+    await expect(getMany(['a'])).rejects.toMatchObject(closedBulkFailure);
     const again = await connect(redisUrl());
     expect(await again.ping()).toBe('PONG');
   });
@@ -170,7 +173,7 @@ describe('closed by its user (quit() or disconnect() on the client itself)', () 
       expect(sweeps, 'sweeps of the closed client').not.toHaveBeenCalled();
       expect(() => getRedis()).toThrow(RedisClosedError);
       expect(() => getRedis()).toThrow('its client was closed with quit() or disconnect()');
-      await expect(getMany(['a'])).rejects.toBeInstanceOf(RedisClosedError);
+      await expect(getMany(['a'])).rejects.toMatchObject(closedBulkFailure);
       const again = await connect(target);
       expect(again).not.toBe(client);
       expect(await again.ping()).toBe('PONG');
@@ -184,9 +187,9 @@ describe('closed by its user (quit() or disconnect() on the client itself)', () 
     expect(outcome.stdout).toBe(
       [
         'getRedis: RedisClosedError',
-        'getMany: RedisClosedError',
+        'getMany: BulkOperationError (closed: RedisClosedError)',
         'connect: a new client, PONG',
-        'getMany: RedisClosedError',
+        'getMany: BulkOperationError (closed: RedisClosedError)',
         '',
       ].join('\n'),
     );

@@ -1,0 +1,44 @@
+// The one place that reads the text of an error, for the errors that carry nothing else: Redis
+// error replies (the protocol puts the error's code first: "MOVED 3999 host:port", "NOSCRIPT ...")
+// and the few ioredis errors that have no code. Everything else in popoto-ts tells errors apart
+// by class or `code`.
+
+/** ioredis's wrapping of the last redirect once its own count ran out. */
+const TOO_MANY = 'Too many Cluster redirections. Last error: ';
+/**
+ * ioredis's refusal of a whole auto-pipeline whose keys the slot map, refreshed meanwhile (a
+ * failover), now puts on different nodes. It is raised before anything is sent.
+ */
+const REGROUPED = 'All keys in the pipeline should belong to the same slots allocation group';
+
+/** A Redis error reply, read: its code (the first word) and the words after it. */
+export interface Reply {
+  code: string;
+  words: string[];
+}
+
+/**
+ * The Redis error reply `error` carries, also through ioredis's "Too many Cluster redirections"
+ * wrapping (the last reply it got); undefined for anything that is not an Error.
+ */
+export function replyOf(error: unknown): Reply | undefined {
+  if (!(error instanceof Error)) return undefined;
+  let text = error.message;
+  if (text.startsWith(TOO_MANY)) text = text.slice(TOO_MANY.length).replace(/^\w*Error: /, '');
+  const [code = '', ...words] = text.split(' ');
+  return { code, words };
+}
+
+/** True for ioredis's refusal of an auto-pipeline whose slot map changed under it (nothing was sent). */
+export function isRegroupedPipeline(error: unknown): boolean {
+  return error instanceof Error && error.message === REGROUPED;
+}
+
+/**
+ * True for a server's refusal of an AUTH because it has no password (Redis < 6: "Client sent
+ * AUTH, but no password is set"; 6 and later: "... called without any password configured ...").
+ * Both are plain ERR replies, so only their words tell.
+ */
+export function saysNoPasswordSet(error: unknown): boolean {
+  return error instanceof Error && /no password is set|without any password configured/i.test(error.message);
+}
