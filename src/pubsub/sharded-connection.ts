@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { masterForSlot, refreshSlots } from '../redis/cluster-nodes.js';
 import { isCluster, type RedisClient } from '../redis/connection.js';
+import { redirectOf } from '../redis/redirects.js';
 import { keySlot } from '../redis/key-slot.js';
 import { redactError, secretsOf } from '../redis/secrets.js';
 import { messageOf } from '../utils/errors.js';
@@ -250,6 +251,5 @@ function isUnsettled(error: unknown, link: Link | undefined): boolean {
   if (error instanceof NotPlacedError) return true;
   // ioredis rejects what a connection held once it gives up on its node.
   if (link !== undefined && link.redis.status === 'end') return true;
-  const message = error instanceof Error ? error.message : '';
-  return /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(message);
+  return redirectOf(error) !== undefined;
 }
