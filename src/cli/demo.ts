@@ -197,6 +197,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
     const checkReadBack = (prices: unknown[]): void => {
       const read = prices.filter((p) => p !== null).length;
+      // A plain Error: the demo's own self-check, which fails the run the bin prints (as UsageError
+      // in args.ts, no package entry point reaches src/cli), so no caller needs a stable code.
       if (read !== n) throw new Error(`bulk query read ${read} of ${n} records`);
     };
     const sequentialQuery = await timed('bulk query, sequential', n, async (phase) => {

@@ -62,7 +62,7 @@ export {
   type ThreadTaskParam,
   type ThreadTaskResult,
 } from './thread-pool-options.js';
-export { ThreadCrashError } from './thread-errors.js';
+export { ThreadCleanupError, ThreadCrashError, ThreadPoolClosedError, TsxNotFoundError } from './thread-errors.js';
 export { transferResult } from './transfer.js';
 export type { ThreadResourceLimits, ThreadTransferable } from './worker-types.js';
 export type { IndexedResult } from './unordered-stream.js';

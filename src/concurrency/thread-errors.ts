@@ -25,6 +25,35 @@ export class ThreadCrashError extends PopotoError {
   }
 }
 
+/**
+ * The ThreadPool is closed: `close()` was called, so it takes no new task, and a task still
+ * queued when the `close()` timeout passed is failed with this too (it never started). Not an
+ * argument error: create a new ThreadPool to go on.
+ */
+export class ThreadPoolClosedError extends PopotoError {
+  override readonly name: string = 'ThreadPoolClosedError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_THREAD_POOL_CLOSED';
+}
+
+/**
+ * A worker thread's clean-up at `close()` failed (closing its Redis connection, say). The
+ * pool still closes; the error goes to the background error handler (`onBackgroundError`),
+ * since no caller awaits that clean-up.
+ */
+export class ThreadCleanupError extends PopotoError {
+  override readonly name: string = 'ThreadCleanupError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_THREAD_CLEANUP';
+}
+
+/**
+ * Worker threads cannot load popoto-ts from its TypeScript sources: that needs tsx installed
+ * beside it. Only a checkout run from its sources meets this; the published build never does.
+ */
+export class TsxNotFoundError extends PopotoError {
+  override readonly name: string = 'TsxNotFoundError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_TSX_NOT_FOUND';
+}
+
 /** An error as sent from a worker thread. */
 interface ErrorRecord {
   [MARK]: 'error';
@@ -176,6 +205,6 @@ export function uncloneableResult(value: unknown, transferList: readonly unknown
 }
 
 /** What a closed ThreadPool throws at a new task. */
-export function closedPoolError(poolName: string): Error {
-  return new Error(`${poolName} is closed: create a new ThreadPool`);
+export function closedPoolError(poolName: string): ThreadPoolClosedError {
+  return new ThreadPoolClosedError(`${poolName} is closed: create a new ThreadPool`);
 }

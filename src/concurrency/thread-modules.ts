@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeValue } from '../utils/errors.js';
+import { TsxNotFoundError } from './thread-errors.js';
 
 /** Set on globalThis in a worker once a TypeScript loader is registered there. */
 const TS_LOADER_FLAG = Symbol.for('popoto-ts.ts-loader');
@@ -142,6 +143,7 @@ function typeScriptSourceOf(url: URL): URL | undefined {
  */
 function sourceExecArgv(): string[] {
   const api = findTsxApi(OWN_URL);
-  if (api === undefined) throw new Error('running popoto-ts from its TypeScript sources needs tsx installed');
+  if (api === undefined)
+    throw new TsxNotFoundError('running popoto-ts from its TypeScript sources needs tsx installed');
   return [...process.execArgv.filter((flag) => !PROCESS_WIDE_FLAG.test(flag)), '--import', tsLoaderModule(api)];
 }

@@ -11,7 +11,15 @@ import { messageOf } from '../utils/errors.js';
 import type { BackgroundTasks } from './background-registry.js';
 import { CHUNK_TARGET_MS, chunkSizeFor } from './chunk-size.js';
 import { describeUncloneable } from './cloneable.js';
-import { closedPoolError, crashError, decodeThrown, encodeThrown, ThreadCrashError } from './thread-errors.js';
+import {
+  closedPoolError,
+  crashError,
+  decodeThrown,
+  encodeThrown,
+  ThreadCleanupError,
+  ThreadCrashError,
+  ThreadPoolClosedError,
+} from './thread-errors.js';
 import {
   PoolTask,
   QUEUED,
@@ -273,10 +281,13 @@ export class WorkerPool {
     if (message.t === 'closed') {
       worker.resourcesClosed = true;
       if (message.error !== undefined) {
-        this.#settings.tasks.report(new Error(`closing a worker thread's Redis connection failed: ${message.error}`), {
-          name: `${this.#settings.name} close()`,
-          args: [],
-        });
+        this.#settings.tasks.report(
+          new ThreadCleanupError(`closing a worker thread's Redis connection failed: ${message.error}`),
+          {
+            name: `${this.#settings.name} close()`,
+            args: [],
+          },
+        );
       }
       this.#handshake.answered();
       return;
@@ -505,8 +516,8 @@ export class WorkerPool {
 
   #closeTimeoutMs = 0;
 
-  #notStarted(task: PoolTask): Error {
-    return new Error(
+  #notStarted(task: PoolTask): ThreadPoolClosedError {
+    return new ThreadPoolClosedError(
       `${task.spec.label} did not start: ${this.#settings.name} was closed and its close() timeout (${this.#closeTimeoutMs} ms) passed`,
     );
   }

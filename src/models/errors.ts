@@ -50,3 +50,13 @@ export class MultipleRecordsError extends PopotoError {
     );
   }
 }
+
+/**
+ * A record's saved key is not a key of this model under the key layout of the client at hand
+ * (loaded through a cluster's hash-tagged layout and saved or deleted through a single Redis,
+ * say): nothing is written, since the old record's index keys cannot be named.
+ */
+export class RecordKeyMismatchError extends PopotoError {
+  override readonly name: string = 'RecordKeyMismatchError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_RECORD_KEY_MISMATCH';
+}

@@ -57,7 +57,7 @@ export type {
   UniqueKeyNames,
   UniqueKeyValues,
 } from './types.js';
-export { ModelValidationError, ModelWriteError, MultipleRecordsError } from './errors.js';
+export { ModelValidationError, ModelWriteError, MultipleRecordsError, RecordKeyMismatchError } from './errors.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { escapeKeyPart, unescapeKeyPart } from './keys.js';
 export { parsePythonDatetime as datetimeFromIso } from './datetime.js';

@@ -5,6 +5,7 @@ import {
   type RedisClient,
   type RedisSource,
 } from '../redis/connection.js';
+import { RedisNotConnectedError } from '../redis/errors.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { ModelValidationError } from './errors.js';
 import { definitionOf, parseKeyPart, type FieldType, type FieldTypeDefinition } from './field-types.js';
@@ -177,12 +178,12 @@ export class ModelMeta {
 
   /**
    * The key layout for the client at hand, for what cannot wait for a connection: the model's
-   * own client, or the shared connection once open; else an Error saying so, naming `caller`.
+   * own client, or the shared connection once open; else a RedisNotConnectedError saying so, naming `caller`.
    */
   layoutNow(caller: string): KeyLayout {
     const client = this.redis ?? this.connection.openRedis();
     if (client === undefined) {
-      throw new Error(
+      throw new RedisNotConnectedError(
         `${caller} needs the model's client at hand, to know its key layout (hash-tagged on a cluster): ` +
           "pass defineModel's redis option, or await connect() first",
       );

@@ -5,7 +5,7 @@ import type { RedisClient } from '../redis/connection.js';
 import { assertExpire } from '../redis/expire.js';
 import { describeValue } from '../utils/errors.js';
 import { assertKnownKeys, assertOptionsObject, optionNames } from '../utils/validate.js';
-import { ModelWriteError } from './errors.js';
+import { ModelWriteError, RecordKeyMismatchError } from './errors.js';
 import type { FieldMap } from './fields.js';
 import { META, metaOf, ModelMeta } from './meta.js';
 import { readRecords } from './read-batcher.js';
@@ -299,7 +299,8 @@ abstract class ModelBase {
     const moving = previousKey !== undefined && (previousKey !== key || oldNames !== undefined);
     if (moving) {
       const previous = indexes.ofKey(previousKey, oldNames ?? names);
-      if (previous === undefined) throw new Error(`${meta.name}: ${previousKey} is not a record key of this model`);
+      if (previous === undefined)
+        throw new RecordKeyMismatchError(`${meta.name}: ${previousKey} is not a record key of this model`);
       // The old record and its index keys, without the class set (the same for both).
       keys.push(previousKey, ...previous.keys.slice(2));
     }
@@ -331,7 +332,8 @@ abstract class ModelBase {
         ? []
         : ((await storedIndexNames(meta, client, [key], `${meta.name}.delete`))[0] ?? meta.indexNames({}, client));
     const record = indexes.ofKey(key, names);
-    if (record === undefined) throw new Error(`${meta.name}: ${saved} is not a record key of this model`);
+    if (record === undefined)
+      throw new RecordKeyMismatchError(`${meta.name}: ${saved} is not a record key of this model`);
     let removed: unknown;
     try {
       removed = await RECORD_SCRIPT.run(client, record.keys, [

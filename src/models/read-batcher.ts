@@ -1,3 +1,4 @@
+import { ReplyError } from 'ioredis';
 import { planBatches } from '../redis/batch-plan.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { FollowOptions } from '../redis/redirects.js';
@@ -18,7 +19,11 @@ const READS_ARE_REPEATABLE: FollowOptions = { repeatable: true };
 // commands than one HGETALL per record, half the bytes (no field names), and one decoder call
 // per batch instead of one reply object and one decode per value: on the client those cost more
 // than Redis spends running the script. A key that cannot be read (WRONGTYPE) gets 0xC1 (never
-// valid MessagePack) and its error message instead, so it fails alone, not the whole batch.
+// valid MessagePack) and its error message instead, so it fails alone, not the whole batch, with
+// the ReplyError the same reply gives in any other bulk operation.
+/** ioredis's error for a Redis error reply (redis-errors' ReplyError, which ships no types). */
+const RedisReplyError = ReplyError as new (message: string) => Error;
+
 const READ_RECORDS = new RedisScript(`local out, n = {}, 0
 for _, key in ipairs(KEYS) do
   local values = redis.pcall('HMGET', key, unpack(ARGV))
@@ -111,7 +116,7 @@ function unpackRecords(
     if (values[position] === C1) {
       const message = String(values[position + 1]);
       position += 2;
-      failures.push(new TaskError(index, new Error(`${message} (key ${JSON.stringify(keys[index])})`)));
+      failures.push(new TaskError(index, new RedisReplyError(`${message} (key ${JSON.stringify(keys[index])})`)));
       continue;
     }
     const record = values.slice(position, position + fieldCount);

@@ -21,3 +21,23 @@ export class SubscriberOverflowError extends PopotoError {
     this.bufferSize = bufferSize;
   }
 }
+
+/**
+ * A received message is not one MessagePack value (text published by a client that does not
+ * speak MessagePack, say): not thrown, but attached to the message as its `decodeError`, with
+ * the raw bytes as its `data`. The decoder's own error is the `cause`.
+ */
+export class MessageDecodeError extends PopotoError {
+  override readonly name: string = 'MessageDecodeError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_MESSAGE_DECODE';
+}
+
+/**
+ * Subscribing again after a reconnect (or, for shard channels, after a slot moved) failed: the
+ * Subscriber may be missing messages of those channels. Reported to `onError` handlers, and
+ * rejects the calls that waited for the subscriptions; the failure is the `cause`.
+ */
+export class ResubscribeError extends PopotoError {
+  override readonly name: string = 'ResubscribeError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_RESUBSCRIBE_FAILED';
+}

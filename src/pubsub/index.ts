@@ -13,7 +13,7 @@ export {
   type SubscriberOptions,
   type UndecodableMessage,
 } from './subscriber.js';
-export { SubscriberOverflowError } from './errors.js';
+export { MessageDecodeError, ResubscribeError, SubscriberOverflowError } from './errors.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { ShardedPubSubUnsupportedError } from '../redis/errors.js';
 export type { PubSubEncoding } from './payload.js';

@@ -1,5 +1,6 @@
 import { decodeValue, encodeValue, isInt64 } from '../models/codec.js';
 import { describeValue, messageOf } from '../utils/errors.js';
+import { MessageDecodeError } from './errors.js';
 
 /**
  * How message values travel: `'msgpack'` (default) packs any value exactly as Popoto packs a
@@ -29,7 +30,7 @@ export function encodePayload(value: unknown, encoding: PubSubEncoding, name: st
 }
 
 /** What a received payload decodes to: the value, or the reason it could not be decoded. */
-export type DecodedPayload = { ok: true; value: unknown } | { ok: false; error: Error };
+export type DecodedPayload = { ok: true; value: unknown } | { ok: false; error: MessageDecodeError };
 
 /**
  * Decodes a received payload. In `'raw'` mode it is the UTF-8 text. In `'msgpack'` mode a
@@ -41,7 +42,10 @@ export function decodePayload(bytes: Buffer, encoding: PubSubEncoding): DecodedP
   try {
     return { ok: true, value: decodeValue(bytes) };
   } catch (error) {
-    return { ok: false, error: new Error(`not a MessagePack payload: ${messageOf(error)}`, { cause: error }) };
+    return {
+      ok: false,
+      error: new MessageDecodeError(`not a MessagePack payload: ${messageOf(error)}`, { cause: error }),
+    };
   }
 }
 

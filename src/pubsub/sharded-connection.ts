@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NoSlotOwnerError } from '../redis/batch-route.js';
 import { masterForSlot, refreshSlots } from '../redis/cluster-nodes.js';
 import { isCluster, type RedisClient } from '../redis/connection.js';
 import { redirectOf } from '../redis/redirects.js';
 import { keySlot } from '../redis/key-slot.js';
 import { redactError, secretsOf } from '../redis/secrets.js';
 import { messageOf } from '../utils/errors.js';
+import { ResubscribeError } from './errors.js';
 import { assertShardedPubSub } from '../redis/sharded-support.js';
 import {
   closeLink,
@@ -31,11 +33,6 @@ const SETTLE_DELAY_MS = 100;
 const MAX_SETTLE_DELAY_MS = 1000;
 /** How long a slot-map refresh may take before the next attempt goes ahead with what is known. */
 const REFRESH_TIMEOUT_MS = 2000;
-
-/** The slot's owner is unknown or unreachable right now (failing over, resharding): try again. */
-class NotPlacedError extends Error {
-  override readonly name = 'NotPlacedError';
-}
 
 /**
  * The connections of a sharded Subscriber (SSUBSCRIBE, Redis 7). A shard channel lives on the
@@ -166,7 +163,7 @@ export class ShardedConnection implements PubSubConnection {
     let node: Redis;
     if (isCluster(this.client)) {
       const owner = masterForSlot(this.client, slot);
-      if (owner === undefined) throw new NotPlacedError(`no known master serves hash slot ${slot}`);
+      if (owner === undefined) throw new NoSlotOwnerError(`no known master serves hash slot ${slot}`);
       node = owner;
     } else {
       node = this.client;
@@ -217,7 +214,9 @@ export class ShardedConnection implements PubSubConnection {
       },
       (error: unknown) => {
         if (this.#closing) return;
-        this.events.error(new Error(`resubscribing shard channels failed: ${messageOf(error)}`, { cause: error }));
+        this.events.error(
+          new ResubscribeError(`resubscribing shard channels failed: ${messageOf(error)}`, { cause: error }),
+        );
       },
     );
   }
@@ -239,7 +238,7 @@ function bySlot(names: readonly string[]): Map<number, string[]> {
 function subscribeOn(link: Link, names: string[]): Promise<unknown> {
   let settle = (): void => undefined;
   const moved = new Promise<never>((_, reject) => {
-    settle = () => reject(new NotPlacedError('the node answered MOVED: the slot is served elsewhere'));
+    settle = () => reject(new NoSlotOwnerError('the node answered MOVED: the slot is served elsewhere'));
     link.moved.add(settle);
   });
   moved.catch(() => undefined);
@@ -248,7 +247,7 @@ function subscribeOn(link: Link, names: string[]): Promise<unknown> {
 
 /** Whether `error` means "not here, not now" (try again after a slot refresh), not a refusal. */
 function isUnsettled(error: unknown, link: Link | undefined): boolean {
-  if (error instanceof NotPlacedError) return true;
+  if (error instanceof NoSlotOwnerError) return true;
   // ioredis rejects what a connection held once it gives up on its node.
   if (link !== undefined && link.redis.status === 'end') return true;
   return redirectOf(error) !== undefined;

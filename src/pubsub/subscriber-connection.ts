@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from '../redis/connection.js';
-import { RedisClosedError, RedisUnavailableError } from '../redis/errors.js';
+import { RedisClosedError, RedisConnectionError, RedisUnavailableError } from '../redis/errors.js';
 import { timeoutOf } from '../redis/availability.js';
 import { redactError, secretsOf } from '../redis/secrets.js';
 import { messageOf } from '../utils/errors.js';
+import { ResubscribeError } from './errors.js';
 
 /** What the connection reports to its owner. */
 export interface ConnectionEvents {
@@ -103,7 +104,7 @@ export class SubscriberConnection implements PubSubConnection {
     // The node list is only known once the cluster is connected; a command waits for that.
     if (client.status !== 'ready') await client.ping();
     const known = client.nodes('master');
-    if (known.length === 0) throw new Error('the Redis Cluster reports no master node to subscribe on');
+    if (known.length === 0) throw new RedisConnectionError('the Redis Cluster reports no master node to subscribe on');
     // The live list follows failovers; the first one still serves if the cluster client is closed later.
     const nodes = (): Redis[] => {
       const live = client.status === 'ready' ? client.nodes('master') : [];
@@ -259,7 +260,7 @@ export class SubscriberConnection implements PubSubConnection {
       this.events.resubscribed();
       return;
     }
-    const error = new Error(`resubscribing after a reconnect failed: ${messageOf(failure.error)}`, {
+    const error = new ResubscribeError(`resubscribing after a reconnect failed: ${messageOf(failure.error)}`, {
       cause: failure.error,
     });
     for (const waiter of waiters) waiter.reject(error);

@@ -18,9 +18,10 @@ import { redirectOf, type Redirect } from './redirects.js';
 export type Route = 'client' | 'slot-owner' | 'direct';
 
 /**
- * A cluster's slot has no master we hold a connection to (failing over, resharding): followed
- * like a MOVED (after a slot refresh), so it reaches a caller only as the cause of a
- * RedisUnavailableError once redirects ran out of time.
+ * A cluster's slot has no master we hold a connection to (failing over, resharding), or its node
+ * answered MOVED: followed like a MOVED (after a slot refresh), so it reaches a caller only as the
+ * cause of a RedisUnavailableError once redirects ran out of time, or (a sharded Subscriber still
+ * placing a channel) at an `onError` handler.
  */
 export class NoSlotOwnerError extends PopotoError {
   override readonly name: string = 'NoSlotOwnerError';

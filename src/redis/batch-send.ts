@@ -3,6 +3,7 @@ import { runAllMultithreaded } from '../concurrency/index.js';
 import type { Batch, Group } from './batch-plan.js';
 import { targetOf, type Route } from './batch-route.js';
 import type { RedisClient } from './client-shape.js';
+import { RedisNoReplyError } from './errors.js';
 
 /** What one group's command answered: the reply, or the error that group alone got. */
 export type GroupOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -70,7 +71,10 @@ export async function sendBatches(client: RedisClient, batches: Batch[], options
     }
     const step = asking === undefined ? 1 : 2;
     batch.groups.forEach((group, i) => {
-      const [error, value] = replies?.[i * step + step - 1] ?? [new Error('no reply for this command'), undefined];
+      const [error, value] = replies?.[i * step + step - 1] ?? [
+        new RedisNoReplyError('no reply for this command'),
+        undefined,
+      ];
       onGroup(group, error === null ? { ok: true, value } : { ok: false, error });
     });
   };

@@ -30,6 +30,11 @@ export interface BulkSpec {
   keyless?: boolean;
   /** Values per item gathered so far, attached to the BulkOperationError (`results`). */
   results?: unknown[];
+  /**
+   * Checks the client before anything is sent (sharded publishMany: the server knows SPUBLISH),
+   * so that a connection found closed there fails the items as one closed midway does.
+   */
+  check?: (client: RedisClient) => Promise<void>;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
   let client: RedisClient;
   try {
     client = await useRedis(options?.redis);
+    await spec.check?.(client);
   } catch (error) {
     if (!(error instanceof RedisClosedError)) throw error;
     // A bulk failure arrives as one type: closed before the call fails every item, as closed midway does.

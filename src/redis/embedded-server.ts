@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, freePortWithCompanion } from './free-port.js';
+import { RedisServerStartError } from './errors.js';
 import { redisAnswers } from './probe.js';
 
 /** A private redis-server started by this process. */
@@ -59,7 +60,7 @@ const GUARD_SCRIPT = 'redis-server "$@" & pid=$!; read -r _ || true; kill "$pid"
  */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const binary = findOnPath('redis-server');
-  if (binary === undefined) throw new Error('redis-server is not on PATH');
+  if (binary === undefined) throw new RedisServerStartError('redis-server is not on PATH');
   const deadline = Date.now() + (options.readyTimeoutMs ?? 5000);
   // A port that was free when probed can be taken before redis binds it: only that is retried.
   for (let attempt = 1; ; attempt++) {
@@ -73,7 +74,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
 }
 
 /** redis-server could not bind its port: another process took it after we probed it. */
-class PortTakenError extends Error {}
+class PortTakenError extends RedisServerStartError {}
 
 async function startOn(port: number, options: EmbeddedRedisOptions, deadline: number): Promise<EmbeddedRedis> {
   const args = [
@@ -117,7 +118,9 @@ async function startOn(port: number, options: EmbeddedRedisOptions, deadline: nu
         : `it does not answer on 127.0.0.1:${port} (${unreachable || (await connectError(port))})`;
       await stopChild(child, exited);
       const message = `redis-server did not start on port ${port}: ${reason}`;
-      throw /address already in use/i.test(reason) ? new PortTakenError(message) : new Error(message);
+      // Reads the child's own log line (redis-server has no other channel to say its port was
+      // taken), not an error of ours: the one message test here, and only to retry another port.
+      throw /address already in use/i.test(reason) ? new PortTakenError(message) : new RedisServerStartError(message);
     }
     await sleep(20);
   }
@@ -166,7 +169,7 @@ function serverPid(port: number): Promise<number> {
     socket.once('error', reject);
     socket.setTimeout(2000, () => {
       socket.destroy();
-      reject(new Error(`no answer to INFO from redis-server on port ${port}`));
+      reject(new RedisServerStartError(`no answer to INFO from redis-server on port ${port}`));
     });
   });
 }

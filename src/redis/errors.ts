@@ -56,6 +56,25 @@ export class RedisClosedError extends PopotoError {
   }
 }
 
+/**
+ * A private redis-server could not be started: the binary is not on PATH, no free port was
+ * found, or the server did not come up (its last log line says why). Through `connect()` it
+ * arrives as the `cause` of a NoRedisError.
+ */
+export class RedisServerStartError extends PopotoError {
+  override readonly name: string = 'RedisServerStartError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_SERVER_START';
+}
+
+/**
+ * Redis sent no reply for a command of a pipeline: the item is not confirmed (it may have run).
+ * Arrives as the `cause` of a per-item TaskError in a BulkOperationError.
+ */
+export class RedisNoReplyError extends PopotoError {
+  override readonly name: string = 'RedisNoReplyError';
+  override readonly code: PopotoErrorCode = 'ERR_POPOTO_REDIS_NO_REPLY';
+}
+
 /** Options of `new BulkOperationError`. */
 export interface BulkOperationErrorOptions<R> {
   /** What stopped the operation (an abort: `signal.reason`; a closed connection: a RedisClosedError). */

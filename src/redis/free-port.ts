@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { RedisServerStartError } from './errors.js';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -20,7 +21,7 @@ export async function freePortWithCompanion(offset: number): Promise<number> {
       // companion taken; try another
     }
   }
-  throw new Error(`no free port p with p + ${offset} also free`);
+  throw new RedisServerStartError(`no free port p with p + ${offset} also free`);
 }
 
 function listenOnce(port: number): Promise<number> {
@@ -32,7 +33,7 @@ function listenOnce(port: number): Promise<number> {
       const address = server.address();
       server.close(() => {
         if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not read the port of a probe socket'));
+        else reject(new RedisServerStartError('could not read the port of a probe socket'));
       });
     });
   });
@@ -62,5 +63,5 @@ export async function freePortInRange(
       // taken; try the next
     }
   }
-  throw new Error(`no free port p in ${low}-${high} with p + ${offset} also free`);
+  throw new RedisServerStartError(`no free port p in ${low}-${high} with p + ${offset} also free`);
 }

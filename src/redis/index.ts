@@ -24,11 +24,14 @@ export {
   RedisAlreadyConnectedError,
   RedisClosedError,
   RedisConnectionError,
+  RedisNoReplyError,
   RedisNotConnectedError,
+  RedisServerStartError,
   RedisUnavailableError,
   ShardedPubSubUnsupportedError,
 } from './errors.js';
 export { NoRedisError } from './default-server.js';
+export { NoSlotOwnerError } from './batch-route.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { ReplicasNotConfirmedError } from './wait-replicas.js';
 export { DEFAULT_BATCH_SIZE, type BulkOptions } from './bulk-options.js';

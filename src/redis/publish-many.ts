@@ -1,7 +1,6 @@
 import { assertKnownKeys, assertOptionalBoolean, assertOptionsObject, optionNames } from '../utils/validate.js';
 import { runBulk } from './batches.js';
 import { UNREPEATED_BULK_OPTIONS, type UnrepeatedBulkOptions } from './bulk-options.js';
-import { useRedis } from './connection.js';
 import { assertShardedPubSub } from './sharded-support.js';
 import { collectEntries, type RedisValue } from './inputs.js';
 
@@ -52,7 +51,6 @@ export async function publishMany(
   assertOptionalBoolean(options?.sharded, 'sharded');
   const { sharded, ...bulk } = options ?? {};
   const { keys: channels, values: messages } = collectEntries(entries, 'entries', 'channel');
-  if (sharded === true && channels.length > 0) await assertShardedPubSub(await useRedis(bulk.redis));
   const receivers = new Array<number>(channels.length).fill(0);
   const confirmed = new Array<number | undefined>(channels.length);
   // Planned by channel as if it were a key: on a cluster each channel's messages leave from
@@ -68,6 +66,7 @@ export async function publishMany(
         : (target, { indexes: [i] }) => target.publish(channels[i!]!, asPayload(messages[i!]!)),
       onReply: ({ indexes: [i] }, reply) => (receivers[i!] = confirmed[i!] = Number(reply)),
       results: confirmed,
+      ...(sharded === true ? { check: assertShardedPubSub } : {}),
     },
     bulk,
   );

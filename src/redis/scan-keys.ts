@@ -37,7 +37,9 @@ const SCAN_KEYS_OPTIONS = optionNames<ScanKeysOptions>({ count: true, type: true
  * (SCAN may return a key twice, and patterns may overlap). Keys come in no particular order.
  * Memory grows with the number of distinct keys (they are remembered to de-duplicate).
  * On a cluster a pattern whose hash tag is literal (`user:{42}:*`) is scanned only on the
- * master that owns that slot. `break` stops every scan.
+ * master that owns that slot. `break` stops every scan. On a connection already closed, iteration
+ * throws a RedisClosedError: a stream of found keys has no items to confirm, so it is not a
+ * BulkOperationError.
  *
  * With a client that has a `keyPrefix`, everything is relative to it, as in the other bulk
  * operations: each pattern matches only keys under the prefix (taken literally), and each key is

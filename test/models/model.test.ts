@@ -14,7 +14,7 @@ import {
   type Query,
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
-import { escapeGlob, scanKeys, type AnyRedisClient } from '../../src/redis/index.js';
+import { escapeGlob, RedisNotConnectedError, scanKeys, type AnyRedisClient } from '../../src/redis/index.js';
 import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
 import {
   backgroundTaskStats,
@@ -405,8 +405,8 @@ describe('keyPattern and parseKey without a client at hand', () => {
     const needs = (caller: string): string =>
       `${caller} needs the model's client at hand, to know its key layout (hash-tagged on a cluster): ` +
       "pass defineModel's redis option, or await connect() first";
-    expect(() => Lonely.keyPattern()).toThrow(new Error(needs('Lonely.keyPattern')));
-    expect(() => Lonely.parseKey('Lonely:1')).toThrow(new Error(needs('Lonely.parseKey')));
+    expect(() => Lonely.keyPattern()).toThrow(new RedisNotConnectedError(needs('Lonely.keyPattern')));
+    expect(() => Lonely.parseKey('Lonely:1')).toThrow(new RedisNotConnectedError(needs('Lonely.parseKey')));
   });
 });
 

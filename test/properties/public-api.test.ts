@@ -196,6 +196,8 @@ describe('every public export', () => {
     'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'DEFAULT_CANCEL_GRACE_MS', 'CHUNK_TARGET_MS', 'MAX_CHUNK_SIZE',
     'MultipleRecordsError', 'ShardedPubSubUnsupportedError', 'ReplicasNotConfirmedError',
     'RedisNotConnectedError', 'RedisAlreadyConnectedError',
+    'ThreadPoolClosedError', 'ThreadCleanupError', 'TsxNotFoundError', 'RedisServerStartError', 'RedisNoReplyError',
+    'NoSlotOwnerError', 'RecordKeyMismatchError', 'MessageDecodeError', 'ResubscribeError',
     // An instance, not a function: its methods are the free functions connect, getRedis, disconnect.
     'defaultConnection',
   ]; // prettier-ignore

@@ -456,6 +456,12 @@ describe('bad input', () => {
       name: 'BulkOperationError',
       closed: true,
     });
+    // Sharded publishing checks the server first: a closed connection found there fails the same way.
+    await expect(publishMany([['c', 'm']], { redis: closed, sharded: true })).rejects.toMatchObject({
+      name: 'BulkOperationError',
+      closed: true,
+      failedIndexes: [0],
+    });
   });
 });
 

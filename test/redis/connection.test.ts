@@ -13,6 +13,7 @@ import {
   getMany,
   getRedis,
   isCluster,
+  publishMany,
   RedisClosedError,
   RedisConnectionError,
   redactUrl,
@@ -72,6 +73,7 @@ describe('connect / getRedis / disconnect', () => {
     expect(() => getRedis()).toThrow(RedisClosedError);
     expect(() => getRedis()).toThrow('the Redis connection is closed (disconnect() was called)');
     await expect(getMany(['a'])).rejects.toMatchObject(closedBulkFailure);
+    await expect(publishMany([['c', 'm']], { sharded: true })).rejects.toMatchObject(closedBulkFailure);
     const again = await connect(redisUrl());
     expect(await again.ping()).toBe('PONG');
   });
