@@ -21,16 +21,25 @@ export function isTypeScriptUrl(url: string): boolean {
 
 /**
  * The file URL of tsx's ESM registration API (`tsx/esm/api`), resolved from `fromUrl` as Node
- * would resolve it, or undefined when tsx is not installed there. Read from tsx's package
- * exports, since `require.resolve` would give its CommonJS build.
+ * would resolve it, or undefined when tsx is not installed there.
  */
 function findTsxApi(fromUrl: string): string | undefined {
+  return findTsxExport(fromUrl, './esm/api');
+}
+
+/**
+ * The file URL of one of tsx's ESM package exports, resolved from `fromUrl` as Node would resolve
+ * it, or undefined when tsx is not installed there. Read from tsx's package exports, since
+ * `require.resolve` would give its CommonJS build.
+ */
+function findTsxExport(fromUrl: string, subpath: './esm/api' | './esm'): string | undefined {
   try {
     const packageJson = createRequire(fromUrl).resolve('tsx/package.json');
     const { exports } = JSON.parse(readFileSync(packageJson, 'utf8')) as {
-      exports?: Record<string, { import?: string | { default?: string } }>;
+      exports?: Record<string, string | { import?: string | { default?: string } }>;
     };
-    const target = exports?.['./esm/api']?.import;
+    const entry = exports?.[subpath];
+    const target = typeof entry === 'string' ? entry : entry?.import;
     const relative = typeof target === 'string' ? target : target?.default;
     return relative === undefined ? undefined : pathToFileURL(join(dirname(packageJson), relative)).href;
   } catch {
@@ -43,10 +52,17 @@ function nodeRunsTypeScript(): boolean {
   return Boolean((process.features as { typescript?: unknown }).typescript);
 }
 
-/** A module, as a data: URL for `--import`, that registers tsx from `apiUrl` in the thread that imports it. */
-function tsLoaderModule(apiUrl: string): string {
+/**
+ * A module, as a data: URL for `--import`, that registers tsx's loader hooks (`hooksUrl`, tsx's
+ * `tsx/esm` entry) in the thread that imports it. It hands them to `module.register` itself, as
+ * tsx's `register()` does, rather than importing tsx's API: that import would load tsx and
+ * esbuild a second time in every worker (the hooks thread loads them anyway), which is most of a
+ * source-run worker's start-up cost. Source maps are enabled as `register()` enables them.
+ */
+function tsLoaderModule(hooksUrl: string): string {
   const source =
-    `import { register } from ${JSON.stringify(apiUrl)}; register(); ` +
+    `import { register } from 'node:module'; process.setSourceMapsEnabled(true); ` +
+    `register(${JSON.stringify(hooksUrl)}, { data: {} }); ` +
     `globalThis[Symbol.for(${JSON.stringify(TS_LOADER_FLAG.description)})] = true;`;
   return `data:text/javascript,${encodeURIComponent(source)}`;
 }
@@ -142,8 +158,8 @@ function typeScriptSourceOf(url: URL): URL | undefined {
  * worker accepts, plus a loader so the worker can import thread-worker.ts. Never used from dist/.
  */
 function sourceExecArgv(): string[] {
-  const api = findTsxApi(OWN_URL);
-  if (api === undefined)
+  const hooks = findTsxExport(OWN_URL, './esm');
+  if (hooks === undefined)
     throw new TsxNotFoundError('running popoto-ts from its TypeScript sources needs tsx installed');
-  return [...process.execArgv.filter((flag) => !PROCESS_WIDE_FLAG.test(flag)), '--import', tsLoaderModule(api)];
+  return [...process.execArgv.filter((flag) => !PROCESS_WIDE_FLAG.test(flag)), '--import', tsLoaderModule(hooks)];
 }

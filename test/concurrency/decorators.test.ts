@@ -1,21 +1,66 @@
 // test tier: unit
 // @startNewThread as a method decorator under both TypeScript decorator settings: the standard
 // (stage 3) decorators and `experimentalDecorators` (legacy, as NestJS projects have on). The
-// same fixture is compiled with tsc under each setting, then run.
+// same fixture is compiled by the TypeScript compiler under each setting, then run.
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { drainBackgroundTasks, startNewThread } from '../../src/concurrency/index.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSC = `${ROOT}node_modules/typescript/bin/tsc`;
+
+/**
+ * Parsed source files shared by both compiles: the two settings parse every file (the fixture,
+ * src/, @types/node, lib.d.ts) alike, and only type checking and emit depend on the decorator
+ * setting, so the second program does not parse them again.
+ */
+const sourceFiles = new Map<string, ts.SourceFile | undefined>();
+
+/** Compiles the fixture under one tsconfig as `tsc -p` does; rejects with the diagnostics on any, TS1241 included. */
+function compile(mode: 'standard' | 'legacy'): void {
+  const configPath = `${ROOT}test/fixtures/decorators/tsconfig.${mode}.json`;
+  const diagnostics: ts.Diagnostic[] = [];
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => diagnostics.push(diagnostic),
+    },
+  );
+  if (parsed === undefined) throw new Error(ts.formatDiagnostics(diagnostics, formatHost));
+  const host = ts.createCompilerHost(parsed.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, ...rest) => {
+    const key = `${JSON.stringify(languageVersion)}:${fileName}`;
+    if (!sourceFiles.has(key)) sourceFiles.set(key, getSourceFile(fileName, languageVersion, ...rest));
+    return sourceFiles.get(key);
+  };
+  const program = ts.createProgram({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    host,
+    configFileParsingDiagnostics: parsed.errors,
+  });
+  const emitted = program.emit();
+  diagnostics.push(...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics);
+  if (diagnostics.length > 0 || emitted.emitSkipped) {
+    throw new Error(`tsc -p ${configPath} failed:\n${ts.formatDiagnostics(diagnostics, formatHost)}`);
+  }
+}
+
+const formatHost: ts.FormatDiagnosticsHost = {
+  getCanonicalFileName: (fileName) => fileName,
+  getCurrentDirectory: () => ROOT,
+  getNewLine: () => '\n',
+};
 
 async function compileAndRun(mode: 'standard' | 'legacy'): Promise<unknown> {
-  // tsc exits non-zero (and execFile rejects with its diagnostics) on any compile error, TS1241 included.
-  await execFileAsync(process.execPath, [TSC, '-p', `test/fixtures/decorators/tsconfig.${mode}.json`], { cwd: ROOT });
+  compile(mode);
   const outDir = `${ROOT}node_modules/.cache/popoto-ts-decorators/${mode}`;
   await mkdir(outDir, { recursive: true });
   await writeFile(`${outDir}/package.json`, '{ "type": "module" }\n');
