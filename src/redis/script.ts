@@ -9,11 +9,13 @@ export type ScriptArgument = string | Buffer | number;
 type Call = (...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 // ioredis makes a Buffer-replying twin of every command at run time (evalshaBuffer,
-// evalBuffer), but its typings only declare some of them.
-interface BufferScripting {
-  evalshaBuffer: Call;
-  evalBuffer: Call;
+// evalBuffer), but its typings only declare some of them: the commands are picked by name.
+interface ScriptCommands {
+  evalsha: 'evalsha' | 'evalshaBuffer';
+  eval: 'eval' | 'evalBuffer';
 }
+const STRING_REPLIES: ScriptCommands = { evalsha: 'evalsha', eval: 'eval' };
+const BUFFER_REPLIES: ScriptCommands = { evalsha: 'evalshaBuffer', eval: 'evalBuffer' };
 
 /**
  * A Lua script, and the one way every script here is run: EVALSHA through the client's own
@@ -51,16 +53,7 @@ export class RedisScript {
     args: readonly ScriptArgument[],
     options?: FollowOptions,
   ): Promise<unknown> {
-    return followRedirects(
-      client,
-      () =>
-        client
-          .evalsha(this.sha, keys.length, ...keys, ...args)
-          .catch((error: unknown) =>
-            this.#unlessLoaded(error, () => client.eval(this.lua, keys.length, ...keys, ...args)),
-          ),
-      options,
-    );
+    return this.#send(client, STRING_REPLIES, { keys, args, options });
   }
 
   /** Like `run`, with bulk string replies as Buffers (for binary replies). */
@@ -70,15 +63,21 @@ export class RedisScript {
     args: readonly ScriptArgument[],
     options?: FollowOptions,
   ): Promise<unknown> {
-    const scripting = client as unknown as BufferScripting;
+    return this.#send(client, BUFFER_REPLIES, { keys, args, options });
+  }
+
+  #send(
+    client: RedisClient,
+    commands: ScriptCommands,
+    { keys, args, options }: { keys: readonly string[]; args: readonly ScriptArgument[]; options?: FollowOptions },
+  ): Promise<unknown> {
+    const scripting = client as unknown as Record<ScriptCommands[keyof ScriptCommands], Call>;
     return followRedirects(
       client,
       () =>
-        scripting
-          .evalshaBuffer(this.sha, keys.length, ...keys, ...args)
-          .catch((error: unknown) =>
-            this.#unlessLoaded(error, () => scripting.evalBuffer(this.lua, keys.length, ...keys, ...args)),
-          ),
+        scripting[commands.evalsha](this.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
+          this.#unlessLoaded(error, () => scripting[commands.eval](this.lua, keys.length, ...keys, ...args)),
+        ),
       options,
     );
   }
