@@ -277,7 +277,15 @@ export class WorkerPool {
 
   #onMessage(worker: WorkerHandle, message: FromWorker): void {
     worker.ready = true;
-    if (message.t === 'ready') return;
+    if (message.t === 'ready') {
+      // A thread started while the queue was empty (a replacement, see #helpWaiting): it takes
+      // over tasks waiting behind a long one on another thread.
+      if (worker.load === 0 && this.#queued() === 0) {
+        this.#steal();
+        this.#dispatch();
+      }
+      return;
+    }
     if (message.t === 'closed') {
       worker.resourcesClosed = true;
       if (message.error !== undefined) {
@@ -484,6 +492,17 @@ export class WorkerPool {
     }
     this.#handshake.answered();
     if (this.#queued() > 0) this.#dispatch();
+    else this.#helpWaiting();
+  }
+
+  /**
+   * After a thread ended with the queue empty: tasks may wait behind a long one on another
+   * thread (sent there while this one was ending), and no thread would ever report in to steal
+   * them. A replacement is started for that; once ready it steals them (#onMessage).
+   */
+  #helpWaiting(): void {
+    if (this.#closing || this.#workers.length >= this.#settings.maxThreads) return;
+    if (this.#workers.some((worker) => worker.ending === undefined && worker.load > 1)) this.#spawn();
   }
 
   /** The error of a task that was running when its worker ended. */

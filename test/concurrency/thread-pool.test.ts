@@ -21,7 +21,7 @@ import * as publicPath from '../../src/concurrency/index.js';
 import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
 import type square from '../fixtures/threads/square.js';
-import { eventually, nextTurn, sleep } from '../helpers/async.js';
+import { eventually, nextTurn, settleWithin, sleep } from '../helpers/async.js';
 import { collectWarnings } from '../helpers/process-warnings.js';
 
 const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
@@ -195,6 +195,26 @@ describe('ThreadPool: cancellation reaches running tasks', () => {
     expect(error).toBeInstanceOf(TaskTimeoutError);
     expect(error).toMatchObject({ index: 0, timeoutMs: 50 });
     expect(await counterStops(state)).toBe(true);
+  });
+
+  it('tasks sent behind a never-yielding one while the other thread was ending are taken over by its replacement', async () => {
+    // Each round terminates the thread that counted forever; the next round's three tasks can all
+    // go to the one live thread (the other still ending), the failing one behind the counter.
+    for (let round = 0; round < 4; round++) {
+      await pool.runAll(squares(20_000), { concurrency: 256 });
+      const state = sharedState();
+      const run = pool.runAll([{ op: 'count-forever', state }, { op: 'spin', ms: 50 }, { op: 'throw-type' }]);
+      await expect(
+        settleWithin(
+          run.catch((error: unknown) => error),
+          20_000,
+        ),
+      ).resolves.toMatchObject({
+        settled: true,
+        value: { message: expect.stringContaining('bad type inside the worker') },
+      });
+      expect(await counterStops(state)).toBe(true);
+    }
   });
 
   it('a stopOnError failure interrupts the tasks still running', async () => {
