@@ -1,5 +1,5 @@
 import { list as redisCommands } from '@ioredis/commands';
-import { ReplyError, type Cluster, type ClusterOptions } from 'ioredis';
+import type { Cluster, ClusterOptions } from 'ioredis';
 import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
 import type { RetryPolicy } from '../concurrency/run-options.js';
@@ -7,7 +7,7 @@ import { onNextClientEvent, timeoutOf } from './availability.js';
 import { isCluster, type RedisClient } from './client-shape.js';
 import { refreshSlots } from './cluster-nodes.js';
 import { RedisUnavailableError } from './errors.js';
-import { isRegroupedPipeline, replyOf } from './replies.js';
+import { abortedByClose, isRegroupedPipeline, replyOf } from './replies.js';
 
 // The one retry rule for Redis Cluster's "not here, not now" answers, whatever sends the command:
 // the bulk operations (runBulk), single commands popoto-ts sends itself (model scripts, the read
@@ -92,17 +92,6 @@ export interface FollowOptions {
    * killed), which ioredis cannot resend itself, not knowing whether the command ran.
    */
   repeatable?: boolean;
-}
-
-/**
- * redis-errors' base class, which ioredis exports only through `ReplyError`'s prototype; its
- * `AbortError` (a command aborted by a connection close) is recognised by class and name.
- */
-const RedisError = Object.getPrototypeOf(ReplyError) as new () => Error;
-
-/** Whether ioredis aborted the command because its connection closed before it was answered. */
-export function abortedByClose(error: unknown): boolean {
-  return error instanceof RedisError && error.name === 'AbortError';
 }
 
 /**

@@ -1,3 +1,5 @@
+import { ReplyError } from 'ioredis';
+
 // The one place that reads the text of an error, for the errors that carry nothing else: Redis
 // error replies (the protocol puts the error's code first: "MOVED 3999 host:port", "NOSCRIPT ...")
 // and the few ioredis errors that have no code. Everything else in popoto-ts tells errors apart
@@ -41,4 +43,15 @@ export function isRegroupedPipeline(error: unknown): boolean {
  */
 export function saysNoPasswordSet(error: unknown): boolean {
   return error instanceof Error && /no password is set|without any password configured/i.test(error.message);
+}
+
+/**
+ * redis-errors' base class, which ioredis exports only through `ReplyError`'s prototype; its
+ * `AbortError` (a command aborted by a connection close) is recognised by class and name.
+ */
+const RedisError = Object.getPrototypeOf(ReplyError) as new () => Error;
+
+/** Whether ioredis aborted the command because its connection closed before it was answered. */
+export function abortedByClose(error: unknown): boolean {
+  return error instanceof RedisError && error.name === 'AbortError';
 }
