@@ -54,6 +54,8 @@ const REFRESH_TIMEOUT_MS = 2000;
 export class ShardedConnection implements PubSubConnection {
   readonly #channels = new Set<string>();
   readonly #links = new Map<string, Link>();
+  /** Channels with a placement under way, and how many: each ends subscribed on the current owner. */
+  readonly #placing = new Map<string, number>();
   readonly #closed: Promise<never>;
   #rejectClosed!: (error: unknown) => void;
   #closing = false;
@@ -132,6 +134,19 @@ export class ShardedConnection implements PubSubConnection {
   }
 
   async #placeSlot(slot: number, group: string[]): Promise<void> {
+    for (const name of group) this.#placing.set(name, (this.#placing.get(name) ?? 0) + 1);
+    try {
+      await this.#placeSlotUntilDone(slot, group);
+    } finally {
+      for (const name of group) {
+        const count = this.#placing.get(name)! - 1;
+        if (count === 0) this.#placing.delete(name);
+        else this.#placing.set(name, count);
+      }
+    }
+  }
+
+  async #placeSlotUntilDone(slot: number, group: string[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (this.#closing) throw subscriberClosedError();
       const wanted = group.filter((name) => this.#channels.has(name));
@@ -203,9 +218,14 @@ export class ShardedConnection implements PubSubConnection {
     return link;
   }
 
-  /** Subscribes `link`'s channels again (wherever they now belong), then reports `resubscribed`. */
+  /**
+   * Subscribes `link`'s channels again (wherever they now belong), then reports `resubscribed`.
+   * A channel already being placed is left to that placement, which retries on the same events:
+   * ioredis reports a MOVED answer to an SSUBSCRIBE as 'moved' too, and re-placing on every one
+   * started a new placement per MOVED while the slot map was stale, hundreds of them at once.
+   */
   #replace(link: Link, why: 'reconnect' | 'moved' | 'end'): void {
-    const channels = [...link.channels];
+    const channels = [...link.channels].filter((name) => !this.#placing.has(name));
     if (why === 'end') link.channels.clear();
     if (channels.length === 0 || this.#closing) return;
     this.#place(channels).then(
@@ -234,15 +254,29 @@ function bySlot(names: readonly string[]): Map<number, string[]> {
   return groups;
 }
 
-/** SSUBSCRIBE on `link`; a 'moved' from the node meanwhile fails it (to be placed again). */
-function subscribeOn(link: Link, names: string[]): Promise<unknown> {
+/**
+ * SSUBSCRIBE on `link`; a 'moved' from the node meanwhile fails it (to be placed again). That
+ * includes a 'moved' parsed after the SSUBSCRIBE's reply but before this function resumes (the
+ * node gave the slot away right after confirming, in the same read): `#replace` leaves a channel
+ * being placed to its placement, so this placement must go again.
+ */
+async function subscribeOn(link: Link, names: string[]): Promise<void> {
+  let movedMeanwhile = false;
   let settle = (): void => undefined;
   const moved = new Promise<never>((_, reject) => {
-    settle = () => reject(new NoSlotOwnerError('the node answered MOVED: the slot is served elsewhere'));
+    settle = () => {
+      movedMeanwhile = true;
+      reject(new NoSlotOwnerError('the node answered MOVED: the slot is served elsewhere'));
+    };
     link.moved.add(settle);
   });
   moved.catch(() => undefined);
-  return Promise.race([link.redis.ssubscribe(...names), moved]).finally(() => link.moved.delete(settle));
+  try {
+    await Promise.race([link.redis.ssubscribe(...names), moved]);
+  } finally {
+    link.moved.delete(settle);
+  }
+  if (movedMeanwhile) throw new NoSlotOwnerError('the node dropped its shard channels while subscribing');
 }
 
 /** Whether `error` means "not here, not now" (try again after a slot refresh), not a refusal. */
