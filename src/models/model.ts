@@ -147,7 +147,7 @@ export async function storedIndexNames(
   // The key fields too: a stored record always has them, so a record whose naming values are all
   // null is told apart from no record.
   const fields = [...new Set([...meta.namingFields, ...meta.keyFields])];
-  const stored = await readRecords(client, keys, fields, operation);
+  const stored = await readRecords(client, keys, fields, { operation });
   return stored.map((record) => {
     if (record === null) return undefined;
     const values: Record<string, unknown> = {};

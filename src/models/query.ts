@@ -120,8 +120,10 @@ export class Query<F extends FieldMap, I> {
     const keys = [...keyValues].map((kv, i) =>
       layout.instanceKey(givenKeyParts(meta, kv, `${meta.name}.query.getMany[${i}]`)),
     );
-    const records = await readRecords(client, keys, meta.fieldNames, `${meta.name}.query.getMany`);
-    const built = records.map((record, i) => this.build(record, keys[i]!));
+    const built = await readRecords(client, keys, meta.fieldNames, {
+      operation: `${meta.name}.query.getMany`,
+      convert: (record, key) => this.build(record, key),
+    });
     if (meta.relationshipFields.length > 0) {
       const found = built.flatMap((record, i) => (record === null ? [] : [i]));
       await this.withRelated(
@@ -186,7 +188,9 @@ export class Query<F extends FieldMap, I> {
    * @internal
    */
   async readKeys(client: RedisClient, keys: readonly string[], cache: RelatedCache): Promise<void> {
-    const stored = await readRecords(client, keys, this.meta.fieldNames, `${this.meta.name}.query (related records)`);
+    const stored = await readRecords(client, keys, this.meta.fieldNames, {
+      operation: `${this.meta.name}.query (related records)`,
+    });
     const built: I[] = [];
     const builtKeys: string[] = [];
     stored.forEach((record, i) => {
@@ -222,7 +226,9 @@ export class Query<F extends FieldMap, I> {
     const meta = this.meta;
     const { layout } = meta.indexes(client);
     const stored = values.filter((field) => !meta.keyFields.includes(field));
-    const records = await readRecords(client, keys, [...stored, ...meta.keyFields], `${meta.name}.query`);
+    const records = await readRecords(client, keys, [...stored, ...meta.keyFields], {
+      operation: `${meta.name}.query`,
+    });
     const objects: Record<string, unknown>[] = [];
     const found: string[] = [];
     const stale: string[] = [];
@@ -304,12 +310,14 @@ export class Query<F extends FieldMap, I> {
 
   /** The records at `keys` that exist, and their keys. */
   private async fetch(client: RedisClient, keys: string[]): Promise<{ records: I[]; keys: string[] }> {
-    const stored = await readRecords(client, keys, this.meta.fieldNames, `${this.meta.name}.query`);
+    const built = await readRecords(client, keys, this.meta.fieldNames, {
+      operation: `${this.meta.name}.query`,
+      convert: (record, key) => this.build(record, key),
+    });
     const records: I[] = [];
     const found: string[] = [];
     const stale: string[] = [];
-    stored.forEach((values, i) => {
-      const record = this.build(values, keys[i]!);
+    built.forEach((record, i) => {
       if (record === null) stale.push(keys[i]!);
       else {
         records.push(record);
