@@ -121,7 +121,7 @@ export const bulkGet: Workload = {
                   workload,
                   description: 'getMany / redis-benchmark -P 16 -c 50 GET',
                   ratio: getManyDefault.median / ceiling,
-                  min: 0.5,
+                  min: 1,
                 },
               ]),
         ],

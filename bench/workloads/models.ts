@@ -152,7 +152,7 @@ export const models: Workload = {
                   workload: getWorkload,
                   description: 'query.getMany / redis-benchmark HGETALL',
                   ratio: getMany.median / ceiling,
-                  min: 0.2,
+                  min: 0.5,
                 },
               ]),
           {
