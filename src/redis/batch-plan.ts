@@ -75,8 +75,9 @@ export function planBatches(client: RedisClient, keys: readonly string[] | undef
       }
     }
   }
-  const batches: Batch[] = [];
+  const perNode: Batch[][] = [];
   for (const { slot, groups } of byNode.values()) {
+    const batches: Batch[] = [];
     let current: Batch = { groups: [], slot };
     let size = 0;
     for (const group of groups) {
@@ -89,6 +90,20 @@ export function planBatches(client: RedisClient, keys: readonly string[] | undef
       size += group.indexes.length;
     }
     if (current.groups.length > 0) batches.push(current);
+    perNode.push(batches);
+  }
+  return alternating(perNode);
+}
+
+/**
+ * The batches of every node, taking one of each node in turn: batches are sent in this order,
+ * a bounded number at a time, so every node gets work from the start instead of one after another.
+ */
+function alternating(perNode: Batch[][]): Batch[] {
+  const batches: Batch[] = [];
+  const longest = Math.max(0, ...perNode.map((node) => node.length));
+  for (let i = 0; i < longest; i++) {
+    for (const node of perNode) if (i < node.length) batches.push(node[i]!);
   }
   return batches;
 }

@@ -53,7 +53,7 @@ export interface BulkSpec {
 export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined): Promise<void> {
   const { operation, keys } = spec;
   const keyless = spec.keyless === true;
-  const { batchSize, retry } = validateBulkOptions(options, { operation, retries: !keyless });
+  const { batchSize, concurrency, retry } = validateBulkOptions(options, { operation, retries: !keyless });
   const count = keys.length;
   if (count === 0) return;
   let client: RedisClient;
@@ -81,7 +81,7 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     onReply: spec.onReply,
     route,
     signal: options?.signal,
-    concurrency: options?.concurrency,
+    concurrency,
     redact: (error) => redactError(error, secrets, redacted),
   };
 

@@ -34,7 +34,7 @@ export { NoRedisError } from './default-server.js';
 export { NoSlotOwnerError } from './batch-route.js';
 export { PopotoError, type PopotoErrorCode } from '../utils/errors.js';
 export { ReplicasNotConfirmedError } from './wait-replicas.js';
-export { DEFAULT_BATCH_SIZE, type BulkOptions } from './bulk-options.js';
+export { DEFAULT_BATCH_SIZE, DEFAULT_BULK_CONCURRENCY, type BulkOptions } from './bulk-options.js';
 export { getMany } from './get-many.js';
 export { setMany, type SetManyOptions } from './set-many.js';
 export { deleteMany } from './delete-many.js';

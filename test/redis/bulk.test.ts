@@ -7,6 +7,7 @@ import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import {
   BulkOperationError,
+  DEFAULT_BULK_CONCURRENCY,
   deleteKeysUnder,
   deleteMany,
   escapeGlob,
@@ -16,7 +17,7 @@ import {
   setMany,
 } from '../../src/redis/index.js';
 import { TaskError } from '../../src/utils/errors.js';
-import { deferred } from '../helpers/async.js';
+import { deferred, inFlightGauge } from '../helpers/async.js';
 import {
   clusterNodes,
   prefixedClient,
@@ -43,6 +44,39 @@ describe.each(targets)('bulk operations on $name', ({ create }) => {
   const prefix = useKeyPrefix(redis);
 
   describe('getMany', () => {
+    it('keeps DEFAULT_BULK_CONCURRENCY (16) batches in flight, taking the masters of a cluster in turn', async () => {
+      const p = prefix();
+      const keys = Array.from({ length: 300 }, (_, i) => `${p}c${i}`);
+      // Every command a node's connection sends, watched on the real clients that carry them.
+      const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+      const gauge = inFlightGauge();
+      const sentTo: string[] = [];
+      // Auto-pipelining may hand one command to sendCommand twice (queued, then flushed).
+      const seen = new WeakSet<object>();
+      const originals = nodes.map((node) => node.sendCommand);
+      nodes.forEach((node, i) => {
+        node.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+          const [command] = args;
+          if (command.name === 'mget' && !seen.has(command)) {
+            seen.add(command);
+            gauge.enter();
+            sentTo.push(String(node.options.port));
+            void command.promise.finally(() => gauge.leave()).catch(() => undefined);
+          }
+          return originals[i]!.apply(this, args);
+        };
+      });
+      try {
+        expect(await getMany(keys, { redis, batchSize: 1 })).toEqual(keys.map(() => null));
+      } finally {
+        nodes.forEach((node, i) => (node.sendCommand = originals[i]!));
+      }
+      expect(DEFAULT_BULK_CONCURRENCY).toBe(16);
+      expect(sentTo).toHaveLength(keys.length);
+      expect(gauge.peak).toBe(DEFAULT_BULK_CONCURRENCY);
+      if (redis instanceof Cluster) expect(new Set(sentTo.slice(0, 3)).size).toBe(3);
+    });
+
     it('reads keys spread over every master in input order, null for missing ones', async () => {
       const p = prefix();
       const keys = Array.from({ length: 3000 }, (_, i) => `${p}k${i}`);
