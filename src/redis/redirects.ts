@@ -7,7 +7,7 @@ import { onNextClientEvent, timeoutOf } from './availability.js';
 import { isCluster, type RedisClient } from './client-shape.js';
 import { refreshSlots } from './cluster-nodes.js';
 import { RedisUnavailableError } from './errors.js';
-import { abortedByClose, isRegroupedPipeline, replyOf } from './replies.js';
+import { abortedByClose, isRegroupedPipeline, replyOf, scriptRefusedBySlot } from './replies.js';
 
 // The one retry rule for Redis Cluster's "not here, not now" answers, whatever sends the command:
 // the bulk operations (runBulk), single commands popoto-ts sends itself (model scripts, the read
@@ -23,10 +23,18 @@ export type Redirect = { kind: 'moved' } | { kind: 'ask'; address: string } | { 
  * The redirect `error` is, if it is one: MOVED, READONLY and ASK (the slot lives elsewhere), TRYAGAIN (a
  * multi-key command during a slot migration) and CLUSTERDOWN (a failover under way), also when
  * ioredis gave up following them itself ("Too many Cluster redirections"); and an auto-pipeline
- * ioredis refused because the slot map changed under it (nothing was sent: it waits like CLUSTERDOWN).
+ * ioredis refused because the slot map changed under it (nothing was sent: it waits like CLUSTERDOWN);
+ * and a script refused as a whole because its slot is served elsewhere or the cluster is down.
  */
 export function redirectOf(error: unknown): Redirect | undefined {
   if (isRegroupedPipeline(error)) return { kind: 'wait' };
+  // The same answers for a script on one slot's keys given in ARGV (bulk publishMany's), before it ran.
+  switch (scriptRefusedBySlot(error)) {
+    case 'elsewhere':
+      return { kind: 'moved' };
+    case 'down':
+      return { kind: 'wait' };
+  }
   const reply = replyOf(error);
   switch (reply?.code) {
     // READONLY: a master just demoted still took the command for its old slots (a write on a

@@ -31,6 +31,20 @@ export function replyOf(error: unknown): Reply | undefined {
   return { code, words };
 }
 
+/**
+ * A cluster node's refusal of a script that touches a key or shard channel not served there
+ * (scripts that name it in ARGV, not KEYS, are checked as each command runs): `'elsewhere'` (the
+ * slot lives on another node, or is being migrated) or `'down'` (the cluster is down). Redis
+ * raises it before the command runs, and a script whose commands all touch one slot is refused
+ * at its first, so nothing of it ran. Undefined for any other error.
+ */
+export function scriptRefusedBySlot(error: unknown): 'elsewhere' | 'down' | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.message.includes('Script attempted to access a non local key in a cluster node')) return 'elsewhere';
+  if (/Script attempted to execute a (write )?command while the cluster is down/.test(error.message)) return 'down';
+  return undefined;
+}
+
 /** True for ioredis's refusal of an auto-pipeline whose slot map changed under it (nothing was sent). */
 export function isRegroupedPipeline(error: unknown): boolean {
   return error instanceof Error && error.message === REGROUPED;

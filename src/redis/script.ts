@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './connection.js';
 import { followRedirects, type FollowOptions } from './redirects.js';
 import { replyOf } from './replies.js';
@@ -80,6 +81,17 @@ export class RedisScript {
         ),
       options,
     );
+  }
+
+  /**
+   * Queues the script as an EVAL on `target`, a client or a pipeline, and returns what that
+   * returns (a reply promise from a client): for calls that go out inside pipelines (the bulk
+   * operations), where a NOSCRIPT answer would need a second pass of its own. The source travels
+   * with each call and Redis keeps it compiled by its SHA, so this is for short scripts whose
+   * calls carry much more than the source (a batch of messages).
+   */
+  evalOn(target: ChainableCommander, keys: readonly string[], args: readonly ScriptArgument[]): unknown {
+    return target.eval(this.lua, keys.length, ...keys, ...args);
   }
 
   /** Rethrows anything but NOSCRIPT; on NOSCRIPT sends the source (EVAL loads it for the next EVALSHA). */

@@ -4,6 +4,7 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher, Subscriber } from '../../src/pubsub/index.js';
+import { publishMany } from '../../src/redis/index.js';
 import { keySlot } from '../../src/redis/key-slot.js';
 import { startFaultCluster, type FaultCluster } from '../../bench/soak/fault-cluster.js';
 import { failOnWarningsAndUnhandledRejections } from '../helpers/process-warnings.js';
@@ -50,6 +51,22 @@ async function ownerOf(slot: number): Promise<{ port: number; id: string }> {
   throw new Error(`no master serves slot ${slot}`);
 }
 
+/** Moves `slot` (holding no keys) to the master at `targetPort`, as redis-cli --cluster reshard does. */
+async function moveSlot(slot: number, source: { port: number; id: string }, targetPort: number): Promise<void> {
+  const targetId = (await cluster.cli(targetPort, 'cluster', 'myid')).trim();
+  await cluster.cli(targetPort, 'cluster', 'setslot', String(slot), 'importing', source.id);
+  await cluster.cli(source.port, 'cluster', 'setslot', String(slot), 'migrating', targetId);
+  await cluster.cli(targetPort, 'cluster', 'setslot', String(slot), 'node', targetId);
+  for (const port of await cluster.masters())
+    await cluster.cli(port, 'cluster', 'setslot', String(slot), 'node', targetId);
+}
+
+/** How many calls the node at `port` refused with a plain ERR (a script touching a slot it does not serve is one). */
+async function refusedScripts(port: number): Promise<number> {
+  const stats = await cluster.cli(port, 'info', 'errorstats');
+  return Number(/errorstat_ERR:count=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
 async function shardSubscribers(port: number, channel: string): Promise<number> {
   const reply = await cluster.cli(port, 'pubsub', 'shardnumsub', channel);
   return Number(reply.trim().split('\n')[1]);
@@ -62,17 +79,11 @@ describe('a sharded subscription while the cluster moves', () => {
     expect((await ownerOf(keySlot(staying))).port).not.toBe(source.port);
     await subscriber.subscribe(moving, staying);
     expect(await shardSubscribers(source.port, moving)).toBe(1);
-    const masters = await cluster.masters();
-    const targetPort = masters.find((port) => port !== source.port)!;
-    const targetId = (await cluster.cli(targetPort, 'cluster', 'myid')).trim();
+    const targetPort = (await cluster.masters()).find((port) => port !== source.port)!;
 
     await cluster.cli(source.port, 'config', 'resetstat');
     const resubscribed = nextResubscribe(subscriber);
-    // The migration as redis-cli --cluster reshard does it (the slot holds no keys).
-    await cluster.cli(targetPort, 'cluster', 'setslot', String(slot), 'importing', source.id);
-    await cluster.cli(source.port, 'cluster', 'setslot', String(slot), 'migrating', targetId);
-    await cluster.cli(targetPort, 'cluster', 'setslot', String(slot), 'node', targetId);
-    for (const port of masters) await cluster.cli(port, 'cluster', 'setslot', String(slot), 'node', targetId);
+    await moveSlot(slot, source, targetPort);
     await resubscribed;
     expect(await shardSubscribers(targetPort, moving)).toBe(1);
     expect(await shardSubscribers(source.port, moving)).toBe(0);
@@ -91,6 +102,39 @@ describe('a sharded subscription while the cluster moves', () => {
     expect(messages.filter((m) => m.channel === moving).map((m) => m.data)).toEqual(['m1', 'm2']);
     expect(messages.filter((m) => m.channel === staying).map((m) => m.data)).toEqual(['s1']);
     expect(subscriber.channels).toEqual([moving, staying]);
+  });
+
+  it('publishMany (sharded) through a client whose slot map predates a slot move: each message delivered once, in order', async () => {
+    const channel = 'sharded-faults:bulk';
+    const slot = keySlot(channel);
+    const stale = new Cluster(
+      cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
+    );
+    try {
+      await stale.ping();
+      await subscriber.subscribe(channel);
+      const source = await ownerOf(slot);
+      const targetPort = (await cluster.masters()).find((port) => port !== source.port)!;
+      const resubscribed = nextResubscribe(subscriber);
+      await moveSlot(slot, source, targetPort);
+      await resubscribed;
+      // The client still sends the slot to its old master, which refuses the publishing script.
+      expect(stale.slots[slot]![0]).toBe(`127.0.0.1:${source.port}`);
+      const refusedBefore = await refusedScripts(source.port);
+
+      const texts = Array.from({ length: 50 }, (_, i) => `b${i}`);
+      const received = nextMessages(subscriber, texts.length);
+      const counts = await publishMany(
+        texts.map((text) => [channel, text] as const),
+        { redis: stale, sharded: true },
+      );
+      expect(counts).toEqual(texts.map(() => 1));
+      expect((await received).map((m) => [m.channel, m.data])).toEqual(texts.map((text) => [channel, text]));
+      expect(await refusedScripts(source.port)).toBeGreaterThan(refusedBefore);
+    } finally {
+      stale.disconnect();
+      await subscriber.unsubscribe(channel);
+    }
   });
 
   it('subscribes again on the replica that takes over when the master holding the channel is killed', async () => {

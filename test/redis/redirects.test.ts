@@ -36,6 +36,16 @@ describe('redirectOf', () => {
     });
   });
 
+  it("follows a script refused because its slot is served elsewhere (MOVED's twin for keys in ARGV), waits out a down cluster", () => {
+    const elsewhere =
+      'ERR Script attempted to access a non local key in a cluster node script: 9eca4078, on @user_script:1.';
+    expect(redirectOf(new ReplyError(elsewhere))).toEqual({ kind: 'moved' });
+    const down =
+      'ERR Script attempted to execute a command while the cluster is down script: 9eca4078, on @user_script:3.';
+    expect(redirectOf(new ReplyError(down))).toEqual({ kind: 'wait' });
+    expect(redirectOf(new ReplyError(down.replace('a command', 'a write command')))).toEqual({ kind: 'wait' });
+  });
+
   it('leaves everything else to the caller: a lost connection may have run the command', () => {
     for (const error of [
       new Error('Connection is closed.'),
