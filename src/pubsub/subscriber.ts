@@ -332,24 +332,36 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
     return connection;
   }
 
+  // Runs once per message received: objects built directly (no spreads), and a handler's name
+  // for failure reports written only when one fails or returns a promise to track.
   #deliver(channelBytes: Buffer, payload: Buffer, patternBytes: Buffer | undefined): void {
     const channel = channelBytes.toString('utf8');
-    const where = patternBytes === undefined ? { channel } : { channel, pattern: patternBytes.toString('utf8') };
+    const pattern = patternBytes?.toString('utf8');
     const decoded = decodePayload(payload, this.encoding);
-    const message: SubscriberMessage<T> = decoded.ok
-      ? { ...where, data: decoded.value as T }
-      : // A copy: the decoder left a cache on the original, which also pins the whole socket chunk.
-        { ...where, data: Buffer.from(payload), decodeError: decoded.error };
-    for (const handler of this.#messageHandlers) {
-      callReported(() => handler(message), `Subscriber.onMessage handler for channel ${JSON.stringify(channel)}`, [
-        message,
-      ]);
+    let message: SubscriberMessage<T>;
+    if (decoded.ok) {
+      message =
+        pattern === undefined ? { channel, data: decoded.value as T } : { channel, pattern, data: decoded.value as T };
+    } else {
+      // A copy: the decoder left a cache on the original, which also pins the whole socket chunk.
+      const data = Buffer.from(payload);
+      message =
+        pattern === undefined
+          ? { channel, data, decodeError: decoded.error }
+          : { channel, pattern, data, decodeError: decoded.error };
+    }
+    if (this.#messageHandlers.size > 0) {
+      const report = (): TaskReport => ({
+        name: `Subscriber.onMessage handler for channel ${JSON.stringify(channel)}`,
+        args: [message],
+      });
+      for (const handler of this.#messageHandlers) callReported(() => handler(message), report);
     }
     for (const stream of this.#streams) stream.push(message);
   }
 
   #resubscribed(): void {
-    for (const handler of this.#resubscribeHandlers) callReported(handler, 'Subscriber.onResubscribe handler', []);
+    for (const handler of this.#resubscribeHandlers) callReported(handler, RESUBSCRIBE_REPORT);
   }
 
   #reportError(error: unknown): void {
@@ -357,7 +369,10 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
     if (this.closed) return;
     if (this.#errorHandlers.size > 0) {
       for (const handler of this.#errorHandlers) {
-        callReported(() => handler(error), 'Subscriber.onError handler', [error]);
+        callReported(
+          () => handler(error),
+          () => ({ name: 'Subscriber.onError handler', args: [error] }),
+        );
       }
       return;
     }
@@ -375,14 +390,22 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
  * promise becomes a failed background task (onBackgroundError, else stderr), never an exception
  * inside ioredis's reply parser or an unhandled rejection; a promise is tracked until it settles.
  */
-function callReported(callback: () => unknown, name: string, args: unknown[]): void {
+function callReported(callback: () => unknown, report: () => TaskReport): void {
   let result: unknown;
   try {
     result = callback();
   } catch (error) {
     // The registry takes failures as settled promises; this one is rejected with the thrown value.
-    trackBackgroundPromise(Promise.reject(error), { name, args });
+    trackBackgroundPromise(Promise.reject(error), report());
     return;
   }
-  if (isThenable(result)) trackBackgroundPromise(result, { name, args });
+  if (isThenable(result)) trackBackgroundPromise(result, report());
 }
+
+/** How a handler's failure is named in the background-task report, and what it was called with. */
+interface TaskReport {
+  name: string;
+  args: unknown[];
+}
+
+const RESUBSCRIBE_REPORT = (): TaskReport => ({ name: 'Subscriber.onResubscribe handler', args: [] });
