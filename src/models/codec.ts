@@ -1,15 +1,21 @@
-import { Packr } from 'msgpackr';
+import type { Packr } from 'msgpackr';
 import { parsePythonDate, parsePythonDatetime, toPopotoDatetime } from './datetime.js';
+import { msgpackr } from './msgpackr-loader.js';
+
+let packrInstance: Packr | undefined;
 
 // MessagePack as Python's msgpack writes it: maps in their smallest form, never msgpackr's
 // record extension. 64-bit integers are read as numbers while they are exact (|n| <= 2^53)
 // and as bigints beyond, never rounded ('auto'; msgpackr's typings do not list that value).
-const packr = new Packr({
-  useRecords: false,
-  variableMapSize: true,
-  mapsAsObjects: true,
-  int64AsType: 'auto' as 'bigint',
-});
+// Made at the first encode or decode, so that msgpackr is loaded then (msgpackr-loader.ts).
+function packr(): Packr {
+  return (packrInstance ??= new (msgpackr().Packr)({
+    useRecords: false,
+    variableMapSize: true,
+    mapsAsObjects: true,
+    int64AsType: 'auto' as 'bigint',
+  }));
+}
 
 /** MessagePack nil: what Popoto stores for a null field. */
 export const NIL = Buffer.from([0xc0]);
@@ -25,23 +31,23 @@ export function isInt64(value: bigint): boolean {
 
 /** MessagePack of a plain value (string, boolean) with msgpackr. */
 export function packPlain(value: unknown): Buffer {
-  return packr.pack(value);
+  return packr().pack(value);
 }
 
 /** Popoto's wrapper for types MessagePack lacks: `{"__<Type>__": true, "as_encodable": …}`, key order included. */
 export function packWrapped(type: string, encodable: unknown): Buffer {
-  return packr.pack(wrapped(type, encodable));
+  return packr().pack(wrapped(type, encodable));
 }
 
 /** Popoto's wrapper around a list of any values (a tuple's, a set's items), each encoded as `encodeValue` encodes it. */
 export function encodeWrapped(type: string, items: readonly unknown[]): Buffer {
-  return packr.pack(wrapped(type, items.map(toEncodable)));
+  return packr().pack(wrapped(type, items.map(toEncodable)));
 }
 
 /** Popoto's tuple wrapper around numbers written as Python floats (float64) and nils: a GeoField's coordinates. */
 export function packFloatTuple(items: readonly (number | null)[]): Buffer {
   // The wrapper with a nil encodable, whose last byte (that nil) becomes the array.
-  const head = packr.pack(wrapped('tuple', null));
+  const head = packr().pack(wrapped('tuple', null));
   const parts = [head.subarray(0, head.length - 1), Buffer.from([0x90 | items.length])];
   for (const item of items) parts.push(item === null ? NIL : encodeFloat64(item));
   return Buffer.concat(parts);
@@ -65,7 +71,7 @@ export function encodeFloat64(value: number): Buffer {
  * too, up to 64 bits; beyond is a RangeError).
  */
 export function encodeValue(value: unknown): Buffer {
-  return packr.pack(toEncodable(value));
+  return packr().pack(toEncodable(value));
 }
 
 const MAX_EXACT = 2 ** 53;
@@ -104,18 +110,21 @@ function toEncodable(value: unknown): unknown {
 /**
  * Decodes a run of concatenated MessagePack values (a batch of stored fields, as the read
  * script returns them) in one pass of the decoder: one call for hundreds of records instead of
- * one per field. A 0xC1 byte (never valid MessagePack) decodes to `C1`, which the read script
- * uses as a marker.
+ * one per field. A 0xC1 byte (never valid MessagePack) decodes to msgpackr's `C1` (`isC1`), which
+ * the read script uses as a marker.
  */
 export function decodeStream(bytes: Buffer): unknown[] {
-  return packr.unpackMultiple(bytes) as unknown[];
+  return packr().unpackMultiple(bytes) as unknown[];
 }
 
-export { C1 } from 'msgpackr';
+/** Whether `value` is what a 0xC1 byte decodes to (msgpackr's `C1`). */
+export function isC1(value: unknown): boolean {
+  return value === msgpackr().C1;
+}
 
 /** Decodes any MessagePack value, turning Popoto's wrapper maps (Decimal, datetime, date, time, tuple, set) into JS values. */
 export function decodeValue(bytes: Buffer): unknown {
-  return fromEncodable(packr.unpack(bytes));
+  return fromEncodable(packr().unpack(bytes));
 }
 
 /**

@@ -96,6 +96,9 @@ function fail(expected: string): never {
   throw new TypeError(expected);
 }
 
+/** The stored form of a null GeoField, made at its first use (`geo.encodeNull`). */
+let geoNull: Buffer | undefined;
+
 const numberBound: SortedIndex<number> = {
   score: (value) => value,
   boundScore: (bound) => (typeof bound === 'number' && !Number.isNaN(bound) ? bound : undefined),
@@ -335,7 +338,10 @@ export const FIELD_TYPES = {
       'to 180 (the range Redis GEOADD takes)',
     fits: isGeoPoint,
     encode: (value) => packFloatTuple([value.latitude, value.longitude]),
-    encodeNull: packFloatTuple([null, null]),
+    // A getter, so that msgpackr is loaded when a GeoField's null is first stored, not at import.
+    get encodeNull(): Buffer {
+      return (geoNull ??= packFloatTuple([null, null]));
+    },
     decode: (stored) => {
       const items = unwrap(stored, '__tuple__');
       if (!Array.isArray(items) || items.length !== 2) return fail('a Popoto GeoField tuple (latitude, longitude)');

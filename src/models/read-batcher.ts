@@ -1,11 +1,11 @@
-import { ReplyError } from 'ioredis';
 import { planBatches } from '../redis/batch-plan.js';
 import type { RedisClient } from '../redis/connection.js';
 import type { FollowOptions } from '../redis/redirects.js';
+import { ioredis } from '../redis/ioredis-loader.js';
 import { RedisScript } from '../redis/script.js';
 import { bulkFailure } from '../redis/errors.js';
 import { TaskError } from '../utils/errors.js';
-import { C1, decodeStream } from './codec.js';
+import { decodeStream, isC1 } from './codec.js';
 
 /** A record's declared fields, decoded, in declaration order (null: absent), or null for no record. */
 export type StoredRecord = unknown[] | null;
@@ -22,7 +22,9 @@ const READS_ARE_REPEATABLE: FollowOptions = { repeatable: true };
 // valid MessagePack) and its error message instead, so it fails alone, not the whole batch, with
 // the ReplyError the same reply gives in any other bulk operation.
 /** ioredis's error for a Redis error reply (redis-errors' ReplyError, which ships no types). */
-const RedisReplyError = ReplyError as new (message: string) => Error;
+function replyError(message: string): Error {
+  return new (ioredis().ReplyError as new (message: string) => Error)(message);
+}
 
 // Redis runs the loop once per record read, so what it reuses stays in locals: looking up
 // redis.pcall and #ARGV on every record was a measurable share of Redis's time per record.
@@ -144,10 +146,10 @@ function unpackRecords<T>(
   const values = decodeStream(reply);
   let position = 0;
   for (const index of indexes) {
-    if (values[position] === C1) {
+    if (isC1(values[position])) {
       const message = String(values[position + 1]);
       position += 2;
-      failures.push(new TaskError(index, new RedisReplyError(`${message} (key ${JSON.stringify(keys[index])})`)));
+      failures.push(new TaskError(index, replyError(`${message} (key ${JSON.stringify(keys[index])})`)));
       continue;
     }
     const record = values.slice(position, position + fieldCount);

@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
-import { Cluster, Redis } from 'ioredis';
-import type { ClusterOptions, RedisOptions } from 'ioredis';
+import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { describeValue, messageOf } from '../utils/errors.js';
 import {
   assertDuration,
@@ -15,6 +14,7 @@ import { isCluster, prefixIn, type RedisClient } from './client-shape.js';
 import { embeddedNotice, resolveDefaultRedis } from './default-server.js';
 import type { EmbeddedRedis } from './embedded-server.js';
 import { RedisConnectionError } from './errors.js';
+import { ioredis } from './ioredis-loader.js';
 import { saysNoPasswordSet } from './replies.js';
 import { redactError, scrubText, secretsOf } from './secrets.js';
 import { clusterRedirectOptions } from './redirects.js';
@@ -104,7 +104,7 @@ export async function openConnection(options: ConnectOptions): Promise<OpenedCon
     );
     const target = `cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
     refuseClusterDatabase(target, redisOptions.db, options.redisOptions?.db, options.clusterOptions?.redisOptions?.db);
-    const client = new Cluster(nodes, {
+    const client = new (ioredis().Cluster)(nodes, {
       ...clusterRedirectOptions(timeoutMs),
       lazyConnect: true,
       ...options.clusterOptions,
@@ -128,7 +128,7 @@ export async function openConnection(options: ConnectOptions): Promise<OpenedCon
   const target = redactUrl(url);
   const chosen = url;
   const fromUrl = naming(fromEnvironment === undefined ? undefined : 'REDIS_URL', () => parseRedisUrl(chosen));
-  const client = new Redis({
+  const client = new (ioredis().Redis)({
     enableAutoPipelining: true,
     ...bounded,
     ...fromUrl,

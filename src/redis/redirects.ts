@@ -1,4 +1,3 @@
-import { list as redisCommands } from '@ioredis/commands';
 import type { Cluster, ClusterOptions } from 'ioredis';
 import { stoppableDelay } from '../concurrency/delay.js';
 import { backoffMs } from '../concurrency/task-policy.js';
@@ -6,6 +5,7 @@ import type { RetryPolicy } from '../concurrency/run-options.js';
 import { onNextClientEvent, timeoutOf } from './availability.js';
 import { isCluster, type RedisClient } from './client-shape.js';
 import { refreshSlots } from './cluster-nodes.js';
+import { ioredisCommands } from './ioredis-loader.js';
 import { RedisUnavailableError } from './errors.js';
 import { abortedByClose, isRegroupedPipeline, replyOf, scriptRefusedBySlot } from './replies.js';
 
@@ -215,7 +215,10 @@ const FOLLOWED_COMMANDS = new Set(['evalsha', 'eval']);
  * (bench/soak/auto-pipelining.ts): without auto-pipelining a SET through the client runs at 0.57x,
  * a model save at 0.76x, so it is kept for the scripts.
  */
-const NOT_AUTO_PIPELINED = redisCommands.filter((name) => !FOLLOWED_COMMANDS.has(name));
+let notAutoPipelinedList: string[] | undefined;
+function notAutoPipelined(): string[] {
+  return (notAutoPipelinedList ??= ioredisCommands().list.filter((name) => !FOLLOWED_COMMANDS.has(name)));
+}
 
 /**
  * ioredis Cluster options that make ioredis itself follow the rule for commands sent straight
@@ -223,13 +226,13 @@ const NOT_AUTO_PIPELINED = redisCommands.filter((name) => !FOLLOWED_COMMANDS.has
  * connection lost to a failing master (it cannot back off), and follows MOVED at once; its count
  * of redirects is sized so that it keeps going for `timeoutMs` of 100 ms pauses (its default, 16,
  * gives up after 1.6 s, shorter than a failover). Auto-pipelining is kept for popoto-ts's scripts
- * only (see `NOT_AUTO_PIPELINED`).
+ * only (see `notAutoPipelined`).
  */
 export function clusterRedirectOptions(timeoutMs: number): ClusterOptions {
   const pauseMs = 100;
   return {
     enableAutoPipelining: true,
-    autoPipeliningIgnoredCommands: NOT_AUTO_PIPELINED,
+    autoPipeliningIgnoredCommands: notAutoPipelined(),
     retryDelayOnTryAgain: pauseMs,
     retryDelayOnClusterDown: pauseMs,
     retryDelayOnFailover: pauseMs,

@@ -1,4 +1,4 @@
-import { ReplyError } from 'ioredis';
+import { ioredis } from './ioredis-loader.js';
 
 // The one place that reads the text of an error, for the errors that carry nothing else: Redis
 // error replies (the protocol puts the error's code first: "MOVED 3999 host:port", "NOSCRIPT ...")
@@ -63,9 +63,12 @@ export function saysNoPasswordSet(error: unknown): boolean {
  * redis-errors' base class, which ioredis exports only through `ReplyError`'s prototype; its
  * `AbortError` (a command aborted by a connection close) is recognised by class and name.
  */
-const RedisError = Object.getPrototypeOf(ReplyError) as new () => Error;
+function redisErrorClass(): new () => Error {
+  return Object.getPrototypeOf(ioredis().ReplyError) as new () => Error;
+}
 
 /** Whether ioredis aborted the command because its connection closed before it was answered. */
 export function abortedByClose(error: unknown): boolean {
-  return error instanceof RedisError && error.name === 'AbortError';
+  // The name first: an error of another name needs no ioredis loaded to be told apart.
+  return error instanceof Error && error.name === 'AbortError' && error instanceof redisErrorClass();
 }

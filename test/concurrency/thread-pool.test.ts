@@ -198,22 +198,53 @@ describe('ThreadPool: cancellation reaches running tasks', () => {
   });
 
   it('tasks sent behind a never-yielding one while the other thread was ending are taken over by its replacement', async () => {
-    // Each round terminates the thread that counted forever; the next round's three tasks can all
-    // go to the one live thread (the other still ending), the failing one behind the counter.
-    for (let round = 0; round < 4; round++) {
-      await pool.runAll(squares(20_000), { concurrency: 256 });
-      const state = sharedState();
-      const run = pool.runAll([{ op: 'count-forever', state }, { op: 'spin', ms: 50 }, { op: 'throw-type' }]);
-      await expect(
-        settleWithin(
-          run.catch((error: unknown) => error),
-          20_000,
-        ),
-      ).resolves.toMatchObject({
-        settled: true,
-        value: { message: expect.stringContaining('bad type inside the worker') },
-      });
-      expect(await counterStops(state)).toBe(true);
+    // The hazard lies between a thread's termination (a cancelled task past its grace period) and
+    // the moment its exit is seen: the ending thread still counts towards maxThreads, so a run
+    // dispatched then goes all to the one live thread, behind a task that never yields, and only
+    // the ending thread's exit can bring help. That moment is hit on purpose, not by luck: a timer
+    // of the grace period's duration, set after the pool's grace timer, falls due with it while
+    // this thread is busy, so the two run back to back in one timers phase, the termination first,
+    // before the exit can be delivered.
+    const graceMs = 50;
+    const racing = new ThreadPool<typeof behave>(behaviours, { maxThreads: 2, cancelGraceMs: graceMs });
+    const stopStuck = new AbortController();
+    try {
+      // Square tasks measure tiny, so the chunks are large: all three tasks of the run below fit
+      // on one thread at once. This also starts both threads.
+      await racing.runAll(squares(20_000));
+      const first = sharedState();
+      const cancel = new AbortController();
+      const cancelled = racing
+        .runAll([{ op: 'count-forever', state: first }], { signal: cancel.signal })
+        .catch((error: unknown) => error);
+      expect(await eventually(() => Atomics.load(first, 0) === 1)).toBe(true);
+      cancel.abort(); // the pool's grace timer starts: its thread will be terminated
+      const second = sharedState();
+      const dispatched = new Promise<{ run: Promise<unknown> }>((resolve) =>
+        setTimeout(() => {
+          const run = racing.runAll(
+            [{ op: 'count-forever', state: second }, { op: 'spin', ms: 50 }, { op: 'throw-type' }],
+            {
+              signal: stopStuck.signal,
+            },
+          );
+          resolve({ run: run.catch((error: unknown) => error) });
+        }, graceMs),
+      );
+      const busyUntil = performance.now() + graceMs * 3;
+      while (performance.now() < busyUntil); // both timers fall due meanwhile
+      const { run } = await dispatched;
+      await expect(cancelled).resolves.toMatchObject({ name: 'AbortError' });
+
+      const outcome = await settleWithin(run, 10_000);
+      expect(
+        outcome,
+        'the run hung: its tasks waited behind a never-yielding task on the live thread, and no thread took them over',
+      ).toMatchObject({ settled: true, value: { message: 'bad type inside the worker' } });
+      expect(await counterStops(second)).toBe(true);
+    } finally {
+      stopStuck.abort();
+      await racing.close({ timeoutMs: 1_000 });
     }
   });
 
