@@ -14,8 +14,9 @@ import {
 } from '../../src/concurrency/index.js';
 import type behave from '../fixtures/threads/behaviours.js';
 import { deferred, nextTurn } from '../helpers/async.js';
+import { threadFixture } from '../helpers/thread-fixtures.js';
 
-const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
+const behaviours = threadFixture('behaviours');
 
 afterEach(async () => {
   expect((await drainBackgroundTasks({ timeoutMs: 2000 })).pending).toBe(0);

@@ -1,14 +1,14 @@
-// test tier: unit
+// test tier: toolchain
 // @startNewThread as a method decorator under both TypeScript decorator settings: the standard
 // (stage 3) decorators and `experimentalDecorators` (legacy, as NestJS projects have on). The
-// same fixture is compiled by the TypeScript compiler under each setting, then run.
+// same fixture is compiled by the TypeScript compiler under each setting, then run (the calls
+// TypeScript makes to a legacy decorator are checked without a compiler in legacy-decorator.test.ts).
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { drainBackgroundTasks, startNewThread } from '../../src/concurrency/index.js';
 
 const execFileAsync = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,38 +85,5 @@ describe('@startNewThread compiled by tsc', () => {
 
   it('works under experimentalDecorators with emitDecoratorMetadata (no TS1241)', async () => {
     expect(await compileAndRun('legacy')).toEqual(expected);
-  });
-});
-
-describe('@startNewThread as a legacy decorator, called as TypeScript calls it', () => {
-  it('returns a descriptor whose method runs in the background', async () => {
-    const calls: unknown[] = [];
-    const target = { name: 'target' };
-    const descriptor: TypedPropertyDescriptor<(n: number) => void> = {
-      value(this: unknown, n: number) {
-        calls.push([this, n]);
-      },
-      writable: true,
-      enumerable: false,
-      configurable: true,
-    };
-    const replaced = startNewThread(target, 'record', descriptor);
-    expect(replaced).toMatchObject({ writable: true, enumerable: false, configurable: true });
-    expect(replaced.value).not.toBe(descriptor.value);
-    expect(replaced.value!.call(target, 7)).toBeUndefined();
-    expect(calls).toEqual([]);
-    await drainBackgroundTasks();
-    expect(calls).toEqual([[target, 7]]);
-  });
-
-  it('refuses accessors and properties with a TypeError naming them', () => {
-    const accessor: PropertyDescriptor = { get: () => 1, configurable: true };
-    expect(() => startNewThread({}, 'size', accessor)).toThrow(
-      new TypeError('fn must be a method: startNewThread decorates methods only, got an accessor (size)'),
-    );
-    const call = startNewThread as unknown as (target: object, key: string, descriptor?: PropertyDescriptor) => unknown;
-    expect(() => call({}, 'field', undefined)).toThrow(
-      new TypeError('fn must be a method: startNewThread decorates methods only, got a property (field)'),
-    );
   });
 });

@@ -20,8 +20,9 @@ import {
 import type behave from '../fixtures/threads/behaviours.js';
 import type { Command } from '../fixtures/threads/behaviours.js';
 import { eventually, sleep } from '../helpers/async.js';
+import { threadFixture } from '../helpers/thread-fixtures.js';
 
-const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
+const behaviours = threadFixture('behaviours');
 const pools: ThreadPool<typeof behave>[] = [];
 /** A pool closed after the file's tests. */
 function newPool(options: ConstructorParameters<typeof ThreadPool>[1]): ThreadPool<typeof behave> {
@@ -346,10 +347,10 @@ describe('ThreadPool: close({ timeoutMs })', () => {
     const error = await stuck.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThreadCrashError);
     expect((error as Error).message).toBe(
-      'the task failed: ThreadPool(behaviours.ts) was closed and its close() timeout passed while the task ran; its worker thread was terminated',
+      'the task failed: ThreadPool(behaviours.js) was closed and its close() timeout passed while the task ran; its worker thread was terminated',
     );
     await expect(queued).rejects.toThrow(
-      'the task did not start: ThreadPool(behaviours.ts) was closed and its close() timeout (100 ms) passed',
+      'the task did not start: ThreadPool(behaviours.js) was closed and its close() timeout (100 ms) passed',
     );
     expect(await counterStops(state)).toBe(true);
   });
@@ -361,7 +362,7 @@ describe('ThreadPool: close({ timeoutMs })', () => {
     }
     let closing: Promise<void> | undefined;
     const run = pool.runAll(input(), { onProgress: () => void (closing ??= pool.close()) });
-    await expect(run).rejects.toThrow('ThreadPool(behaviours.ts) is closed: create a new ThreadPool');
+    await expect(run).rejects.toThrow('ThreadPool(behaviours.js) is closed: create a new ThreadPool');
     await closing;
   });
 

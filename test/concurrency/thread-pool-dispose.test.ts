@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { ThreadPool } from '../../src/concurrency/index.js';
 import type square from '../fixtures/threads/square.js';
+import { threadFixture } from '../helpers/thread-fixtures.js';
 
-const squareModule = new URL('../fixtures/threads/square.ts', import.meta.url);
+const squareModule = threadFixture('square');
 
 describe('await using a ThreadPool', () => {
   it('closes it when the scope ends, even after a throw: it takes no more tasks', async () => {

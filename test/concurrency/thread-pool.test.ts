@@ -23,9 +23,10 @@ import type { Command } from '../fixtures/threads/behaviours.js';
 import type square from '../fixtures/threads/square.js';
 import { eventually, nextTurn, settleWithin, sleep } from '../helpers/async.js';
 import { collectWarnings } from '../helpers/process-warnings.js';
+import { threadFixture } from '../helpers/thread-fixtures.js';
 
-const behaviours = new URL('../fixtures/threads/behaviours.ts', import.meta.url);
-const squareModule = new URL('../fixtures/threads/square.ts', import.meta.url);
+const behaviours = threadFixture('behaviours');
+const squareModule = threadFixture('square');
 
 /** One pool of 2 threads for most tests, as on the 2-core machine. */
 const pool = new ThreadPool<typeof behave>(behaviours, { maxThreads: 2 });
@@ -168,6 +169,11 @@ describe('ThreadPool: cancellation reaches running tasks', () => {
   // At the default window and at a fixed concurrency alike, an abort must skip the queued tasks
   // and stop the running ones: here loops that ignore their signal, so after cancelGraceMs their
   // threads are terminated (thread-pool-chunks.test.ts has the tasks that do stop by themselves).
+  // These tests wait out that grace with a thread spinning each time, eight times in all: their
+  // pool grants 50 ms, not the default second (the run-inside-a-pipeline test below waits that).
+  const pool = new ThreadPool<typeof behave>(behaviours, { maxThreads: 2, cancelGraceMs: 50 });
+  afterAll(() => pool.close());
+
   it.each([
     ['the default concurrency', undefined],
     ['concurrency 300', 300],
@@ -291,7 +297,7 @@ describe('ThreadPool: errors cross the thread boundary', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('NotFoundError');
     expect(error.message).toBe('no record at user:1');
-    expect(error.stack).toMatch(/^NotFoundError: no record at user:1\n\s+at behave .*behaviours\.ts/);
+    expect(error.stack).toMatch(/^NotFoundError: no record at user:1\n\s+at behave .*behaviours\.js/);
     expect(error.code).toBe('E_NOT_FOUND');
     expect(error.key).toBe('user:1');
     expect(error.cause).toBeInstanceOf(RangeError);
@@ -335,7 +341,7 @@ describe('ThreadPool: a crashed worker is replaced and only its task fails', () 
     expect(reason.message).toBe(
       'task 1 failed: its worker thread crashed with an uncaught exception: thrown from a timer inside the worker; the thread has been replaced',
     );
-    expect((reason.cause as Error).stack).toContain('behaviours.ts');
+    expect((reason.cause as Error).stack).toContain('behaviours.js');
     expect(await pool.runAll(squares(3))).toEqual([0, 1, 4]);
   });
 });
@@ -393,7 +399,7 @@ describe('ThreadPool: startNewThread', () => {
       expect(drained).toEqual({ completed: 1, failed: 1, pending: 0 });
       expect(failures).toHaveLength(1);
       expect(failures[0]![0]).toMatchObject({ name: 'NotFoundError' });
-      expect(failures[0]![1]).toBe('ThreadPool(behaviours.ts)');
+      expect(failures[0]![1]).toBe('ThreadPool(behaviours.js)');
       expect(failures[0]![2]).toEqual([{ op: 'throw' }]);
     } finally {
       stop();
@@ -436,7 +442,7 @@ describe('ThreadPool: bad input is a TypeError naming the parameter, never a han
   });
 
   it('a module without the export: every task fails with a TypeError listing its exports', async () => {
-    const wrong = new ThreadPool(new URL('../fixtures/threads/no-default-export.ts', import.meta.url), {
+    const wrong = new ThreadPool(threadFixture('no-default-export'), {
       maxThreads: 1,
     });
     try {
@@ -446,13 +452,13 @@ describe('ThreadPool: bad input is a TypeError naming the parameter, never a han
         const reason = (outcome as { reason: Error }).reason;
         expect(reason).toBeInstanceOf(TypeError);
         expect(reason.message).toMatch(
-          /^taskModuleUrl file:.*no-default-export\.ts has no function export "default" \(its exports: checksum, version\); export the task function as default, or name it with the exportName option$/,
+          /^taskModuleUrl file:.*no-default-export\.js has no function export "default" \(its exports: checksum, version\); export the task function as default, or name it with the exportName option$/,
         );
       }
     } finally {
       await wrong.close();
     }
-    const named = new ThreadPool(new URL('../fixtures/threads/no-default-export.ts', import.meta.url), {
+    const named = new ThreadPool(threadFixture('no-default-export'), {
       maxThreads: 1,
       exportName: 'checksum',
     });
@@ -464,7 +470,7 @@ describe('ThreadPool: bad input is a TypeError naming the parameter, never a han
   });
 
   it('a module that throws while loading: every task fails with that error', async () => {
-    const broken = new ThreadPool(new URL('../fixtures/threads/throws-on-load.ts', import.meta.url), { maxThreads: 1 });
+    const broken = new ThreadPool(threadFixture('throws-on-load'), { maxThreads: 1 });
     try {
       const outcomes = await broken.runAllSettled([1, 2]);
       for (const outcome of outcomes) {
@@ -561,7 +567,7 @@ describe('ThreadPool: bad input is a TypeError naming the parameter, never a han
     const closing = new ThreadPool(squareModule, { maxThreads: 1 });
     expect(await closing.runAll([2])).toEqual([4]);
     await closing.close();
-    await expect(closing.runAll([1])).rejects.toThrow('ThreadPool(square.ts) is closed: create a new ThreadPool');
+    await expect(closing.runAll([1])).rejects.toThrow('ThreadPool(square.js) is closed: create a new ThreadPool');
     expect(() => closing.startNewThread(1)).toThrow('is closed');
     await closing.close(); // idempotent
   });

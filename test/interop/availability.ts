@@ -41,6 +41,20 @@ export function interopUnavailable(setup: InteropSetup): string | undefined {
   if (!existsSync(join(setup.popotoPath, 'popoto', '__init__.py'))) {
     return `no Popoto at ${setup.popotoPath} (set POPOTO_PYTHONPATH to the directory holding the popoto package)`;
   }
+  // Vitest evaluates its config once per project, each time as a fresh module: the answer is kept
+  // on globalThis, so that a run starts Python (half a second, pandas included) once.
+  const asked = ((globalThis as Record<symbol, Map<string, string | undefined> | undefined>)[PYTHON_ASKED] ??=
+    new Map());
+  const key = JSON.stringify([setup.python, setup.popotoPath]);
+  if (!asked.has(key)) asked.set(key, pythonUnavailable(setup));
+  return asked.get(key);
+}
+
+/** Where interopUnavailable keeps pythonUnavailable's answer per Python and Popoto. */
+const PYTHON_ASKED = Symbol.for('popoto-ts.interop-python-unavailable');
+
+/** Why Python cannot import this Popoto and its packages, or undefined when it can. */
+function pythonUnavailable(setup: InteropSetup): string | undefined {
   let imported: string;
   try {
     imported = execFileSync(

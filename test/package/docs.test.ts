@@ -1,4 +1,4 @@
-// test tier: unit
+// test tier: toolchain
 // The API reference gate: `npm run docs:check` (part of `npm run lint`, so of CI) runs TypeDoc
 // with the project's typedoc.json, where an exported function, class, interface, type, variable
 // or method without a doc comment is an error. Here the same settings meet a module with one
