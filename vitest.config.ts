@@ -9,8 +9,6 @@ import { threadModulesFromBuild } from './test/helpers/thread-modules-plugin.js'
  * - `// test tier: unit`: no server at all (no Redis, no cluster, no redis-server of its own).
  *   The `unit` project (`npm run test:unit`) starts nothing: its REDIS_URL is a closed port, so a
  *   file that reaches for a server after all fails in every run.
- * - `// test tier: toolchain`: no server either, but the TypeScript compiler or TypeDoc run over
- *   the project (a build's worth of CPU, seconds a file): the `toolchain` project, same closed port.
  * - `// needs: local cluster`: the shared local 3-master cluster. The `cluster` project starts it
  *   (test/helpers/cluster-setup.ts) only when one of these files runs; any other file asking for
  *   it fails (test/helpers/redis.ts).
@@ -23,7 +21,6 @@ const testFiles = readdirSync('test', { recursive: true, encoding: 'utf8' })
   .map((file) => join('test', file));
 const marked = (marker: RegExp): string[] => testFiles.filter((file) => marker.test(readFileSync(file, 'utf8')));
 const unitFiles = marked(/^\/\/ test tier: unit\b/m);
-const toolchainFiles = marked(/^\/\/ test tier: toolchain\b/m);
 const clusterFiles = marked(/^\/\/ needs: local cluster\b/m);
 /** The REDIS_URL of the projects that need no server: nothing listens there. */
 const CLOSED_PORT = 'redis://127.0.0.1:1';
@@ -53,22 +50,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'toolchain', include: toolchainFiles, env: { REDIS_URL: CLOSED_PORT } },
-      },
-      {
-        extends: true,
         test: {
           name: 'redis',
           include: ['test/**/*.test.ts'],
           // The live Python Popoto suite needs python3 and Popoto: without them it is left out with
           // one line saying why, unless POPOTO_INTEROP=required (CI), which makes that an error.
-          exclude: [
-            ...configDefaults.exclude,
-            ...unitFiles,
-            ...toolchainFiles,
-            ...clusterFiles,
-            ...interopExclusions(),
-          ],
+          exclude: [...configDefaults.exclude, ...unitFiles, ...clusterFiles, ...interopExclusions()],
           globalSetup: ['test/helpers/global-setup.ts'],
         },
       },

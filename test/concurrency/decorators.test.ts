@@ -1,4 +1,4 @@
-// test tier: toolchain
+// test tier: unit
 // @startNewThread as a method decorator under both TypeScript decorator settings: the standard
 // (stage 3) decorators and `experimentalDecorators` (legacy, as NestJS projects have on). The
 // same fixture is compiled by the TypeScript compiler under each setting, then run (the calls
