@@ -190,7 +190,7 @@ const offlineText = fc
 describe('every public export', () => {
   /** Constants, and error classes: thrown by the library and caught with instanceof, not called. */
   const notCalled = [
-    'DEFAULT_BATCH_SIZE', 'DEFAULT_CONCURRENCY', 'DEFAULT_TIMEOUT_MS', 'BulkOperationError', 'ModelValidationError',
+    'DEFAULT_BATCH_SIZE', 'DEFAULT_BULK_CONCURRENCY', 'DEFAULT_CONCURRENCY', 'DEFAULT_TIMEOUT_MS', 'BulkOperationError', 'ModelValidationError',
     'ModelWriteError', 'NoRedisError', 'RedisClosedError', 'RedisConnectionError', 'RedisUnavailableError',
     'SubscriberOverflowError', 'TaskError', 'TimeoutError', 'TaskTimeoutError', 'PopotoError', 'BackgroundQueueFullError', 'ThreadCrashError',
     'DEFAULT_MAX_PENDING_BACKGROUND_TASKS', 'DEFAULT_CANCEL_GRACE_MS', 'CHUNK_TARGET_MS', 'MAX_CHUNK_SIZE',
