@@ -1,14 +1,9 @@
-import type { ChainableCommander } from 'ioredis';
-import { planBatches } from '../redis/batch-plan.js';
-import { sendBatches } from '../redis/batch-send.js';
 import type { RedisClient } from '../redis/connection.js';
 import { describeValue } from '../utils/errors.js';
 import { assertInteger } from '../utils/validate.js';
-import { scheduleHousekeeping } from '../concurrency/background.js';
 import type { FieldMap } from './fields.js';
 import type { ModelMeta } from './meta.js';
 import { ReadBatcher, readRecords, type StoredRecord } from './read-batcher.js';
-import { RECORD_SCRIPT } from './record-script.js';
 import type { AllOptions, FieldName, FilterParams, KeyValues, Projection, UniqueKeyValues } from './types.js';
 import { checkedKeyPart, checkedKeyParts, givenKeyParts, isCompleteKey } from './values.js';
 import { metaOf } from './meta.js';
@@ -16,6 +11,19 @@ import { escapeKeyPart } from './keys.js';
 import { loadRelated, type RelatedCache } from './relations.js';
 import { MultipleRecordsError } from './errors.js';
 import { NONE_KEY_PART, type RecordIndexes } from './indexes.js';
+import {
+  candidateKeys,
+  checkedProjection,
+  GEO_UNITS,
+  geoParameterOf,
+  tighter,
+  unknownParameter,
+  type GeoQuery,
+  type KeyPartTest,
+} from './filter-params.js';
+import { eachKey, existingKeys, existingMembers, members, union } from './index-reads.js';
+import { sortBy } from './order-by.js';
+import { cleanStaleEntries } from './stale-entries.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
 
@@ -39,18 +47,6 @@ const OPTIONS_OF = {
 
 type QueryMethod = keyof typeof OPTIONS_OF;
 const ALL_OPTIONS: readonly string[] = OPTIONS_OF.filter;
-
-/** Redis GEOSEARCH's units, which are Popoto's `<field>_radius_unit` values. */
-const GEO_UNITS: readonly string[] = ['m', 'km', 'ft', 'mi'];
-
-/** A GeoField's filter parameters, as Popoto names them: `<field>`, `<field>_latitude`, `_longitude`, `_radius`, `_radius_unit`. */
-const GEO_SUFFIXES = ['_radius_unit', '_radius', '_latitude', '_longitude'] as const;
-
-/** A test of one key part (unescaped), for lookups that no index serves: read from the model's key set. */
-interface KeyPartTest {
-  position: number;
-  test: (part: string) => boolean;
-}
 
 /**
  * A model's reads. Records whose hash has expired (TTL) are skipped, and their leftover index
@@ -249,8 +245,9 @@ export class Query<F extends FieldMap, I> {
       objects.push(object);
       found.push(key);
     });
-    this.cleanStale(
+    cleanStaleEntries(
       client,
+      this.meta,
       stale.filter((key) => records[keys.indexOf(key)] === null),
     );
     if (values.some((field) => meta.relationshipFields.includes(field))) {
@@ -264,8 +261,9 @@ export class Query<F extends FieldMap, I> {
     const plan = this.plan(params ?? {}, client, `${this.meta.name}.query`, method);
     const keys = await this.matchingKeys(plan);
     const existing = await existingKeys(client, keys);
-    this.cleanStale(
+    cleanStaleEntries(
       client,
+      this.meta,
       keys.filter((_, i) => !existing[i]),
     );
     const found = keys.filter((_, i) => existing[i]);
@@ -324,7 +322,7 @@ export class Query<F extends FieldMap, I> {
         found.push(keys[i]!);
       }
     });
-    this.cleanStale(client, stale);
+    cleanStaleEntries(client, this.meta, stale);
     if (this.meta.relationshipFields.length > 0) await this.withRelated(client, records, found);
     return { records, keys: found };
   }
@@ -632,202 +630,4 @@ export class Query<F extends FieldMap, I> {
       return parts !== undefined && tests.every(({ position, test }) => test(parts[position]!));
     });
   }
-
-  /**
-   * Drops the index entries of records found missing, in a tracked background task (library
-   * housekeeping, outside the application's queue bound). A key already being cleaned is not
-   * scheduled again, which bounds that work by the number of expired records.
-   */
-  private cleanStale(client: RedisClient, keys: string[]): void {
-    if (keys.length === 0) return;
-    let inFlight = cleaning.get(client);
-    if (inFlight === undefined) cleaning.set(client, (inFlight = new Set()));
-    const fresh = keys.filter((key) => !inFlight.has(key));
-    if (fresh.length === 0) return;
-    for (const key of fresh) inFlight.add(key);
-    const clean = (target: RedisClient, meta: ModelMeta, stale: string[]): Promise<void> =>
-      removeEntriesOfMissingRecords(target, meta, stale).finally(() => {
-        for (const key of stale) inFlight.delete(key);
-      });
-    scheduleHousekeeping(clean, undefined, [client, this.meta, fresh], CLEAN_TASK_NAME);
-  }
-}
-
-/**
- * Removes the index entries of the records at `keys` that do not exist (checked in Redis, in
- * the same script call that removes them). Exported for tests; queries run it as a background task.
- */
-export async function removeEntriesOfMissingRecords(
-  client: RedisClient,
-  meta: ModelMeta,
-  keys: readonly string[],
-): Promise<void> {
-  const indexes = meta.indexes(client);
-  await Promise.all(
-    keys.flatMap((key) => {
-      const record = indexes.ofKey(key);
-      if (record === undefined) return [];
-      return [RECORD_SCRIPT.run(client, record.keys, ['clean', indexes.setCount, indexes.sortedCount, key])];
-    }),
-  );
-}
-
-/** The name background-error handlers see for a failed index cleanup. */
-const CLEAN_TASK_NAME = 'popoto-ts: clean index entries of expired records';
-
-/** Per client, the record keys whose index cleanup is scheduled or running. */
-const cleaning = new WeakMap<RedisClient, Set<string>>();
-
-/** A GeoField's filter parameters, as given. */
-interface GeoQuery {
-  center?: unknown;
-  latitude?: unknown;
-  longitude?: unknown;
-  radius?: unknown;
-  unit?: unknown;
-}
-
-/** The GeoField and the part of its radius search a parameter names, or undefined for other parameters. */
-function geoParameterOf(meta: ModelMeta, name: string): [string, keyof GeoQuery] | undefined {
-  if (meta.fields[name]?.kind === 'geo' && Object.hasOwn(meta.fields, name)) return [name, 'center'];
-  for (const suffix of GEO_SUFFIXES) {
-    const field = name.slice(0, -suffix.length);
-    if (name.endsWith(suffix) && Object.hasOwn(meta.fields, field) && meta.fields[field]!.kind === 'geo') {
-      const part = (
-        { _radius_unit: 'unit', _radius: 'radius', _latitude: 'latitude', _longitude: 'longitude' } as const
-      )[suffix];
-      return [field, part];
-    }
-  }
-  return undefined;
-}
-
-/** The fields of a projection (`values`): a non-empty array of field names, each once. */
-function checkedProjection(meta: ModelMeta, value: unknown, caller: string): string[] {
-  if (
-    !Array.isArray(value) ||
-    value.length === 0 ||
-    !value.every((field) => typeof field === 'string' && Object.hasOwn(meta.fields, field)) ||
-    new Set(value).size !== value.length
-  ) {
-    throw new TypeError(
-      `${caller} values must be a non-empty array of ${meta.name}'s field names, each once (fields: ` +
-        `${meta.fieldNames.join(', ')}), got ${describeValue(value)}`,
-    );
-  }
-  return value as string[];
-}
-
-function unknownParameter(meta: ModelMeta, name: string): TypeError {
-  const sorted = meta.sortedIndexes.map((index) => index.field);
-  return new TypeError(
-    `${meta.name}.query has no filter ${JSON.stringify(name)}: key fields take <field>, <field>__in, ` +
-      `<field>__startswith, <field>__endswith and (when nullable) <field>__isnull, sorted fields <field> and ` +
-      `<field>__gt/__gte/__lt/__lte (key fields: ${meta.keyFields.join(', ')}; sorted fields: ${sorted.join(', ') || 'none'})`,
-  );
-}
-
-/** Narrows a ZRANGEBYSCORE bound; '(' marks an exclusive bound. */
-function tighter(current: string, candidate: string, side: 'min' | 'max'): string {
-  const exclusive = candidate.startsWith('(');
-  const score = exclusive ? candidate.slice(1) : candidate;
-  if (current === '-inf' || current === '+inf') return candidate;
-  const value = (bound: string): number => Number(bound.replace('(', ''));
-  const a = value(current);
-  const b = Number(score);
-  if (a === b) return current.startsWith('(') || exclusive ? `(${score}` : score;
-  return (side === 'min' ? b > a : b < a) ? candidate : current;
-}
-
-async function members(client: RedisClient, set: string): Promise<string[]> {
-  return client.smembers(set);
-}
-
-/** The most record keys a filter builds from key values given by equality and `__in` before reading indexes instead. */
-const MAX_CANDIDATES = 10_000;
-
-/**
- * The key parts of every record key a filter can match, when every key field is given by
- * equality or `__in` (and `tests` pass): each combination of the allowed parts, in the order the
- * values were given. Undefined when a key field is not so given, or there would be more than
- * MAX_CANDIDATES.
- */
-function candidateKeys(
-  keyCount: number,
-  allowed: ReadonlyMap<number, readonly string[]>,
-  tests: readonly KeyPartTest[],
-): string[][] | undefined {
-  let count = 1;
-  for (let i = 0; i < keyCount; i++) {
-    const parts = allowed.get(i);
-    if (parts === undefined) return undefined;
-    count *= parts.length;
-  }
-  if (count > MAX_CANDIDATES) return undefined;
-  let combinations: string[][] = [[]];
-  for (let i = 0; i < keyCount; i++) {
-    combinations = combinations.flatMap((parts) => allowed.get(i)!.map((part) => [...parts, part]));
-  }
-  return combinations.filter((parts) => tests.every(({ position, test }) => test(parts[position]!)));
-}
-
-/** The members of `set` among `keys`, in order: SISMEMBER for one, SMISMEMBER for up to 1,000 a command. */
-async function existingMembers(client: RedisClient, set: string, keys: readonly string[]): Promise<string[]> {
-  if (keys.length === 0) return [];
-  if (keys.length === 1) return (await client.sismember(set, keys[0]!)) === 1 ? [keys[0]!] : [];
-  const chunks: string[][] = [];
-  for (let i = 0; i < keys.length; i += 1000) chunks.push(keys.slice(i, i + 1000));
-  const replies = await Promise.all(chunks.map((chunk) => client.smismember(set, ...chunk)));
-  return replies.flatMap((reply, c) => chunks[c]!.filter((_, i) => reply[i] === 1));
-}
-
-/** The keys of every list, each once, in the order first met. */
-function union(lists: readonly string[][]): string[] {
-  return lists.length === 1 ? lists[0]! : [...new Set(lists.flat())];
-}
-
-/**
- * One command per key (`send`, given the key and its position), in slot-aware pipelines of
- * 1000: one round trip per batch. Resolves with the replies in order; rejects with the first failure.
- */
-async function eachKey<T>(
-  client: RedisClient,
-  keys: readonly string[],
-  send: (target: ChainableCommander, key: string, i: number) => unknown,
-): Promise<T[]> {
-  const replies = new Array<T>(keys.length);
-  let failure: unknown;
-  await sendBatches(client, planBatches(client, keys, { batchSize: 1000, shape: 'per-item' }), {
-    command: (target, { indexes: [i] }) => send(target, keys[i!]!, i!),
-    onGroup: ({ indexes: [i] }, outcome) => {
-      if (outcome.ok) replies[i!] = outcome.value as T;
-      else failure ??= outcome.error;
-    },
-  });
-  if (failure !== undefined) throw failure as Error;
-  return replies;
-}
-
-/** EXISTS of many keys in slot-aware pipelines. */
-async function existingKeys(client: RedisClient, keys: string[]): Promise<boolean[]> {
-  return (await eachKey<number>(client, keys, (target, key) => target.exists(key))).map((n) => n === 1);
-}
-
-function sortBy<I>(meta: ModelMeta, records: I[], { field, descending }: { field: string; descending: boolean }): I[] {
-  const sortKey = meta.definitions[meta.fieldNames.indexOf(field)]!.sortKey;
-  const keyOf = (record: I): unknown => {
-    const value = (record as Record<string, unknown>)[field];
-    return value === null || value === undefined || sortKey === undefined ? value : sortKey(value);
-  };
-  return records
-    .map((record) => ({ record, key: keyOf(record) as number | string | bigint | null | undefined }))
-    .sort((a, b) => {
-      const x = a.key;
-      const y = b.key;
-      if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
-      if (y === null || y === undefined) return -1;
-      const order = x < y ? -1 : x > y ? 1 : 0;
-      return descending ? -order : order;
-    })
-    .map(({ record }) => record);
 }

@@ -15,7 +15,7 @@ import {
 } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
 import { escapeGlob, RedisNotConnectedError, scanKeys, type AnyRedisClient } from '../../src/redis/index.js';
-import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
+import { removeEntriesOfMissingRecords } from '../../src/models/stale-entries.js';
 import {
   backgroundTaskStats,
   BackgroundQueueFullError,

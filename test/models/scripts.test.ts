@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
 import { metaOf } from '../../src/models/model.js';
-import { removeEntriesOfMissingRecords } from '../../src/models/query.js';
+import { removeEntriesOfMissingRecords } from '../../src/models/stale-entries.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded-server.js';
 
 let server: EmbeddedRedis;
