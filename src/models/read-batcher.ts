@@ -177,7 +177,7 @@ export class ReadBatcher<T> {
   constructor(
     private readonly client: RedisClient,
     private readonly fields: readonly string[],
-    private readonly convert: (record: StoredRecord, key: string) => T,
+    private readonly convert: ConvertRecord<T>,
   ) {}
 
   read(key: string): Promise<T> {

@@ -1,5 +1,5 @@
 import { assertOptionalSource, useRedis, type RedisSource } from '../redis/connection.js';
-import { trackBackgroundPromise } from '../concurrency/background.js';
+import { trackBackgroundPromise, type BackgroundTaskInfo } from '../concurrency/background.js';
 import { describeValue, messageOf } from '../utils/errors.js';
 import { isThenable } from '../concurrency/task-policy.js';
 import {
@@ -351,7 +351,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
           : { channel, pattern, data, decodeError: decoded.error };
     }
     if (this.#messageHandlers.size > 0) {
-      const report = (): TaskReport => ({
+      const report = (): BackgroundTaskInfo => ({
         name: `Subscriber.onMessage handler for channel ${JSON.stringify(channel)}`,
         args: [message],
       });
@@ -390,7 +390,7 @@ export class Subscriber<T = unknown> implements AsyncIterable<SubscriberMessage<
  * promise becomes a failed background task (onBackgroundError, else stderr), never an exception
  * inside ioredis's reply parser or an unhandled rejection; a promise is tracked until it settles.
  */
-function callReported(callback: () => unknown, report: () => TaskReport): void {
+function callReported(callback: () => unknown, report: () => BackgroundTaskInfo): void {
   let result: unknown;
   try {
     result = callback();
@@ -402,10 +402,4 @@ function callReported(callback: () => unknown, report: () => TaskReport): void {
   if (isThenable(result)) trackBackgroundPromise(result, report());
 }
 
-/** How a handler's failure is named in the background-task report, and what it was called with. */
-interface TaskReport {
-  name: string;
-  args: unknown[];
-}
-
-const RESUBSCRIBE_REPORT = (): TaskReport => ({ name: 'Subscriber.onResubscribe handler', args: [] });
+const RESUBSCRIBE_REPORT = (): BackgroundTaskInfo => ({ name: 'Subscriber.onResubscribe handler', args: [] });

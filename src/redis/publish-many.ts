@@ -75,6 +75,7 @@ export async function publishMany(
   const { keys: channels, values: messages } = collectEntries(entries, 'entries', 'channel');
   const receivers = new Array<number>(channels.length).fill(0);
   const confirmed = new Array<number | undefined>(channels.length);
+  const script = sharded === true ? SPUBLISH_SCRIPT : PUBLISH_SCRIPT;
   // Planned by channel as if it were a key: on a cluster each channel's messages leave from
   // the master of its slot, one connection, so they arrive in the order given.
   await runBulk(
@@ -86,7 +87,7 @@ export async function publishMany(
       command: (target, { indexes }) => {
         const args: ScriptArgument[] = [];
         for (const i of indexes) args.push(channels[i]!, asPayload(messages[i]!));
-        return (sharded === true ? SPUBLISH_SCRIPT : PUBLISH_SCRIPT).evalOn(target, [], args);
+        return script.evalOn(target, [], args);
       },
       onReply: ({ indexes }, reply) => {
         const counts = reply as number[];
