@@ -15,7 +15,13 @@ import {
 import { describeValue } from '../utils/errors.js';
 import { BackgroundQueueFullError } from './background-queue-full.js';
 import { reportToHandlers, type BackgroundErrorHandler, type BackgroundTaskInfo } from './background-report.js';
-import { BackgroundScheduler, HousekeepingTask, QueuedTask, settleWhenDone } from './background-scheduler.js';
+import {
+  BackgroundScheduler,
+  HousekeepingTask,
+  QueuedTask,
+  settleWhenDone,
+  type BackgroundCall,
+} from './background-scheduler.js';
 import { listenForShutdown, type ShutdownHookOptions } from './shutdown-hooks.js';
 
 /** Counters of background work since the registry was made. */
@@ -103,7 +109,7 @@ export class BackgroundTasks {
     },
     failed: (task, error) => {
       if (task instanceof HousekeepingTask) this.#housekeepingPending--;
-      this.#taskFailed(error, { name: task.name, args: task.args }, task);
+      this.#taskFailed(error, { name: task.name, args: task.argumentList() }, task);
     },
   });
   #uninstallShutdownHooks: (() => void) | undefined;
@@ -144,11 +150,27 @@ export class BackgroundTasks {
     assertOptionsObject(options, 'options');
     assertKnownKeys(options, FUNCTION_OPTIONS, 'options');
     assertOptionalString(options?.name, 'options.name');
-    const name = options?.name ?? (fn.name || 'anonymous');
-    const task = fn as (...args: unknown[]) => unknown;
-    const schedule = (thisArg: unknown, args: unknown[]): void => this.schedule(task, thisArg, args, name);
-    return function background(this: unknown, ...args: A): void {
-      schedule(this, args);
+    const call: BackgroundCall = {
+      fn: fn as (...args: unknown[]) => unknown,
+      name: options?.name ?? (fn.name || 'anonymous'),
+    };
+    // Admitted before the task (an AsyncResource) is made: a refused call leaves no resource behind.
+    const admit = (): void => this.#admitPending(call.name);
+    const enqueue = (task: QueuedTask): void => this.#scheduler.enqueue(task);
+    return function background(this: unknown): void {
+      // `arguments` read by length and index only is not materialised, and the common call with
+      // one argument is queued without an array: a burst of calls keeps one object per task.
+      /* eslint-disable prefer-rest-params */
+      const count = arguments.length;
+      admit();
+      if (count === 1) {
+        enqueue(new QueuedTask(call, this, undefined, arguments[0]));
+        return;
+      }
+      const args = new Array<unknown>(count);
+      for (let i = 0; i < count; i++) args[i] = arguments[i];
+      /* eslint-enable prefer-rest-params */
+      enqueue(new QueuedTask(call, this, args));
     };
   }
 
@@ -160,7 +182,7 @@ export class BackgroundTasks {
    */
   schedule(fn: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[], name: string): void {
     this.#admitPending(name);
-    this.#scheduler.enqueue(new QueuedTask(fn, thisArg, args, name));
+    this.#scheduler.enqueue(new QueuedTask({ fn, name }, thisArg, args));
   }
 
   /**
@@ -175,7 +197,7 @@ export class BackgroundTasks {
   scheduleHousekeeping(fn: (...args: never[]) => unknown, thisArg: unknown, args: unknown[], name: string): void {
     this.#stats.pending++;
     this.#housekeepingPending++;
-    this.#scheduler.enqueue(new HousekeepingTask(fn as (...args: unknown[]) => unknown, thisArg, args, name));
+    this.#scheduler.enqueue(new HousekeepingTask({ fn: fn as (...args: unknown[]) => unknown, name }, thisArg, args));
   }
 
   /**

@@ -7,6 +7,12 @@ import { isThenable } from './task-policy.js';
 /** The async resource type of a background task, as async_hooks report it. */
 const BACKGROUND_RESOURCE = 'popoto-ts.BackgroundTask';
 
+/** What every call of one background function shares: the function, and its name for reports. */
+export interface BackgroundCall {
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly name: string;
+}
+
 /**
  * A scheduled call, kept as its parts (no closure, no info object until a failure needs one),
  * with the async context of its caller: every task scheduled in one turn starts from one
@@ -15,20 +21,38 @@ const BACKGROUND_RESOURCE = 'popoto-ts.BackgroundTask';
  * context, so `AsyncLocalStorage` stores (request ids, loggers, tracing spans) survive. This is
  * how piscina binds each of its tasks.
  *
- * One object per task rather than a record holding a separate AsyncResource: a burst of 100k
- * `startNewThread` calls keeps 100k of these alive until they start, and every young-generation
- * GC meanwhile copies them, so each object less per task is GC time less (measured by the bench's
- * drain row: GC was a third of the drain's CPU profile).
+ * One object per task rather than a record holding a separate AsyncResource, what the calls of
+ * one function share kept once (`call`), and a call with one argument keeps it without an array
+ * (`args` undefined): a burst of 100k `startNewThread` calls keeps 100k of these alive until they
+ * start, and every young-generation GC meanwhile copies them, so each object less per task is GC
+ * time less (measured by the bench's drain row: GC was a third of the drain's CPU profile).
  */
 export class QueuedTask extends AsyncResource {
   constructor(
-    readonly fn: (...args: unknown[]) => unknown,
+    readonly call: BackgroundCall,
     readonly thisArg: unknown,
-    readonly args: unknown[],
-    readonly name: string,
+    /** The call's arguments; undefined for a call with exactly one argument, which is `arg`. */
+    readonly args: readonly unknown[] | undefined,
+    readonly arg?: unknown,
   ) {
     super(BACKGROUND_RESOURCE, { requireManualDestroy: true });
   }
+
+  /** The function's name, for reports. */
+  get name(): string {
+    return this.call.name;
+  }
+
+  /** The call's arguments as an array of its own (for a failure report, which a handler may keep). */
+  argumentList(): unknown[] {
+    return this.args === undefined ? [this.arg] : [...this.args];
+  }
+}
+
+/** Calls a queued task's function as scheduled; the scheduler runs it inside the task's async scope. */
+function runQueuedTask(this: QueuedTask): unknown {
+  const { call, thisArg, args } = this;
+  return args === undefined ? call.fn.call(thisArg, this.arg) : call.fn.apply(thisArg, args as unknown[]);
 }
 
 /** popoto-ts's own housekeeping (see `scheduleHousekeeping`): outside the `maxPending` bound. */
@@ -96,7 +120,7 @@ export class BackgroundScheduler {
   #start(task: QueuedTask): void {
     let result: unknown;
     try {
-      result = task.runInAsyncScope(task.fn, task.thisArg, ...task.args);
+      result = task.runInAsyncScope(runQueuedTask, task);
     } catch (error) {
       this.#outcomes.failed(task, error);
       return;

@@ -53,6 +53,33 @@ describe('startNewThread', () => {
     expect(calls).toEqual([['updates', 'model_saved']]);
   });
 
+  it('passes every argument as given, whatever their number (none, one, undefined, several), and reports them', async () => {
+    const calls: unknown[][] = [];
+    const record = startNewThread(
+      (...args: unknown[]) => {
+        calls.push(args);
+        throw new Error(`call ${calls.length}`);
+      },
+      { name: 'record' },
+    );
+    const reported: unknown[][] = [];
+    const remove = onBackgroundError((_error, task) => reported.push(task.args));
+    const shared = { a: 1 };
+    record();
+    record(undefined);
+    record(shared);
+    record(1, undefined);
+    record('a', 'b', 'c');
+    await drainBackgroundTasks();
+    remove();
+    const expected = [[], [undefined], [shared], [1, undefined], ['a', 'b', 'c']];
+    expect(calls).toEqual(expected);
+    expect(calls.map((args) => args.length)).toEqual([0, 1, 1, 2, 3]);
+    expect(calls[2]![0]).toBe(shared);
+    expect(reported).toEqual(expected);
+    expect(reported.map((args) => args.length)).toEqual([0, 1, 1, 2, 3]);
+  });
+
   it('keeps `this` when the wrapper is called as a method', async () => {
     const target = {
       label: 'me',
