@@ -1,5 +1,6 @@
 import { runBulk } from './batches.js';
 import type { BulkOptions } from './bulk-options.js';
+import { sendCommandOn } from './direct-command.js';
 import { collectKeys } from './inputs.js';
 
 /**
@@ -22,10 +23,14 @@ export async function getMany(keys: Iterable<string>, options?: BulkOptions): Pr
       operation: 'getMany',
       keys: list,
       shape: 'multi-key',
-      command: (target, group, keyOf) => target.mget(group.indexes.map(keyOf)),
-      onReply: (group, reply) => {
+      command: (target, { indexes }, keyOf) => {
+        const keys = new Array<string>(indexes.length);
+        for (let i = 0; i < indexes.length; i++) keys[i] = keyOf(indexes[i]!);
+        return sendCommandOn(target, 'mget', keys);
+      },
+      onReply: ({ indexes }, reply) => {
         const replies = reply as (string | null)[];
-        group.indexes.forEach((index, i) => (values[index] = replies[i] ?? null));
+        for (let i = 0; i < indexes.length; i++) values[indexes[i]!] = replies[i] ?? null;
       },
       results: values,
     },

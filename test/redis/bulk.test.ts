@@ -563,3 +563,45 @@ describe('deleteKeysUnder, pass after pass', () => {
     expect(await collect(scanKeys(`${escapeGlob(p)}*`, { redis }))).toEqual([`${p}again:19`]);
   });
 });
+
+describe('getMany and auto-pipelining (single Redis)', () => {
+  const redis = targets[0].create() as Redis;
+  const prefix = useKeyPrefix(redis);
+
+  it('sends its MGETs without auto-pipelines: no pipeline is made for them', async () => {
+    const p = prefix();
+    const keys = Array.from({ length: 2000 }, (_, i) => `${p}${i}`);
+    await setMany(
+      keys.map((key) => [key, key]),
+      { redis },
+    );
+    expect(redis.options.enableAutoPipelining).toBe(true);
+    const pipeline = redis.pipeline.bind(redis);
+    let pipelines = 0;
+    redis.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
+      pipelines++;
+      return pipeline(...args);
+    }) as Redis['pipeline'];
+    try {
+      // The check proves it could see one: an auto-pipelined command makes a pipeline.
+      await redis.get(keys[0]!);
+      expect(pipelines).toBe(1);
+      expect(await getMany(keys, { redis, batchSize: 100 })).toEqual(keys);
+    } finally {
+      redis.pipeline = pipeline;
+    }
+    expect(pipelines).toBe(1);
+  });
+
+  it('keeps the order of commands called before it in the same tick: it reads what they wrote', async () => {
+    const p = prefix();
+    const keys = Array.from({ length: 50 }, (_, i) => `${p}${i}`);
+    for (let round = 0; round < 5; round++) {
+      const writes = keys.map((key) => redis.set(key, `${round}`));
+      const read = getMany(keys, { redis, batchSize: 10 });
+      expect(redis.autoPipelineQueueSize).toBeGreaterThan(0);
+      expect(await read).toEqual(keys.map(() => `${round}`));
+      await Promise.all(writes);
+    }
+  });
+});
