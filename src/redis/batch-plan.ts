@@ -47,7 +47,8 @@ export function planBatches(client: RedisClient, keys: readonly string[] | undef
   if (keys === undefined || !isCluster(client)) {
     const batches: Batch[] = [];
     for (let start = 0; start < total; start += batchSize) {
-      const indexes = Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => at(start + i));
+      const indexes = new Array<number>(Math.min(batchSize, total - start));
+      for (let i = 0; i < indexes.length; i++) indexes[i] = at(start + i);
       batches.push({ groups: shape === 'multi-key' ? [{ indexes }] : indexes.map((index) => ({ indexes: [index] })) });
     }
     return batches;
