@@ -1,8 +1,7 @@
 import { planBatches } from '../redis/batch-plan.js';
 import type { RedisClient } from '../redis/connection.js';
-import type { FollowOptions } from '../redis/redirects.js';
 import { ioredis } from '../redis/ioredis-loader.js';
-import { RedisScript } from '../redis/script.js';
+import { RedisScript, type ScriptCallOptions } from '../redis/script.js';
 import { bulkFailure } from '../redis/errors.js';
 import { TaskError } from '../utils/errors.js';
 import { decodeStream, isC1 } from './codec.js';
@@ -10,8 +9,12 @@ import { decodeStream, isC1 } from './codec.js';
 /** A record's declared fields, decoded, in declaration order (null: absent), or null for no record. */
 export type StoredRecord = unknown[] | null;
 
-/** A read changes nothing: one whose connection was cut before its reply is sent again. */
-const READS_ARE_REPEATABLE: FollowOptions = { repeatable: true };
+/**
+ * A read changes nothing: one whose connection was cut before its reply is sent again. Each call
+ * carries a batch of records, so it is sent at once, not auto-pipelined: Redis runs the first
+ * batches while the client still builds the next.
+ */
+const READ_CALL: ScriptCallOptions = { repeatable: true, unpipelined: true };
 
 // One command reads a whole batch of records: HMGET of the declared fields for each key, the
 // values concatenated into a single string. Every stored value is MessagePack, so the client
@@ -66,7 +69,7 @@ export type ConvertRecord<T> = (record: StoredRecord, key: string) => T;
 /**
  * Reads many records, each as its field values in `fields` order; a key that cannot be read
  * fails alone. One script call per group of keys (on a cluster, each group holds keys of one
- * slot), all issued in this tick: ioredis auto-pipelining puts them on the wire together.
+ * slot), all issued in this tick, each written as it is made.
  */
 async function readRecordsWithFailures<T>(
   client: RedisClient,
@@ -84,7 +87,7 @@ async function readRecordsWithFailures<T>(
           client,
           indexes.map((i) => keys[i]!),
           fields,
-          READS_ARE_REPEATABLE,
+          READ_CALL,
         ).then(
           (reply) =>
             unpackRecords(

@@ -12,28 +12,34 @@ interface CommandSender {
 }
 
 /**
- * Queues (on a pipeline) or sends (on a client) `name args` as one command, as the client's own
- * command method does, but never through ioredis's auto-pipelining: a bulk operation's batch is
- * already one command of hundreds of keys, sent a bounded number at a time, and gathering those
- * into auto-pipelines only adds a pipeline, its promises and a deferred flush per batch, which
- * the bench's getMany row measures (bench/report). The key prefix, reply encoding and friendly
- * error stack are the client's, as with its methods.
+ * Queues (on a pipeline) or sends (on a client) the command of the client method `method`
+ * (`mget`; `evalshaBuffer`: EVALSHA with bulk string replies as Buffers) with `args`, as that
+ * method does, but never through ioredis's auto-pipelining. A command that carries a whole batch
+ * (hundreds of keys or records) gains nothing from being gathered with others: the auto-pipeline
+ * only adds a pipeline, its promises and a deferred flush per batch, and holds every batch of a
+ * tick back until the tick ends, while sent at once Redis starts on the first batch as the
+ * client builds the next (the bench's getMany and model getMany rows measure both, bench/report).
+ * The key prefix, reply encoding and friendly error stack are the client's, as with its methods.
  *
  * While the client holds auto-pipelined commands not yet written, the command joins them
  * through the client's method instead: a `set` and then a `getMany` of the same key, called in
  * one tick, keep their order, as they did through the method.
  */
-export function sendCommandOn(target: ChainableCommander, name: string, args: CommandArgument[]): unknown {
+export function sendCommandOn(target: ChainableCommander, method: string, args: CommandArgument[]): unknown {
   // Clients and pipelines alike have `options` (a pipeline's are its client's) and `sendCommand`.
   const sender = target as unknown as CommandSender;
   if ((sender.autoPipelineQueueSize ?? 0) > 0) {
-    return (target as unknown as Record<string, (...args: CommandArgument[]) => unknown>)[name]!(...args);
+    return (target as unknown as Record<string, (...args: CommandArgument[]) => unknown>)[method]!(...args);
   }
+  const buffers = method.endsWith(BUFFER_SUFFIX);
   const { options } = sender;
-  const command = new (ioredis().Command)(name, args, {
+  const command = new (ioredis().Command)(buffers ? method.slice(0, -BUFFER_SUFFIX.length) : method, args, {
     keyPrefix: options.keyPrefix,
-    replyEncoding: 'utf8',
+    replyEncoding: buffers ? null : 'utf8',
     errorStack: options.showFriendlyErrorStack === true ? new Error() : undefined,
   });
   return sender.sendCommand(command);
 }
+
+/** How ioredis names a command's method that replies with Buffers (`getBuffer`). */
+const BUFFER_SUFFIX = 'Buffer';

@@ -3,6 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './connection.js';
 import { followRedirects, type FollowOptions } from './redirects.js';
 import { replyOf } from './replies.js';
+import { sendCommandOn } from './direct-command.js';
 
 /** What a script call may pass as ARGV. */
 export type ScriptArgument = string | Buffer | number;
@@ -17,6 +18,17 @@ interface ScriptCommands {
 }
 const STRING_REPLIES: ScriptCommands = { evalsha: 'evalsha', eval: 'eval' };
 const BUFFER_REPLIES: ScriptCommands = { evalsha: 'evalshaBuffer', eval: 'evalBuffer' };
+
+/** How a script call is sent. */
+export interface ScriptCallOptions extends FollowOptions {
+  /**
+   * Sent at once on the connection, outside ioredis's auto-pipelining (see `sendCommandOn`): for
+   * calls that each carry a batch (a bulk read's hundreds of records). Default: through the
+   * client's own method, auto-pipelined when the client has it on, which is what gathers many
+   * small calls (one save per record) into few writes.
+   */
+  unpipelined?: boolean;
+}
 
 /**
  * A Lua script, and the one way every script here is run: EVALSHA through the client's own
@@ -52,7 +64,7 @@ export class RedisScript {
     client: RedisClient,
     keys: readonly string[],
     args: readonly ScriptArgument[],
-    options?: FollowOptions,
+    options?: ScriptCallOptions,
   ): Promise<unknown> {
     return this.#send(client, STRING_REPLIES, { keys, args, options });
   }
@@ -62,7 +74,7 @@ export class RedisScript {
     client: RedisClient,
     keys: readonly string[],
     args: readonly ScriptArgument[],
-    options?: FollowOptions,
+    options?: ScriptCallOptions,
   ): Promise<unknown> {
     return this.#send(client, BUFFER_REPLIES, { keys, args, options });
   }
@@ -70,14 +82,18 @@ export class RedisScript {
   #send(
     client: RedisClient,
     commands: ScriptCommands,
-    { keys, args, options }: { keys: readonly string[]; args: readonly ScriptArgument[]; options?: FollowOptions },
+    { keys, args, options }: { keys: readonly string[]; args: readonly ScriptArgument[]; options?: ScriptCallOptions },
   ): Promise<unknown> {
-    const scripting = client as unknown as Record<ScriptCommands[keyof ScriptCommands], Call>;
+    const call: (method: string, ...args: ScriptArgument[]) => Promise<unknown> =
+      options?.unpipelined === true
+        ? (method, ...callArgs) =>
+            sendCommandOn(client as unknown as ChainableCommander, method, callArgs) as Promise<unknown>
+        : (method, ...callArgs) => (client as unknown as Record<string, Call>)[method]!(...callArgs);
     return followRedirects(
       client,
       () =>
-        scripting[commands.evalsha](this.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
-          this.#unlessLoaded(error, () => scripting[commands.eval](this.lua, keys.length, ...keys, ...args)),
+        call(commands.evalsha, this.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
+          this.#unlessLoaded(error, () => call(commands.eval, this.lua, keys.length, ...keys, ...args)),
         ),
       options,
     );

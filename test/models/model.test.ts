@@ -229,6 +229,22 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(many.map((u) => u?.name ?? null)).toEqual(['Cy', null, 'Ann']);
   });
 
+  it('query.getMany called right after commands of the same tick reads what they did (its batches keep their place)', async () => {
+    const { redis, User } = setup();
+    const count = 20;
+    const ids = Array.from({ length: count }, (_, i) => ({ id: `o${i}` }));
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(ids.map(({ id }, i) => User.create({ id, name: `round ${round}`, level: i })));
+      expect((await User.query.getMany(ids)).map((user) => user?.name)).toEqual(ids.map(() => `round ${round}`));
+      // Deleted by plain commands, auto-pipelined, then read before they are written.
+      const deletes = ids.map(({ id }) => redis.unlink(k(`User:${id}`)));
+      const read = User.query.getMany(ids);
+      expect(redis.autoPipelineQueueSize).toBeGreaterThan(0);
+      expect(await read).toEqual(ids.map(() => null));
+      expect(await Promise.all(deletes)).toEqual(ids.map(() => 1));
+    }
+  });
+
   it('skips records whose TTL expired and cleans their index entries in the background', async () => {
     const { p, User } = setup();
     await User.create({ id: 'short', name: 'S', level: 1 }, { expire: 0.05 });
