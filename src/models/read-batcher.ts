@@ -9,12 +9,17 @@ import { decodeStream, isC1 } from './codec.js';
 /** A record's declared fields, decoded, in declaration order (null: absent), or null for no record. */
 export type StoredRecord = unknown[] | null;
 
+/** A read changes nothing: one whose connection was cut before its reply is sent again. */
+const SMALL_READ: ScriptCallOptions = { repeatable: true };
 /**
- * A read changes nothing: one whose connection was cut before its reply is sent again. Each call
- * carries a batch of records, so it is sent at once, not auto-pipelined: Redis runs the first
- * batches while the client still builds the next.
+ * A call that carries a batch of records is sent at once, not auto-pipelined: Redis runs the
+ * first batches while the client still builds the next. Small calls (the few records a
+ * `query.get` batcher gathered in one microtask) stay auto-pipelined, which writes all of a
+ * tick's calls together instead of one write each.
  */
-const READ_CALL: ScriptCallOptions = { repeatable: true, unpipelined: true };
+const BATCH_READ: ScriptCallOptions = { repeatable: true, unpipelined: true };
+/** Fewest records in a call sent as a batch: the floor of `recordsPerCall`. */
+const BATCH_READ_MIN = 32;
 
 // One command reads a whole batch of records: HMGET of the declared fields for each key, the
 // values concatenated into a single string. Every stored value is MessagePack, so the client
@@ -54,7 +59,7 @@ return table.concat(out)`);
  * compares reads against redis-benchmark's HGETALL rate).
  */
 function recordsPerCall(count: number): number {
-  return Math.min(500, Math.max(32, Math.ceil(count / 8)));
+  return Math.min(500, Math.max(BATCH_READ_MIN, Math.ceil(count / 8)));
 }
 
 /** The records read (converted, if asked), and the positions that could not be read with why. */
@@ -87,7 +92,7 @@ async function readRecordsWithFailures<T>(
           client,
           indexes.map((i) => keys[i]!),
           fields,
-          READ_CALL,
+          indexes.length >= BATCH_READ_MIN ? BATCH_READ : SMALL_READ,
         ).then(
           (reply) =>
             unpackRecords(
