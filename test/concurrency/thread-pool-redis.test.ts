@@ -30,11 +30,16 @@ describe('ThreadPool with a task module that uses popoto-ts/redis', () => {
     });
     let closed = false;
     try {
-      const results = await pool.runAll(keys);
-      expect(results.map((r) => r.total)).toEqual(keys.map((_, i) => 3 * i + 3));
+      // On a loaded machine one thread can come up after the other has done the whole run: run
+      // again (the work is idempotent) until both have taken part, a bounded number of times.
+      const threads = new Set<number>();
+      for (let run = 0; run < 20 && threads.size < 2; run++) {
+        const results = await pool.runAll(keys);
+        expect(results.map((r) => r.total)).toEqual(keys.map((_, i) => 3 * i + 3));
+        for (const { threadId } of results) threads.add(threadId);
+      }
       const written = await redis.mget(keys.map((key) => `${key}:total`));
       expect(written).toEqual(keys.map((_, i) => String(3 * i + 3)));
-      const threads = new Set(results.map((r) => r.threadId));
       expect(threads.size).toBe(2);
       expect(await connectionsNamed(name)).toBe(threads.size);
 
