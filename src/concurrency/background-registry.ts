@@ -38,14 +38,13 @@ export interface BackgroundTaskStats {
  * Default bound on pending background tasks (queued, running, or tracked worker-thread tasks):
  * 262,144 (2^18).
  *
- * Sized by measurement: a pending `startNewThread` call with two short string arguments costs
- * about 210 bytes of heap (its queue entry, argument array and async-context binding; 130 bytes
- * before the binding), measured by scheduling 1M calls in one turn and comparing heapUsed after
- * a full GC (Node 20, x64). A full queue is therefore about 55 MB, well inside a default Node
- * heap, and drains in seconds at the background SET rates the bench reports (bench/report): far
- * inside the shutdown hooks' default 10 s. A burst beyond it is a runaway
- * producer rather than a backlog; it gets a `BackgroundQueueFullError` at the call, never a
- * silent drop.
+ * Sized by measurement: the heap a pending `startNewThread` call holds (its queued task with
+ * its async-context binding, and an argument array unless it has one argument), measured by
+ * scheduling 1M calls in one turn and comparing heapUsed after a full GC, puts a full queue well
+ * inside a default Node heap, and it drains in seconds at the background SET rates the bench
+ * reports (bench/report): far inside the shutdown hooks' default 10 s. A burst beyond it is a
+ * runaway producer rather than a backlog; it gets a `BackgroundQueueFullError` at the call,
+ * never a silent drop.
  */
 export const DEFAULT_MAX_PENDING_BACKGROUND_TASKS = 2 ** 18;
 
@@ -154,23 +153,21 @@ export class BackgroundTasks {
       fn: fn as (...args: unknown[]) => unknown,
       name: options?.name ?? (fn.name || 'anonymous'),
     };
-    // Admitted before the task (an AsyncResource) is made: a refused call leaves no resource behind.
-    const admit = (): void => this.#admitPending(call.name);
-    const enqueue = (task: QueuedTask): void => this.#scheduler.enqueue(task);
+    const enqueue = (thisArg: unknown, args: unknown[] | undefined, arg?: unknown): void =>
+      this.#enqueueCall(call, thisArg, args, arg);
     return function background(this: unknown): void {
       // `arguments` read by length and index only is not materialised, and the common call with
       // one argument is queued without an array: a burst of calls keeps one object per task.
       /* eslint-disable prefer-rest-params */
       const count = arguments.length;
-      admit();
       if (count === 1) {
-        enqueue(new QueuedTask(call, this, undefined, arguments[0]));
+        enqueue(this, undefined, arguments[0]);
         return;
       }
       const args = new Array<unknown>(count);
       for (let i = 0; i < count; i++) args[i] = arguments[i];
       /* eslint-enable prefer-rest-params */
-      enqueue(new QueuedTask(call, this, args));
+      enqueue(this, args);
     };
   }
 
@@ -178,11 +175,22 @@ export class BackgroundTasks {
    * Schedules `fn.apply(thisArg, args)` as a tracked task in the caller's async context. It
    * starts on a later turn of the event loop, never inside the caller; all tasks scheduled in one
    * turn share a single `setImmediate`, so scheduling 100k of them costs one timer, not 100k.
-   * Throws BackgroundQueueFullError when `maxPending` tasks are pending.
+   * Throws BackgroundQueueFullError when `maxPending` tasks are pending, and a TypeError when
+   * `args` is not an array.
    */
   schedule(fn: (...args: unknown[]) => unknown, thisArg: unknown, args: unknown[], name: string): void {
-    this.#admitPending(name);
-    this.#scheduler.enqueue(new QueuedTask({ fn, name }, thisArg, args));
+    if (!Array.isArray(args)) throw new TypeError(`args must be an array, got ${describeValue(args)}`);
+    this.#enqueueCall({ fn, name }, thisArg, args);
+  }
+
+  /**
+   * Queues one call of `call.fn`: with `args`, or with the one argument `arg` when `args` is
+   * undefined. Admitted before the task (an AsyncResource) is made: a refused call leaves no
+   * resource behind.
+   */
+  #enqueueCall(call: BackgroundCall, thisArg: unknown, args: unknown[] | undefined, arg?: unknown): void {
+    this.#admitPending(call.name);
+    this.#scheduler.enqueue(new QueuedTask(call, thisArg, args, arg));
   }
 
   /**

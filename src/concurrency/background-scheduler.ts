@@ -49,10 +49,13 @@ export class QueuedTask extends AsyncResource {
   }
 }
 
-/** Calls a queued task's function as scheduled; the scheduler runs it inside the task's async scope. */
+/**
+ * A queued task's call, as a function of `this` (the task) with no arguments: what
+ * `runInAsyncScope(runQueuedTask, task)` takes without an array or a closure per task.
+ */
 function runQueuedTask(this: QueuedTask): unknown {
   const { call, thisArg, args } = this;
-  return args === undefined ? call.fn.call(thisArg, this.arg) : call.fn.apply(thisArg, args as unknown[]);
+  return args === undefined ? call.fn.call(thisArg, this.arg) : Reflect.apply(call.fn, thisArg, args);
 }
 
 /** popoto-ts's own housekeeping (see `scheduleHousekeeping`): outside the `maxPending` bound. */

@@ -15,7 +15,9 @@ const SMALL_READ: ScriptCallOptions = { repeatable: true };
  * A call that carries a batch of records is sent at once, not auto-pipelined: Redis runs the
  * first batches while the client still builds the next. Small calls (the few records a
  * `query.get` batcher gathered in one microtask) stay auto-pipelined, which writes all of a
- * tick's calls together instead of one write each.
+ * tick's calls together instead of one write each. (A batch call made after a small one in the
+ * same tick joins it, see `sendCommandOn`: a read mixing small and large calls across cluster
+ * slots keeps its order and gives up that gain.)
  */
 const BATCH_READ: ScriptCallOptions = { repeatable: true, unpipelined: true };
 /** Fewest records in a call sent as a batch: the floor of `recordsPerCall`. */

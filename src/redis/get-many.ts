@@ -24,9 +24,9 @@ export async function getMany(keys: Iterable<string>, options?: BulkOptions): Pr
       keys: list,
       shape: 'multi-key',
       command: (target, { indexes }, keyOf) => {
-        const keys = new Array<string>(indexes.length);
-        for (let i = 0; i < indexes.length; i++) keys[i] = keyOf(indexes[i]!);
-        return sendCommandOn(target, 'mget', keys);
+        const batchKeys = new Array<string>(indexes.length);
+        for (let i = 0; i < indexes.length; i++) batchKeys[i] = keyOf(indexes[i]!);
+        return sendCommandOn(target, 'mget', batchKeys);
       },
       onReply: ({ indexes }, reply) => {
         const replies = reply as (string | null)[];

@@ -6,23 +6,22 @@ export type RedisValue = string | Buffer | number;
 /** Reads an iterable of keys into an array, checking that each one is a string. */
 export function collectKeys(keys: Iterable<string>, name = 'keys'): string[] {
   assertIterableArgument(keys, name);
-  if (Array.isArray(keys)) {
+  if (Array.isArray(keys) && keys[Symbol.iterator] === Array.prototype[Symbol.iterator]) {
     // The common case, a bulk read of 100k keys, without the iterator protocol: index and copy.
     const list = keys as unknown[];
-    for (let index = 0; index < list.length; index++) {
-      const key = list[index];
-      if (typeof key !== 'string') throw new TypeError(`${name}[${index}] must be a string, got ${describeValue(key)}`);
-    }
-    return list.slice() as string[];
+    const out = new Array<string>(list.length);
+    for (let index = 0; index < list.length; index++) out[index] = checkedKey(list[index], name, index);
+    return out;
   }
   const out: string[] = [];
   let index = 0;
-  for (const key of keys) {
-    if (typeof key !== 'string') throw new TypeError(`${name}[${index}] must be a string, got ${describeValue(key)}`);
-    out.push(key);
-    index++;
-  }
+  for (const key of keys) out.push(checkedKey(key, name, index++));
   return out;
+}
+
+function checkedKey(key: unknown, name: string, index: number): string {
+  if (typeof key !== 'string') throw new TypeError(`${name}[${index}] must be a string, got ${describeValue(key)}`);
+  return key;
 }
 
 /**

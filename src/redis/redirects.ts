@@ -97,7 +97,8 @@ export interface FollowOptions {
    * The command leaves the same state however often it runs (a model save writes the whole
    * record and its index entries): it is also sent again when ioredis aborted it because its
    * connection closed after part of its auto-pipeline was answered (a `CLIENT KILL`, a master
-   * killed), which ioredis cannot resend itself, not knowing whether the command ran.
+   * killed), which ioredis cannot resend itself, not knowing whether the command ran. (A
+   * command sent on its own, not auto-pipelined, ioredis sends again itself after a reconnect.)
    */
   repeatable?: boolean;
 }

@@ -3,12 +3,18 @@ import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './connection.js';
 import { followRedirects, type FollowOptions } from './redirects.js';
 import { replyOf } from './replies.js';
-import { sendCommandOn } from './direct-command.js';
+import { sendCommandOn, type DirectMethod } from './direct-command.js';
 
 /** What a script call may pass as ARGV. */
 export type ScriptArgument = string | Buffer | number;
 
 type Call = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+/** Sends one script command (`method`: `evalsha`, `evalBuffer`, ...) with all its arguments. */
+type Send = (client: RedisClient, method: DirectMethod, argv: ScriptArgument[]) => Promise<unknown>;
+
+const viaMethod: Send = (client, method, argv) => (client as unknown as Record<DirectMethod, Call>)[method](...argv);
+const unpipelined: Send = (client, method, argv) =>
+  sendCommandOn(client as unknown as ChainableCommander, method, argv) as Promise<unknown>;
 
 // ioredis makes a Buffer-replying twin of every command at run time (evalshaBuffer,
 // evalBuffer), but its typings only declare some of them: the commands are picked by name.
@@ -31,14 +37,15 @@ export interface ScriptCallOptions extends FollowOptions {
 }
 
 /**
- * A Lua script, and the one way every script here is run: EVALSHA through the client's own
- * command methods, and EVAL (which also loads the script) only when a server answers NOSCRIPT
- * — the first time, after a restart or SCRIPT FLUSH, or on a cluster node that never saw it.
- * The source crosses the wire once per server, not once per call.
+ * A Lua script, and the one way every script here is run: EVALSHA as a client command, and EVAL
+ * (which also loads the script) only when a server answers NOSCRIPT — the first time, after a
+ * restart or SCRIPT FLUSH, or on a cluster node that never saw it. The source crosses the wire
+ * once per server, not once per call.
  *
- * Being ordinary client commands, the calls are auto-pipelined (when the client has it on),
- * prefixed with the client's `keyPrefix`, and on a cluster routed by the slot of their first
- * key (ioredis knows where EVALSHA's keys are). On a cluster, a MOVED, ASK, TRYAGAIN or
+ * Being client commands, the calls are prefixed with the client's `keyPrefix` and on a cluster
+ * routed by the slot of their first key (ioredis knows where EVALSHA's keys are). They go
+ * through the client's own methods, so auto-pipelined when the client has it on, except calls
+ * made `unpipelined` (a batch of records each, see `ScriptCallOptions`). On a cluster, a MOVED, ASK, TRYAGAIN or
  * CLUSTERDOWN answer (a failover, a resharding) is followed by the one redirect rule
  * (`followRedirects`: backoff until `timeoutMs`), so a model save rides out a failover. A caller that needs many calls makes many
  * `run`s in one tick and lets auto-pipelining batch them, rather than building pipelines:
@@ -58,7 +65,8 @@ export class RedisScript {
 
   /**
    * Runs the script with `keys` and `args`; resolves with its reply (bulk strings as UTF-8
-   * strings). `options.repeatable`: see `FollowOptions`.
+   * strings). `options.repeatable`: see `FollowOptions`; `options.unpipelined`: see
+   * `ScriptCallOptions`.
    */
   run(
     client: RedisClient,
@@ -84,16 +92,13 @@ export class RedisScript {
     commands: ScriptCommands,
     { keys, args, options }: { keys: readonly string[]; args: readonly ScriptArgument[]; options?: ScriptCallOptions },
   ): Promise<unknown> {
-    const call: (method: string, ...args: ScriptArgument[]) => Promise<unknown> =
-      options?.unpipelined === true
-        ? (method, ...callArgs) =>
-            sendCommandOn(client as unknown as ChainableCommander, method, callArgs) as Promise<unknown>
-        : (method, ...callArgs) => (client as unknown as Record<string, Call>)[method]!(...callArgs);
+    const send = options?.unpipelined === true ? unpipelined : viaMethod;
+    const argv = [this.sha, keys.length, ...keys, ...args];
     return followRedirects(
       client,
       () =>
-        call(commands.evalsha, this.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
-          this.#unlessLoaded(error, () => call(commands.eval, this.lua, keys.length, ...keys, ...args)),
+        send(client, commands.evalsha, argv).catch((error: unknown) =>
+          this.#unlessLoaded(error, () => send(client, commands.eval, [this.lua, ...argv.slice(1)])),
         ),
       options,
     );

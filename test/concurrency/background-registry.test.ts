@@ -117,6 +117,18 @@ describe('two BackgroundTasks registries', () => {
       new TypeError("tasks must be a BackgroundTasks registry, got 'default'"),
     );
   });
+
+  it('schedule refuses args that is not an array, at the call, and queues nothing', () => {
+    const tasks = new BackgroundTasks();
+    const fn = (): void => undefined;
+    expect(() => tasks.schedule(fn, undefined, undefined as never, 'bad')).toThrow(
+      new TypeError('args must be an array, got undefined'),
+    );
+    expect(() => tasks.schedule(fn, undefined, 'ab' as never, 'bad')).toThrow(
+      new TypeError("args must be an array, got 'ab'"),
+    );
+    expect(tasks.stats()).toEqual({ pending: 0, completed: 0, failed: 0 });
+  });
 });
 
 describe('ThreadPool with its own registry', () => {

@@ -229,20 +229,42 @@ describe.each(targets)('models on $name', ({ create }) => {
     expect(many.map((u) => u?.name ?? null)).toEqual(['Cy', null, 'Ann']);
   });
 
-  it('query.getMany called right after commands of the same tick reads what they did (its batches keep their place)', async () => {
-    const { redis, User } = setup();
-    const count = 20;
-    const ids = Array.from({ length: count }, (_, i) => ({ id: `o${i}` }));
-    for (let round = 0; round < 3; round++) {
-      await Promise.all(ids.map(({ id }, i) => User.create({ id, name: `round ${round}`, level: i })));
-      expect((await User.query.getMany(ids)).map((user) => user?.name)).toEqual(ids.map(() => `round ${round}`));
-      // Deleted by plain commands, auto-pipelined, then read before they are written.
+  it('query.getMany sends batches of records at once, but behind commands of the same tick not yet written', async () => {
+    const { p, redis, User } = setup();
+    // Two script calls of 32 records: batches, sent without auto-pipelining.
+    const ids = Array.from({ length: 64 }, (_, i) => ({ id: `o${i}` }));
+    await Promise.all(ids.map(({ id }, i) => User.create({ id, name: 'saved', level: i })));
+    const pipeline = redis.pipeline.bind(redis);
+    let pipelines = 0;
+    redis.pipeline = (...args: Parameters<typeof redis.pipeline>) => {
+      pipelines++;
+      return pipeline(...args);
+    };
+    try {
+      // The count sees an auto-pipelined command: it makes a pipeline.
+      expect(await redis.exists(k('User:o0'))).toBe(1);
+      expect(pipelines).toBe(1);
+      expect((await User.query.getMany(ids)).map((user) => user?.name)).toEqual(ids.map(() => 'saved'));
+      expect(pipelines).toBe(1);
+      // Deleted by plain commands, auto-pipelined, then read before they are written: the read
+      // joins them, and sees the records gone.
       const deletes = ids.map(({ id }) => redis.unlink(k(`User:${id}`)));
       const read = User.query.getMany(ids);
       expect(redis.autoPipelineQueueSize).toBeGreaterThan(0);
       expect(await read).toEqual(ids.map(() => null));
       expect(await Promise.all(deletes)).toEqual(ids.map(() => 1));
+    } finally {
+      redis.pipeline = pipeline;
     }
+    // The same on a client not connected yet (a Cluster without its slot map holds its
+    // auto-pipelined commands apart from the count of queued ones).
+    await Promise.all(ids.map(({ id }, i) => User.create({ id, name: 'saved again', level: i })));
+    const fresh = prefixedClient(base, p);
+    const FreshUser = userModel(fresh);
+    expect(fresh.status).not.toBe('ready');
+    const deletes = ids.map(({ id }) => fresh.unlink(k(`User:${id}`)));
+    expect(await FreshUser.query.getMany(ids)).toEqual(ids.map(() => null));
+    expect(await Promise.all(deletes)).toEqual(ids.map(() => 1));
   });
 
   it('skips records whose TTL expired and cleans their index entries in the background', async () => {

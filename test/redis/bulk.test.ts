@@ -578,10 +578,10 @@ describe('getMany and auto-pipelining (single Redis)', () => {
     expect(redis.options.enableAutoPipelining).toBe(true);
     const pipeline = redis.pipeline.bind(redis);
     let pipelines = 0;
-    redis.pipeline = ((...args: Parameters<Redis['pipeline']>) => {
+    redis.pipeline = (...args: Parameters<Redis['pipeline']>) => {
       pipelines++;
       return pipeline(...args);
-    }) as Redis['pipeline'];
+    };
     try {
       // The check proves it could see one: an auto-pipelined command makes a pipeline.
       await redis.get(keys[0]!);
