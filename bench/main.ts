@@ -24,9 +24,11 @@ import { publish } from './workloads/publish.js';
 import { scan } from './workloads/scan.js';
 import { seed } from './workloads/seed.js';
 import { shardedPublish } from './workloads/sharded-publish.js';
+import { clusterGet } from './workloads/cluster-get.js';
 
 const workloads: Workload[] = [
   bulkGet,
+  clusterGet,
   publish,
   shardedPublish,
   scan,

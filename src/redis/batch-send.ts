@@ -27,6 +27,34 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Most batches in flight at once. Default: runAllMultithreaded's. */
   concurrency?: number;
+  /**
+   * Sends a batch of several groups as one command instead of a pipeline of one command per
+   * group, for an operation that has such a command (getMany on a cluster: one script reads many
+   * slots of a node, see cross-slot-read.ts). Resolves with each group's reply in `batch.groups`
+   * order; undefined where it does not apply. If it fails, the batch goes out as the pipeline,
+   * whose per-group answers (MOVED, ASK, ...) the caller's redirect rules read.
+   */
+  wholeBatch?: WholeBatchCommand;
+}
+
+/** See `SendOptions.wholeBatch`. */
+export type WholeBatchCommand = (target: RedisClient, batch: Batch) => Promise<unknown[]> | undefined;
+
+/**
+ * The replies of a batch sent as one command, or undefined to send it as a pipeline instead:
+ * when the command does not apply, or failed. Its error is not the batch's outcome: the
+ * pipeline's per-group answers are, and say which groups to send where.
+ */
+async function wholeBatchReplies(
+  command: WholeBatchCommand,
+  target: RedisClient,
+  batch: Batch,
+): Promise<unknown[] | undefined> {
+  try {
+    return await command(target, batch);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -47,6 +75,13 @@ export async function sendBatches(client: RedisClient, batches: Batch[], options
     } catch (error) {
       for (const group of batch.groups) onGroup(group, { ok: false, error });
       return;
+    }
+    if (batch.groups.length > 1 && asking === undefined && options.wholeBatch !== undefined) {
+      const replies = await wholeBatchReplies(options.wholeBatch, target, batch);
+      if (replies !== undefined) {
+        batch.groups.forEach((group, i) => onGroup(group, { ok: true, value: replies[i] }));
+        return;
+      }
     }
     if (batch.groups.length === 1 && asking === undefined) {
       const group = batch.groups[0]!;

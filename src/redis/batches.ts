@@ -1,6 +1,6 @@
 import type { ChainableCommander } from 'ioredis';
 import { TaskError } from '../utils/errors.js';
-import { planBatches, type CommandShape, type Group } from './batch-plan.js';
+import { planBatches, type Batch, type CommandShape, type Group } from './batch-plan.js';
 import type { Route } from './batch-route.js';
 import type { GroupCommand } from './batch-send.js';
 import { validateBulkOptions, type BulkOptions } from './bulk-options.js';
@@ -24,6 +24,16 @@ export interface BulkSpec {
    * from the Cluster's (see `keyArgumentsFor`).
    */
   command: (target: ChainableCommander, group: Group, keyOf: (index: number) => string) => unknown;
+  /**
+   * On a cluster, sends a batch of several slots of one node as one command instead of a
+   * pipeline of `command`s (see `SendOptions.wholeBatch`). `wireKey(i)` is item `i`'s key as
+   * Redis stores it, the client's keyPrefix included, for keys passed where ioredis adds none.
+   */
+  wholeBatch?: (
+    target: RedisClient,
+    batch: Batch,
+    wireKey: (index: number) => string,
+  ) => Promise<unknown[]> | undefined;
   /** Called with each group's reply. */
   onReply?: (group: Group, reply: unknown) => void;
   /** PUBLISH: routed by channel (not prefixed by ioredis), any node may take it, never retried. */
@@ -78,6 +88,7 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     plan: (indexes) =>
       planBatches(client, keys, { batchSize, shape: spec.shape, indexes, ...(keyless ? { keyPrefix: '' } : {}) }),
     command: ((target, group) => spec.command(target, group, keyOf)) satisfies GroupCommand,
+    wholeBatch: wholeBatchFor(spec, client),
     onReply: spec.onReply,
     route,
     signal: options?.signal,
@@ -93,6 +104,15 @@ export async function runBulk(spec: BulkSpec, options: BulkOptions | undefined):
     });
   }
   if (failed.size > 0) throw bulkFailure(operation, count, toTaskErrors(failed), { client, results: spec.results });
+}
+
+/** `spec.wholeBatch` bound to the keys as Redis stores them; only on a cluster, where batches hold several slots. */
+function wholeBatchFor(spec: BulkSpec, client: RedisClient): BulkRun['wholeBatch'] {
+  const { wholeBatch, keys } = spec;
+  if (wholeBatch === undefined || !isCluster(client)) return undefined;
+  const prefix = keyPrefixOf(client);
+  const wireKey = (index: number): string => prefix + keys[index]!;
+  return (target, batch) => wholeBatch(target, batch, wireKey);
 }
 
 function toTaskErrors(failed: Map<number, unknown>): TaskError[] {

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { timeoutOf, untilReady } from './availability.js';
 import type { Batch, Group } from './batch-plan.js';
 import { redirectOrMissingOwner, type Route } from './batch-route.js';
-import { sendBatches, type GroupCommand, type GroupOutcome } from './batch-send.js';
+import { sendBatches, type GroupCommand, type GroupOutcome, type WholeBatchCommand } from './batch-send.js';
 import { nodeByAddress, refreshSlots } from './cluster-nodes.js';
 import { isCluster, type RedisClient } from './client-shape.js';
 import { pauseOn, redirectDelayMs, redirectedTooLong } from './redirects.js';
@@ -22,6 +22,8 @@ export interface BulkRun {
   /** Plans the batches of `indexes` (ascending), of all items when undefined. */
   plan: (indexes: readonly number[] | undefined) => Batch[];
   command: GroupCommand;
+  /** See `SendOptions.wholeBatch`. */
+  wholeBatch?: WholeBatchCommand;
   onReply?: (group: Group, reply: unknown) => void;
   route: Route;
   signal?: AbortSignal;
@@ -97,6 +99,7 @@ export async function sendFollowingRedirects(
       for (const { batches, asking } of pending) {
         await sendBatches(client, batches, {
           command: run.command,
+          wholeBatch: run.wholeBatch,
           onGroup: outcome,
           route: run.route,
           asking,

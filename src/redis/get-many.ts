@@ -1,11 +1,13 @@
 import { runBulk } from './batches.js';
 import type { BulkOptions } from './bulk-options.js';
+import { mgetAcrossSlots } from './cross-slot-read.js';
 import { sendCommandOn } from './direct-command.js';
 import { collectKeys } from './inputs.js';
 
 /**
- * Reads many string keys at once: `MGET` batches sent concurrently (on a cluster, one `MGET`
- * per hash slot, batched per node). Resolves with the values in the order of `keys`, `null`
+ * Reads many string keys at once: `MGET` batches sent concurrently. On a cluster an `MGET`
+ * may only name keys of one hash slot, so each batch of a node's slots goes as one script that
+ * runs their MGETs inside Redis (Redis >= 7), or else as a pipeline of them. Resolves with the values in the order of `keys`, `null`
  * for missing keys.
  *
  * If some batches fail (after `retries`, if given), rejects with a BulkOperationError:
@@ -28,6 +30,7 @@ export async function getMany(keys: Iterable<string>, options?: BulkOptions): Pr
         for (let i = 0; i < indexes.length; i++) batchKeys[i] = keyOf(indexes[i]!);
         return sendCommandOn(target, 'mget', batchKeys);
       },
+      wholeBatch: mgetAcrossSlots,
       onReply: ({ indexes }, reply) => {
         const replies = reply as (string | null)[];
         for (let i = 0; i < indexes.length; i++) values[indexes[i]!] = replies[i] ?? null;
