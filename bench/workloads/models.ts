@@ -3,6 +3,7 @@
 // against a raw ioredis pipeline of the same commands.
 import { FIELD_TYPES } from '../../src/models/field-types.js';
 import { RECORD_SCRIPT } from '../../src/models/record-script.js';
+import { READ_RECORDS, recordsPerCall } from '../../src/models/read-batcher.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/concurrency/index.js';
 import { measureRounds, redisBenchmark, spread, type Measured, type Workload, withWorkloadKeys } from '../harness.js';
@@ -74,11 +75,24 @@ export const models: Workload = {
         { name: 'raw multi', ops: RECORDS, run: rawMulti },
       ]);
 
+      // The Redis side of query.getMany alone: its script calls, the same batches sent the same
+      // way, the replies left undecoded. What query.getMany can reach while Redis runs a script.
+      const recordKeys = records.map((r) => `Price:${r.id}`);
+      const perCall = recordsPerCall(RECORDS);
+      const fields = ['id', 'symbol', 'close', 'volume'];
+      const scriptAlone = async (): Promise<void> => {
+        const calls: Promise<unknown>[] = [];
+        for (let i = 0; i < RECORDS; i += perCall) {
+          calls.push(READ_RECORDS.runBuffer(redis, recordKeys.slice(i, i + perCall), fields, { unpipelined: true }));
+        }
+        await Promise.all(calls);
+      };
       log(`measuring gets × ${rounds} rounds`);
       const get = (id: { id: string }): Promise<unknown> => Price.query.get(id);
       const gets = await measureRounds(rounds, [
         { name: 'runAll get', ops: RECORDS, run: () => runAllMultithreaded(get, ids) },
         { name: 'getMany', ops: RECORDS, run: () => Price.query.getMany(ids) },
+        { name: 'script alone', ops: RECORDS, run: scriptAlone },
         ...SWEEP.map((c) => ({
           name: `runAll get c=${c}`,
           ops: RECORDS,
@@ -97,6 +111,7 @@ export const models: Workload = {
         b.rate > a.rate ? b : a,
       );
       const getMany = m(gets, 'getMany');
+      const alone = m(gets, 'script alone');
       const save = m(saves, 'save');
       const raw = m(saves, 'raw');
       const rawMultiRate = m(saves, 'raw multi');
@@ -109,6 +124,12 @@ export const models: Workload = {
             note: spread(runAllGet),
           },
           { workload: getWorkload, contender: 'query.getMany', opsPerSec: getMany.median, note: spread(getMany) },
+          {
+            workload: getWorkload,
+            contender: "ceiling: query.getMany's read script alone, replies not decoded (its Redis side)",
+            opsPerSec: alone.median,
+            note: spread(alone),
+          },
           ...(ceiling === undefined
             ? []
             : [
@@ -169,6 +190,10 @@ export const models: Workload = {
           },
         ],
         notes: [
+          `query.getMany / its read script alone: ${(getMany.median / alone.median).toFixed(2)}` +
+            (ceiling === undefined
+              ? ''
+              : `; the script alone / redis-benchmark HGETALL (what a read through one script per batch can reach, no bar): ${(alone.median / ceiling).toFixed(2)}`),
           `runAllMultithreaded(query.get) concurrency sweep, median ops/s: ${SWEEP.map((c) => `c=${c}: ${Math.round(m(gets, `runAll get c=${c}`).median)}`).join('; ')}`,
         ],
       };

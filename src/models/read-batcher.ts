@@ -38,7 +38,8 @@ function replyError(message: string): Error {
 
 // Redis runs the loop once per record read, so what it reuses stays in locals: looking up
 // redis.pcall and #ARGV on every record was a measurable share of Redis's time per record.
-const READ_RECORDS = new RedisScript(`local out, n = {}, 0
+/** The batch read script (exported for the bench, which runs it alone as the Redis side of a read). */
+export const READ_RECORDS = new RedisScript(`local out, n = {}, 0
 local rcall, fieldCount = redis.pcall, #ARGV
 for i = 1, #KEYS do
   local values = rcall('HMGET', KEYS[i], unpack(ARGV))
@@ -60,7 +61,7 @@ return table.concat(out)`);
  * meanwhile: one big call would leave each side idle while the other works (the models bench
  * compares reads against redis-benchmark's HGETALL rate).
  */
-function recordsPerCall(count: number): number {
+export function recordsPerCall(count: number): number {
   return Math.min(500, Math.max(BATCH_READ_MIN, Math.ceil(count / 8)));
 }
 
