@@ -47,6 +47,23 @@ export const shardedPublish: Workload = {
         await all;
         off();
       };
+      // The ceiling of delivery in one process: ioredis's own sharded subscriber (a Cluster with
+      // shardedSubscribers), its messages only counted, beside the same publishes.
+      const plainSubscriber = new Cluster(
+        cluster.nodes.split(',').map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) })),
+        { shardedSubscribers: true },
+      );
+      let plainReceived = 0;
+      let plainAll = (): void => undefined;
+      plainSubscriber.on('smessageBuffer', () => {
+        if (++plainReceived === MESSAGES) plainAll();
+      });
+      const deliverPlain = async (): Promise<void> => {
+        plainReceived = 0;
+        const all = new Promise<void>((resolve) => (plainAll = resolve));
+        await publishMany(entries, { redis, sharded: true });
+        await all;
+      };
       const classicSubscriber = new Subscriber({ redis, encoding: 'raw' });
       const shardedSubscriber = new Subscriber({ redis, encoding: 'raw', sharded: true });
       subscribers.push(classicSubscriber, shardedSubscriber);
@@ -61,6 +78,11 @@ export const shardedPublish: Workload = {
         { name: 'classic', ops: MESSAGES, run: deliver(false, classicSubscriber) },
         { name: 'sharded', ops: MESSAGES, run: deliver(true, shardedSubscriber) },
       ]);
+      // Measured alone, after ours have closed: one subscriber receives at a time, as above.
+      await Promise.all(subscribers.map((subscriber) => subscriber.close()));
+      for (const channel of channels) await plainSubscriber.ssubscribe(channel);
+      const plain = await measureRounds(rounds, [{ name: 'plain', ops: MESSAGES, run: deliverPlain }]);
+      plainSubscriber.disconnect();
       const m = (from: Map<string, Measured>, name: string): Measured =>
         from.get(name) ?? { median: 0, min: 0, max: 0 };
       const row = (contender: string, x: Measured) => ({ workload, contender, opsPerSec: x.median, note: spread(x) });
@@ -70,6 +92,13 @@ export const shardedPublish: Workload = {
           row('publishMany (classic PUBLISH), no subscriber', m(publishOnly, 'classic')),
           row('publishMany (sharded: true) until a sharded Subscriber got all', m(delivered, 'sharded')),
           row('publishMany (classic) until a classic Subscriber got all', m(delivered, 'classic')),
+          row(
+            'ceiling: publishMany (sharded: true) until a plain ioredis sharded subscriber (shardedSubscribers) counted all',
+            m(plain, 'plain'),
+          ),
+        ],
+        notes: [
+          `sharded Subscriber delivery / plain ioredis sharded subscriber (the same process publishing and receiving; no bar): ${(m(delivered, 'sharded').median / m(plain, 'plain').median).toFixed(2)}`,
         ],
         bars: [
           {
