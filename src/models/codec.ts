@@ -109,12 +109,24 @@ function toEncodable(value: unknown): unknown {
 
 /**
  * Decodes a run of concatenated MessagePack values (a batch of stored fields, as the read
- * script returns them) in one pass of the decoder: one call for hundreds of records instead of
- * one per field. A 0xC1 byte (never valid MessagePack) decodes to msgpackr's `C1` (`isC1`), which
- * the read script uses as a marker.
+ * script returns them) in one pass of the decoder, handing each value to `each` as it is
+ * decoded, with no array of them all: the reads fill their records from it directly. A 0xC1 byte
+ * (never valid MessagePack) decodes to msgpackr's `C1` (`isC1`), which the read script uses as a
+ * marker. An error thrown by `each` stops the pass and is rethrown as it was (msgpackr would
+ * otherwise annotate it with fields of its own).
  */
-export function decodeStream(bytes: Buffer): unknown[] {
-  return packr().unpackMultiple(bytes) as unknown[];
+export function decodeEach(bytes: Buffer, each: (value: unknown) => void): void {
+  let failure: { error: unknown } | undefined;
+  packr().unpackMultiple(bytes, (value: unknown) => {
+    try {
+      each(value);
+      return true;
+    } catch (error) {
+      failure = { error };
+      return false;
+    }
+  });
+  if (failure !== undefined) throw failure.error;
 }
 
 /** Whether `value` is what a 0xC1 byte decodes to (msgpackr's `C1`). */

@@ -26,6 +26,8 @@ import { sortBy } from './order-by.js';
 import { cleanStaleEntries } from './stale-entries.js';
 
 const RANGES: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
+/** A projection's record that does not exist (its index entries are stale). */
+const MISSING: unique symbol = Symbol('missing record');
 
 interface Plan {
   /** Each condition's matching record keys; the result is their intersection (in the first one's order). */
@@ -222,34 +224,35 @@ export class Query<F extends FieldMap, I> {
     const meta = this.meta;
     const { layout } = meta.indexes(client);
     const stored = values.filter((field) => !meta.keyFields.includes(field));
-    const records = await readRecords(client, keys, [...stored, ...meta.keyFields], {
+    // Each object is built from its record as the batch's reply is decoded (see readRecords).
+    const projected = await readRecords(client, keys, [...stored, ...meta.keyFields], {
       operation: `${meta.name}.query`,
+      convert: (record, key): Record<string, unknown> | typeof MISSING | undefined => {
+        if (record === null) return MISSING;
+        const parts = layout.keyParts(key, meta.keyFields.length);
+        const keyValues = parts === undefined ? undefined : meta.keyValuesOf(parts);
+        // A key this model's layout does not parse: not one of its records, skipped.
+        if (keyValues === undefined) return undefined;
+        const object: Record<string, unknown> = {};
+        for (const field of values) {
+          object[field] = meta.keyFields.includes(field)
+            ? keyValues[field]
+            : meta.decodeField(field, record[stored.indexOf(field)], key);
+        }
+        return object;
+      },
     });
     const objects: Record<string, unknown>[] = [];
     const found: string[] = [];
-    const stale: string[] = [];
-    records.forEach((record, r) => {
-      const key = keys[r]!;
-      const parts = record === null ? undefined : layout.keyParts(key, meta.keyFields.length);
-      const keyValues = parts === undefined ? undefined : meta.keyValuesOf(parts);
-      if (keyValues === undefined) {
-        stale.push(key);
-        return;
+    const missing: string[] = [];
+    projected.forEach((object, r) => {
+      if (object === MISSING) missing.push(keys[r]!);
+      else if (object !== undefined) {
+        objects.push(object);
+        found.push(keys[r]!);
       }
-      const object: Record<string, unknown> = {};
-      for (const field of values) {
-        object[field] = meta.keyFields.includes(field)
-          ? keyValues[field]
-          : meta.decodeField(field, record![stored.indexOf(field)], key);
-      }
-      objects.push(object);
-      found.push(key);
     });
-    cleanStaleEntries(
-      client,
-      this.meta,
-      stale.filter((key) => records[keys.indexOf(key)] === null),
-    );
+    cleanStaleEntries(client, this.meta, missing);
     if (values.some((field) => meta.relationshipFields.includes(field))) {
       await loadRelated(client, meta, objects, { keyOf: (_, i) => found[i]! });
     }

@@ -4,7 +4,7 @@ import { ioredis } from '../redis/ioredis-loader.js';
 import { RedisScript, type ScriptCallOptions } from '../redis/script.js';
 import { bulkFailure } from '../redis/errors.js';
 import { TaskError } from '../utils/errors.js';
-import { decodeStream, isC1 } from './codec.js';
+import { decodeEach, isC1 } from './codec.js';
 
 /** A record's declared fields, decoded, in declaration order (null: absent), or null for no record. */
 export type StoredRecord = unknown[] | null;
@@ -71,7 +71,10 @@ interface ReadOutcome<T> {
   failures: TaskError[];
 }
 
-/** Turns a record read from `key` into what the caller keeps (an instance, say). */
+/**
+ * Turns a record read from `key` into what the caller keeps (an instance, say). The record's
+ * array is refilled for the next record once this returns: copy it to keep it.
+ */
 export type ConvertRecord<T> = (record: StoredRecord, key: string) => T;
 
 /**
@@ -136,13 +139,16 @@ export async function readRecords<T = StoredRecord>(
   return records;
 }
 
+/** The record as it is stored: a copy of the row, which the next record refills. */
 function asStored(record: StoredRecord): StoredRecord {
-  return record;
+  return record === null ? null : record.slice();
 }
 
 /**
- * Splits the script's reply into records, stored at `indexes` of `records`. A record whose
- * values are all nil does not exist: a stored record always has its key fields.
+ * Reads the script's reply into records, stored at `indexes` of `records`, as the decoder
+ * yields its values: one row, refilled for each record and handed to `convert` (which keeps
+ * none of it), with no array of the batch's values and none per record. A record whose values
+ * are all nil does not exist: a stored record always has its key fields.
  */
 function unpackRecords<T>(
   reply: Buffer,
@@ -154,19 +160,30 @@ function unpackRecords<T>(
   }: { fieldCount: number; indexes: number[]; keys: readonly string[]; convert: ConvertRecord<T> },
   { records, failures }: ReadOutcome<T>,
 ): void {
-  const values = decodeStream(reply);
-  let position = 0;
-  for (const index of indexes) {
-    if (isC1(values[position])) {
-      const message = String(values[position + 1]);
-      position += 2;
-      failures.push(new TaskError(index, replyError(`${message} (key ${JSON.stringify(keys[index])})`)));
-      continue;
+  const row = new Array<unknown>(fieldCount);
+  let position = 0; // in `indexes`: the record being read
+  let field = 0;
+  let present = false;
+  let failed = false; // the value that follows a 0xC1 is the message of its key's error
+  decodeEach(reply, (value) => {
+    if (failed) {
+      const index = indexes[position++]!;
+      failures.push(new TaskError(index, replyError(`${String(value)} (key ${JSON.stringify(keys[index])})`)));
+      failed = false;
+      return;
     }
-    const record = values.slice(position, position + fieldCount);
-    position += fieldCount;
-    records[index] = convert(record.some((value) => value !== null) ? record : null, keys[index]!);
-  }
+    if (field === 0 && isC1(value)) {
+      failed = true;
+      return;
+    }
+    row[field++] = value;
+    if (value !== null) present = true;
+    if (field < fieldCount) return;
+    const index = indexes[position++]!;
+    records[index] = convert(present ? row : null, keys[index]!);
+    field = 0;
+    present = false;
+  });
 }
 
 interface Pending<T> {
