@@ -3,9 +3,8 @@
 // its nodes (one hash tag: one slot, so one MGET per batch, as on a single Redis). The keys
 // spread over the cluster are read a batch per node as one script over its slots
 // (src/redis/cross-slot-read.ts); the bar asks the spread read for 2× the one-node read.
-import { Cluster } from 'ioredis';
 import { getMany, setMany } from '../../src/redis/index.js';
-import { startLocalCluster } from '../../test/helpers/local-cluster.js';
+import { withLocalCluster } from '../local-cluster.js';
 import { measureRounds, spread, type Measured, type Workload } from '../harness.js';
 
 const KEYS = 200_000;
@@ -14,14 +13,8 @@ const workload = 'bulk GET 200k keys on a 3-master cluster';
 export const clusterGet: Workload = {
   // Selected on the command line by "cluster".
   name: 'getMany on a 3-master cluster',
-  async run({ rounds, log }) {
-    log('starting a local cluster of 3 masters');
-    const cluster = await startLocalCluster(3);
-    const redis = new Cluster(
-      cluster.nodes.split(',').map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) })),
-      { enableAutoPipelining: true },
-    );
-    try {
+  run({ rounds, log }) {
+    return withLocalCluster(3, log, async ({ redis }) => {
       const value = 'v'.repeat(100);
       const spreadKeys = Array.from({ length: KEYS }, (_, i) => `popoto-bench:spread:${i}`);
       const oneNodeKeys = Array.from({ length: KEYS }, (_, i) => `popoto-bench:{one}:${i}`);
@@ -55,9 +48,6 @@ export const clusterGet: Workload = {
           },
         ],
       };
-    } finally {
-      redis.disconnect();
-      await cluster.stop();
-    }
+    });
   },
 };
