@@ -113,7 +113,8 @@ function toEncodable(value: unknown): unknown {
  * decoded, with no array of them all: the reads fill their records from it directly. A 0xC1 byte
  * (never valid MessagePack) decodes to msgpackr's `C1` (`isC1`), which the read script uses as a
  * marker. An error thrown by `each` stops the pass and is rethrown as it was (msgpackr would
- * otherwise annotate it with fields of its own).
+ * otherwise annotate it with fields of its own). `each` must not decode MessagePack itself: a
+ * nested call makes msgpackr save its state by copying the whole source, each time.
  */
 export function decodeEach(bytes: Buffer, each: (value: unknown) => void): void {
   let failure: { error: unknown } | undefined;

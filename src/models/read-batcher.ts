@@ -184,6 +184,9 @@ function unpackRecords<T>(
     field = 0;
     present = false;
   });
+  if (position !== indexes.length || field !== 0 || failed) {
+    throw new TypeError(`the read script answered for ${position} of ${indexes.length} records`);
+  }
 }
 
 interface Pending<T> {

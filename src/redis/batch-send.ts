@@ -59,7 +59,8 @@ async function wholeBatchReplies(
 
 /**
  * Sends every batch (concurrently, through runAllMultithreaded): a batch of one group is a
- * single command, a larger batch one pipeline. Every group's outcome is handed to `onGroup`.
+ * single command, a larger batch one pipeline (or the one command of `wholeBatch`, where it
+ * applies and succeeds). Every group's outcome is handed to `onGroup`.
  * Nothing is dropped silently: the caller decides what a failure means.
  */
 export async function sendBatches(client: RedisClient, batches: Batch[], options: SendOptions): Promise<void> {

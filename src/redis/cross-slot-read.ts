@@ -1,5 +1,7 @@
 import type { Batch } from './batch-plan.js';
-import type { RedisClient } from './client-shape.js';
+import { isCluster, type RedisClient } from './client-shape.js';
+import { redirectOf } from './redirects.js';
+import { isErrorReply, saysStatePasses } from './replies.js';
 import { RedisScript } from './script.js';
 
 // getMany on a cluster: a node serves thousands of slots, and an MGET may only name keys of one,
@@ -30,15 +32,27 @@ return cmsgpack.pack(out)`);
 
 /**
  * Most keys of one slot the script takes in one MGET: Lua's `unpack` fails beyond its stack
- * (8000 values in Redis's Lua); a larger group goes out as the plain pipeline.
+ * (8000 values in Redis's Lua); a batch with a larger group goes out as the pipeline.
  */
 const MAX_GROUP = 4000;
 
-/** Clients whose servers cannot run the script (no Lua shebangs before Redis 7, an ACL without EVAL): the pipeline then, always. */
+/**
+ * Node connections that will not run the script (no Lua shebangs before Redis 7, an ACL without
+ * EVAL, a reply this reader cannot read): their batches go as the pipeline, from then on for the
+ * life of the connection.
+ */
 const unable = new WeakSet<RedisClient>();
 
-/** Why a server cannot run the script at all, as opposed to a failure of one call (a slot moved, a connection dropped). */
-const CANNOT_RUN = /Error compiling script|Unexpected flag|Unknown lua shebang|unknown command|NOPERM/i;
+/**
+ * Whether a failed call says its node will not run the script another time either: a reply this
+ * reader cannot read (splitValues' TypeError), or an error reply that is neither a redirect (the
+ * slot moved or is migrating: the next batch may go through) nor a state that passes. A failed
+ * connection is no answer from the node, and says nothing of the script.
+ */
+function refusedForGood(error: unknown): boolean {
+  if (error instanceof TypeError) return true;
+  return isErrorReply(error) && redirectOf(error) === undefined && !saysStatePasses(error);
+}
 
 /**
  * Reads the keys of `batch` (several slots of one cluster node) with one script call on
@@ -52,7 +66,8 @@ export function mgetAcrossSlots(
   batch: Batch,
   wireKey: (index: number) => string,
 ): Promise<(string | null)[][]> | undefined {
-  if (unable.has(target)) return undefined;
+  // A Cluster would route a call without KEYS to any node: only a node's own connection will do.
+  if (unable.has(target) || isCluster(target)) return undefined;
   let total = 0;
   for (const { indexes } of batch.groups) {
     if (indexes.length > MAX_GROUP) return undefined;
@@ -66,28 +81,36 @@ export function mgetAcrossSlots(
     for (const index of indexes) args[at++] = wireKey(index);
   });
   // Each call carries a whole batch: sent at once, not auto-pipelined (see ScriptCallOptions).
-  return MGET_ACROSS_SLOTS.runBuffer(target, [], args, { unpipelined: true }).then(
-    (reply) => splitValues(reply as Buffer, batch),
-    (error: unknown) => {
-      if (error instanceof Error && CANNOT_RUN.test(error.message)) unable.add(target);
+  return MGET_ACROSS_SLOTS.runBuffer(target, [], args, { unpipelined: true })
+    .then((reply) => splitValues(reply as Buffer, batch))
+    .catch((error: unknown) => {
+      if (refusedForGood(error)) unable.add(target);
       throw error;
-    },
-  );
+    });
 }
 
 /**
  * The script's reply, a MessagePack array of strings and false, as one array of values per
  * group. Each string is decoded as ioredis decodes an MGET reply (`Buffer#toString('utf8')`,
- * invalid bytes become U+FFFD), so a value reads the same whichever way its batch went.
+ * invalid bytes become U+FFFD), so a value reads the same whichever way its batch went: read by
+ * hand, since msgpackr's own string decoder treats bytes that are not UTF-8 otherwise. A reply of
+ * another shape or length is a TypeError (its batch then goes as the pipeline).
  */
 function splitValues(reply: Buffer, batch: Batch): (string | null)[][] {
   let at = 0;
-  const header = reply[at++]!;
-  if (header === 0xdc) at += 2;
-  else if (header === 0xdd) at += 4;
-  else if ((header & 0xf0) !== 0x90)
-    throw new TypeError(`mgetAcrossSlots: not a MessagePack array (0x${header.toString(16)})`);
-  return batch.groups.map(({ indexes }) => {
+  const header = reply[at++];
+  let count: number;
+  if (header === 0xdc) {
+    count = reply.readUInt16BE(at);
+    at += 2;
+  } else if (header === 0xdd) {
+    count = reply.readUInt32BE(at);
+    at += 4;
+  } else if (header !== undefined && (header & 0xf0) === 0x90) count = header & 0x0f;
+  else throw new TypeError(`mgetAcrossSlots: not a MessagePack array (0x${header?.toString(16) ?? 'empty'})`);
+  const expected = batch.groups.reduce((sum, { indexes }) => sum + indexes.length, 0);
+  if (count !== expected) throw new TypeError(`mgetAcrossSlots: ${count} values for ${expected} keys`);
+  const groups = batch.groups.map(({ indexes }) => {
     const values = new Array<string | null>(indexes.length);
     for (let i = 0; i < values.length; i++) {
       const type = reply[at++]!;
@@ -104,9 +127,12 @@ function splitValues(reply: Buffer, batch: Batch): (string | null)[][] {
         length = reply.readUInt32BE(at);
         at += 4;
       } else throw new TypeError(`mgetAcrossSlots: unexpected MessagePack type 0x${type.toString(16)}`);
+      if (at + length > reply.length) throw new TypeError('mgetAcrossSlots: a value runs past the end of the reply');
       values[i] = reply.toString('utf8', at, at + length);
       at += length;
     }
     return values;
   });
+  if (at !== reply.length) throw new TypeError('mgetAcrossSlots: bytes left after the last value');
+  return groups;
 }

@@ -45,6 +45,19 @@ export function scriptRefusedBySlot(error: unknown): 'elsewhere' | 'down' | unde
   return undefined;
 }
 
+/** Whether `error` is a Redis server's error reply (from any copy of ioredis), not a failure of the connection or the client. */
+export function isErrorReply(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** Redis's codes for states that pass: a server loading its data set, busy with a script, or a replica without its master. */
+const PASSING_STATES: ReadonlySet<string> = new Set(['LOADING', 'BUSY', 'MASTERDOWN']);
+
+/** Whether `error` is the reply of a server in a state that passes (`LOADING`, `BUSY`, `MASTERDOWN`). */
+export function saysStatePasses(error: unknown): boolean {
+  return PASSING_STATES.has(replyOf(error)?.code ?? '');
+}
+
 /** True for ioredis's refusal of an auto-pipeline whose slot map changed under it (nothing was sent). */
 export function isRegroupedPipeline(error: unknown): boolean {
   return error instanceof Error && error.message === REGROUPED;

@@ -224,6 +224,17 @@ describe.each(targets)('Popoto 0.8.3 layout rules on $name', ({ create }) => {
     await expect(Counter.query.get({ id: 'py' })).rejects.toThrow(
       `Counter.small must be a safe integer: the stored int is beyond 2^53 and would be rounded; declare the field { type: 'bigint' } to read it exactly (record ${k('Counter:py', 'Counter')}), got 9223372036854775813n`,
     );
+    // The same through a batch read and a projection, which decode the reply value by value: the
+    // error is the field's own, with nothing the MessagePack decoder would have added to it.
+    for (const reading of [Counter.query.getMany([{ id: 'py' }]), Counter.query.all({ values: ['id', 'small'] })]) {
+      const error = await reading.then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(ModelValidationError);
+      expect(Object.keys(error as object)).not.toContain('lastPosition');
+      expect((error as Error).message).toMatch(/^Counter\.small must be a safe integer/);
+    }
     await expect(Counter.create({ id: 'x', big: 2n ** 64n })).rejects.toThrow(
       new ModelValidationError('Counter', 'big', 2n ** 64n, 'a bigint from -2^63 to 2^64-1'),
     );

@@ -3,40 +3,14 @@
 // what it reads must be what per-slot MGETs read, and a node that cannot run it gets the
 // per-slot MGETs instead.
 import { randomBytes } from 'node:crypto';
-import { Cluster, type Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { getMany, keySlot, setMany } from '../../src/redis/index.js';
+import { commandsSent } from '../helpers/commands-sent.js';
 import { clusterNodes, newCluster, prefixedClient, useKeyPrefix } from '../helpers/redis.js';
 
 const redis = newCluster();
 const prefix = useKeyPrefix(redis);
-
-/** Counts the commands of each name the client's master connections send, while `body` runs. */
-async function commandsSent<T>(
-  client: Cluster,
-  body: () => Promise<T>,
-): Promise<{ result: T; sent: Map<string, number> }> {
-  await client.ping();
-  const nodes = client.nodes('master');
-  const sent = new Map<string, number>();
-  const seen = new WeakSet<object>();
-  const originals = nodes.map((node) => node.sendCommand);
-  nodes.forEach((node, i) => {
-    node.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
-      const [command] = args;
-      if (!seen.has(command)) {
-        seen.add(command);
-        sent.set(command.name, (sent.get(command.name) ?? 0) + 1);
-      }
-      return originals[i]!.apply(this, args);
-    };
-  });
-  try {
-    return { result: await body(), sent };
-  } finally {
-    nodes.forEach((node, i) => (node.sendCommand = originals[i]!));
-  }
-}
 
 describe('getMany across the slots of a cluster node', () => {
   it('reads each batch with one script: values in input order, as GET reads them, binary and missing ones too', async () => {
@@ -93,8 +67,35 @@ describe('getMany across the slots of a cluster node', () => {
     expect(await redis.get(`${p}app:7`)).toBe('v-app:7');
   });
 
+  it('reads through a keyPrefix set in redisOptions, which the node connections add themselves', async () => {
+    const p = prefix();
+    const app = new Cluster(
+      clusterNodes()
+        .split(',')
+        .map((seed) => ({ host: seed.split(':')[0]!, port: Number(seed.split(':')[1]) })),
+      { redisOptions: { keyPrefix: `${p}pre:` } },
+    );
+    try {
+      const keys = Array.from({ length: 400 }, (_, i) => `${p}k${i}`);
+      // The keys themselves hold decoys: a read that lost the prefix would find them.
+      await setMany(
+        keys.flatMap((key): [string, string][] => [
+          [key, `decoy-${key}`],
+          [`${p}pre:${key}`, `v-${key}`],
+        ]),
+        { redis },
+      );
+      const { result, sent } = await commandsSent(app, () => getMany(keys, { redis: app }));
+      expect(result).toEqual(keys.map((key) => `v-${key}`));
+      expect(sent.get('mget') ?? 0).toBe(0);
+    } finally {
+      app.disconnect();
+    }
+  });
+
   it('sends per-slot MGETs where the script may not run (an ACL without EVAL), and stops trying it there', async () => {
     const p = prefix();
+    await redis.ping();
     const user = `popoto-test-noeval-${randomBytes(4).toString('hex')}`;
     const password = randomBytes(12).toString('hex');
     const masters = redis.nodes('master');
