@@ -4,6 +4,7 @@
 import { FIELD_TYPES } from '../../src/models/field-types.js';
 import { RECORD_SCRIPT } from '../../src/models/record-script.js';
 import { READ_RECORDS, recordsPerCall } from '../../src/models/read-batcher.js';
+import { metaOf } from '../../src/models/model.js';
 import { defineModel, Field, KeyField, SortedField } from '../../src/models/index.js';
 import { DEFAULT_CONCURRENCY, runAllMultithreaded } from '../../src/concurrency/index.js';
 import { measureRounds, redisBenchmark, spread, type Measured, type Workload, withWorkloadKeys } from '../harness.js';
@@ -77,15 +78,19 @@ export const models: Workload = {
 
       // The Redis side of query.getMany alone: its script calls, the same batches sent the same
       // way, the replies left undecoded. What query.getMany can reach while Redis runs a script.
-      const recordKeys = records.map((r) => `Price:${r.id}`);
+      const meta = metaOf(Price);
+      const { layout } = meta.indexes(redis);
+      const recordKeys = records.map((r) => layout.instanceKey([r.id]));
       const perCall = recordsPerCall(RECORDS);
-      const fields = ['id', 'symbol', 'close', 'volume'];
       const scriptAlone = async (): Promise<void> => {
         const calls: Promise<unknown>[] = [];
         for (let i = 0; i < RECORDS; i += perCall) {
-          calls.push(READ_RECORDS.runBuffer(redis, recordKeys.slice(i, i + perCall), fields, { unpipelined: true }));
+          const keys = recordKeys.slice(i, i + perCall);
+          calls.push(READ_RECORDS.runBuffer(redis, keys, meta.fieldNames, { unpipelined: true }));
         }
-        await Promise.all(calls);
+        // Records were read, not empty keys (all nil would be one 0xC0 byte per field).
+        const [first] = (await Promise.all(calls)) as Buffer[];
+        if (first!.length <= perCall * meta.fieldNames.length) throw new Error('the read script found no records');
       };
       log(`measuring gets × ${rounds} rounds`);
       const get = (id: { id: string }): Promise<unknown> => Price.query.get(id);
