@@ -82,7 +82,7 @@ export function mgetAcrossSlots(
   });
   // Each call carries a whole batch: sent at once, not auto-pipelined (see ScriptCallOptions).
   return MGET_ACROSS_SLOTS.runBuffer(target, [], args, { unpipelined: true })
-    .then((reply) => splitValues(reply as Buffer, batch))
+    .then((reply) => splitValues(reply as Buffer, batch, total))
     .catch((error: unknown) => {
       if (refusedForGood(error)) unable.add(target);
       throw error;
@@ -90,13 +90,13 @@ export function mgetAcrossSlots(
 }
 
 /**
- * The script's reply, a MessagePack array of strings and false, as one array of values per
- * group. Each string is decoded as ioredis decodes an MGET reply (`Buffer#toString('utf8')`,
+ * The script's reply, a MessagePack array of strings and false (`expected` of them, the
+ * batch's keys), as one array of values per group. Each string is decoded as ioredis decodes an MGET reply (`Buffer#toString('utf8')`,
  * invalid bytes become U+FFFD), so a value reads the same whichever way its batch went: read by
  * hand, since msgpackr's own string decoder treats bytes that are not UTF-8 otherwise. A reply of
  * another shape or length is a TypeError (its batch then goes as the pipeline).
  */
-function splitValues(reply: Buffer, batch: Batch): (string | null)[][] {
+function splitValues(reply: Buffer, batch: Batch, expected: number): (string | null)[][] {
   let at = 0;
   const header = reply[at++];
   let count: number;
@@ -108,7 +108,6 @@ function splitValues(reply: Buffer, batch: Batch): (string | null)[][] {
     at += 4;
   } else if (header !== undefined && (header & 0xf0) === 0x90) count = header & 0x0f;
   else throw new TypeError(`mgetAcrossSlots: not a MessagePack array (0x${header?.toString(16) ?? 'empty'})`);
-  const expected = batch.groups.reduce((sum, { indexes }) => sum + indexes.length, 0);
   if (count !== expected) throw new TypeError(`mgetAcrossSlots: ${count} values for ${expected} keys`);
   const groups = batch.groups.map(({ indexes }) => {
     const values = new Array<string | null>(indexes.length);
